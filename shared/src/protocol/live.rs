@@ -1,0 +1,98 @@
+//! Tablet <-> server messages on the live socket.
+//!
+//! A tablet subscribes to beds, optionally saying for each bed the last cursor
+//! it already holds. The server first sends what the tablet missed (from
+//! storage, in order), then [`ServerMessage::CaughtUp`], then live frames as
+//! they are stored. Cursors are the server's storage order: strictly increasing
+//! per bed, so a tablet can resume exactly where it stopped.
+
+use crate::frame::Frame;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a tablet knows about a bed and its patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BedInfo {
+    pub id: String,
+    pub label: String,
+    /// The admitted patient's display name (e.g. "M. Jones"); `None` when empty.
+    pub patient: Option<String>,
+}
+
+/// Tablet -> server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// Start (or replace) the subscription. `beds` empty means every bed of the
+    /// ward. `since` maps a bed to the last cursor held; beds missing from it get
+    /// the last `recent_seconds` of data (bounded by the server) first.
+    Subscribe {
+        #[serde(default)]
+        beds: Vec<String>,
+        #[serde(default)]
+        since: BTreeMap<String, u64>,
+        #[serde(default)]
+        recent_seconds: Option<u32>,
+    },
+    /// Keep-alive; answered with `Pong` carrying the same id.
+    Ping { id: u64 },
+}
+
+/// Server -> tablet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The beds the subscription covers, sent first.
+    Ward { protocol: u32, beds: Vec<BedInfo> },
+    /// One stored frame of one bed.
+    Frame {
+        bed: String,
+        cursor: u64,
+        /// Server receive time, ms since the epoch (for latency and staleness).
+        received: i64,
+        frame: Frame,
+    },
+    /// Everything stored for `bed` up to `cursor` has been sent; live from here.
+    CaughtUp { bed: String, cursor: Option<u64> },
+    Pong { id: u64 },
+    /// The last message could not be handled; the subscription is unchanged.
+    Error { message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{RawFrame, RawNumeric};
+    use crate::vital::VitalKind;
+
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn subscribe_defaults_to_every_bed_with_no_cursor() {
+        let msg: ClientMessage = serde_json::from_str(r#"{"type":"subscribe"}"#).unwrap();
+        assert_eq!(msg, ClientMessage::Subscribe { beds: vec![], since: BTreeMap::new(), recent_seconds: None });
+    }
+
+    #[test]
+    fn frame_messages_round_trip() {
+        let frame = Frame::try_from(RawFrame {
+            seq: 1,
+            numerics: vec![RawNumeric { kind: VitalKind::Rr, t: 1_790_000_000_000, value: 14.0 }],
+            waves: vec![],
+            technical: vec![],
+        })
+        .unwrap();
+        let msg = ServerMessage::Frame { bed: "b01".into(), cursor: 42, received: 1_790_000_000_100, frame };
+        let json = serde_json::to_string(&msg).unwrap();
+        assert!(json.starts_with(r#"{"type":"frame","bed":"b01","cursor":42"#), "{json}");
+        assert_eq!(serde_json::from_str::<ServerMessage>(&json).unwrap(), msg);
+    }
+
+    #[test]
+    fn a_relayed_frame_with_a_bad_value_is_refused_by_the_tablet_too() {
+        let json = r#"{"type":"frame","bed":"b01","cursor":1,"received":0,
+            "frame":{"seq":1,"numerics":[{"kind":"spo2","t":1790000000000,"value":180}]}}"#;
+        assert!(serde_json::from_str::<ServerMessage>(json).is_err());
+    }
+}
