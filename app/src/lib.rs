@@ -1,1 +1,89 @@
-//! placeholder
+//! Vigil's central station: the Leptos app that tablets run.
+//!
+//! The server renders it (`ssr`) and the tablet hydrates it (`hydrate`, in
+//! WebAssembly); a crate is built with one of the two, never both. All the
+//! judging of data (the functional core in `vigil-shared`) runs in the tablet.
+//!
+//! # Layout
+//! - [`context`]: the live state the pages read: the ward (plain structs from
+//!   `vigil-shared`), the connection status, the tablet clock.
+//! - [`format`] and [`sweep`]: pure helpers (text of values, waveform sweep
+//!   geometry), tested without a browser.
+//! - `live` (hydrate only): the WebSocket to the server, reconnection, backfill.
+//! - `draw` (hydrate only): canvas drawing of waveforms and trends.
+//! - [`pages`]: the ward overview and the bed view.
+//! - [`components`]: tiles, sparklines, waveform and trend canvases, the
+//!   connection banner.
+
+// Leptos view types nest deeply.
+#![recursion_limit = "256"]
+// `#[wasm_bindgen]` expands to unsafe FFI glue; our own code has none.
+#![cfg_attr(feature = "hydrate", allow(unsafe_code))]
+
+pub mod components;
+pub mod context;
+pub mod format;
+pub mod pages;
+pub mod sweep;
+
+#[cfg(feature = "hydrate")]
+mod draw;
+#[cfg(feature = "hydrate")]
+mod live;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let ctx = context::LiveContext::new();
+    provide_context(ctx);
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| live::start(ctx));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vigil.css"/>
+        <Title text="Vigil central station"/>
+        <Router>
+            <components::connection::ConnectionBanner/>
+            <main>
+                <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
+                    <Route path=path!("/") view=pages::ward::WardPage/>
+                    <Route path=path!("/bed/:id") view=pages::bed::BedPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The tablet's entry point, called by the generated JavaScript.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,1 +1,115 @@
-fn main() {}
+use anyhow::Context;
+use clap::Parser;
+use vigil_server::config::Config;
+use vigil_server::demo::{self, WardPlan};
+use vigil_server::startup::{open_state, Application};
+use vigil_server::store::Store;
+use vigil_server::{replay, telemetry};
+
+mod cli;
+use cli::{Cli, Command, ServerArgs};
+
+fn config(args: &ServerArgs) -> anyhow::Result<Config> {
+    let mut c = Config::load(args.config.as_deref())?;
+    if let Some(l) = args.listen {
+        c.listen = l;
+    }
+    if let Some(d) = &args.database {
+        c.database = d.clone();
+    }
+    if let Some(s) = &args.site_root {
+        c.site_root = s.clone();
+    }
+    Ok(c)
+}
+
+async fn ctrl_c() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn plan(ward: &Option<std::path::PathBuf>, beds: usize) -> anyhow::Result<(WardPlan, std::path::PathBuf)> {
+    match ward {
+        Some(p) => Ok((WardPlan::load(p)?, p.parent().map(|d| d.to_path_buf()).unwrap_or_default())),
+        None => Ok((WardPlan::demo(beds), std::path::PathBuf::from("."))),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    match Cli::parse().command {
+        Command::Serve(args) => {
+            let app = Application::build(config(&args)?).await?;
+            tracing::info!(url = %format!("http://{}", app.local_addr()), "vigil serving");
+            app.run_until(ctrl_c()).await
+        }
+        Command::Demo { server, beds, ward } => {
+            let (plan, base) = plan(&ward, beds)?;
+            let state = open_state(config(&server)?)?;
+            let devices = demo::provision(&state.store, &plan, &base).await?;
+            let listen = state.config.listen;
+            let app = Application::with_state(state, listen).await?;
+            let addr = app.local_addr();
+            println!("Vigil demo: {} beds streaming.", devices.len());
+            println!("  Central station: http://{addr}/");
+            println!("  Sign-in: none yet (staff accounts arrive with roles and sign-in; bind to loopback only).");
+            println!("  Stop with Ctrl-C.");
+            let server = tokio::spawn(app.run_until(ctrl_c()));
+            demo::simulate(&format!("ws://{addr}"), devices, base, ctrl_c()).await?;
+            server.await.context("server task")?
+        }
+        Command::Provision { server, beds, ward, tokens_out } => {
+            let (plan, base) = plan(&ward, beds)?;
+            let c = config(&server)?;
+            let store = Store::open(&c.database, Box::new(|_| {}))?;
+            let devices = demo::provision(&store, &plan, &base).await?;
+            write_private(&tokens_out, &serde_json::to_vec_pretty(&devices)?)?;
+            println!("{} devices registered; tokens in {}", devices.len(), tokens_out.display());
+            Ok(())
+        }
+        Command::Simulate { server, tokens, seconds } => {
+            let text = std::fs::read(&tokens).with_context(|| format!("reading {}", tokens.display()))?;
+            let devices: Vec<demo::SimDevice> = serde_json::from_slice(&text).context("parsing the tokens file")?;
+            let base = tokens.parent().map(|d| d.to_path_buf()).unwrap_or_default();
+            let stop = async move {
+                match seconds {
+                    Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+                    None => ctrl_c().await,
+                }
+            };
+            let stats = demo::simulate(&server, devices, base, stop).await?;
+            let acked: u64 = stats.iter().map(|s| s.get(&s.acked)).sum();
+            let rejected: u64 = stats.iter().map(|s| s.get(&s.rejected)).sum();
+            println!("frames acknowledged: {acked}, rejected: {rejected}");
+            Ok(())
+        }
+        Command::Replay { server, token, speed, repeat, record } => {
+            if !(speed > 0.0 && speed <= 100.0) {
+                anyhow::bail!("--speed must be above 0 and at most 100");
+            }
+            let rec = replay::Recording::open(&record)?;
+            tracing::info!(
+                record = %rec.name,
+                seconds = rec.duration_ms() / 1000,
+                waves = rec.tracks.len(),
+                dropped_numerics = rec.dropped_numerics,
+                "replaying"
+            );
+            replay::stream(&server, &token, rec, speed, repeat, ctrl_c()).await
+        }
+    }
+}
+
+/// Writes a file only its owner can read (it holds device tokens).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes).with_context(|| format!("writing {}", path.display()))
+}

@@ -155,6 +155,23 @@ impl BedState {
         true
     }
 
+    /// Adds history (from the trend endpoint) under the live trend: points at
+    /// times the bed already holds are skipped, so merging twice is harmless.
+    pub fn merge_trend(&mut self, kind: VitalKind, points: &[(SampleTime, f64)]) {
+        let trend = self.trends.entry(kind).or_default();
+        for &(t, v) in points {
+            let at = trend.partition_point(|(pt, _)| *pt < t);
+            if trend.get(at).is_some_and(|(pt, _)| *pt == t) {
+                continue;
+            }
+            trend.insert(at, (t, v));
+        }
+        let newest = trend.back().map(|(t, _)| *t).unwrap_or(0);
+        while trend.front().is_some_and(|(t, _)| *t < newest - TREND_WINDOW_MS) {
+            trend.pop_front();
+        }
+    }
+
     pub fn cursor(&self) -> Option<u64> {
         self.cursor
     }
@@ -247,6 +264,10 @@ impl WardState {
         self.beds.get(id)
     }
 
+    pub fn bed_mut(&mut self, id: &str) -> Option<&mut BedState> {
+        self.beds.get_mut(id)
+    }
+
     /// The cursors to resume from after a reconnect: what the tablet already has.
     pub fn resume_cursors(&self) -> BTreeMap<String, u64> {
         self.beds.iter().filter_map(|(id, b)| b.cursor.map(|c| (id.clone(), c))).collect()
@@ -305,6 +326,17 @@ mod tests {
         assert_eq!(b.latest(VitalKind::Hr), Some((T + 2000, 90.0)));
         let trend: Vec<_> = b.trend(VitalKind::Hr).unwrap().iter().map(|p| p.1).collect();
         assert_eq!(trend, vec![70.0, 90.0]);
+    }
+
+    #[test]
+    fn merging_history_twice_adds_it_once_in_time_order() {
+        let mut b = bed();
+        b.apply(1, T, &hr(1, T + 10_000, 90.0), T);
+        let history = [(T, 70.0), (T + 5_000, 75.0), (T + 10_000, 88.0)];
+        b.merge_trend(VitalKind::Hr, &history);
+        b.merge_trend(VitalKind::Hr, &history);
+        let trend: Vec<_> = b.trend(VitalKind::Hr).unwrap().iter().copied().collect();
+        assert_eq!(trend, vec![(T, 70.0), (T + 5_000, 75.0), (T + 10_000, 90.0)]);
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Building blocks of the pages.
+
+pub mod connection;
+pub mod sparkline;
+pub mod tile;
+pub mod trend_chart;
+pub mod waveform;

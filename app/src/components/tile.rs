@@ -1,0 +1,86 @@
+use crate::components::sparkline::{points, Sparkline};
+use crate::context::use_live;
+use crate::format;
+use leptos::prelude::*;
+use vigil_shared::ward::{BedState, Freshness};
+use vigil_shared::VitalKind;
+
+/// Minutes of heart-rate history in a tile's sparkline.
+const SPARK_MS: i64 = 10 * 60 * 1000;
+
+/// One numeric on a tile: label, value, unit, in the parameter's colour.
+#[component]
+fn Reading(
+    kind: VitalKind,
+    #[prop(into)] value: Signal<String>,
+    class: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class=format!("reading {class}") data-testid=format!("value-{}", kind.label().to_lowercase())>
+            <span class="r-label">{kind.label()}</span>
+            <span class="r-value">{value}</span>
+            <span class="r-unit">{kind.unit()}</span>
+        </div>
+    }
+}
+
+/// A bed at a glance: values, freshness, device conditions, HR sparkline.
+#[component]
+pub fn BedTile(id: String) -> impl IntoView {
+    let live = use_live();
+    let text = {
+        let id = id.clone();
+        move |f: fn(&BedState) -> String| {
+            let id = id.clone();
+            Signal::derive(move || live.with_ward(|w| w.bed(&id).map(f).unwrap_or_default()))
+        }
+    };
+
+    let bed_id = id.clone();
+    let freshness = Signal::derive(move || {
+        let now = live.now.get();
+        live.with_ward(|w| w.bed(&bed_id).map(|b| b.freshness(now)).unwrap_or(Freshness::NoData))
+    });
+    let fresh_class = Signal::derive(move || match freshness.get() {
+        Freshness::Live => "fresh live",
+        Freshness::NoData => "fresh nodata",
+        Freshness::Stale { .. } => "fresh stale",
+    });
+    let bed_id = id.clone();
+    let spark = Signal::derive(move || {
+        live.with_ward(|w| {
+            w.bed(&bed_id)
+                .and_then(|b| b.trend(VitalKind::Hr).map(|t| {
+                    let series: Vec<(i64, f64)> = t.iter().copied().collect();
+                    let newest = series.last().map(|p| p.0).unwrap_or(0);
+                    points(&series, SPARK_MS, newest, 120.0, 28.0, 30.0, 180.0)
+                }))
+                .unwrap_or_default()
+        })
+    });
+
+    view! {
+        <a class="tile" href=format!("/bed/{id}") data-testid="bed-tile" data-bed=id.clone() data-fresh=fresh_class>
+            <div class="tile-head">
+                <span class="bed-label">{text(|b| b.info.label.clone())}</span>
+                <span class="patient">{text(|b| b.info.patient.clone().unwrap_or_else(|| "(no patient)".into()))}</span>
+                <span class=fresh_class data-testid="freshness">{move || format::freshness(freshness.get())}</span>
+            </div>
+            <div class="technical" data-testid="technical">
+                {text(|b| b.technical().iter().map(|(c, s, _)| format!("{} ({s:?})", c.label())).collect::<Vec<_>>().join(" · "))}
+            </div>
+            <div class="readings">
+                <Reading kind=VitalKind::Hr value=text(|b| format::shown(b, VitalKind::Hr)) class="hr"/>
+                <Reading kind=VitalKind::Spo2 value=text(|b| format::shown(b, VitalKind::Spo2)) class="spo2"/>
+                <Reading kind=VitalKind::Rr value=text(|b| format::shown(b, VitalKind::Rr)) class="rr"/>
+                <div class="reading bp" data-testid="value-bp">
+                    <span class="r-label">{text(|b| format::blood_pressure(b, format::newest_time(b)).1.to_string())}</span>
+                    <span class="r-value">{text(|b| format::blood_pressure(b, format::newest_time(b)).0)}</span>
+                    <span class="r-unit">"mmHg"</span>
+                </div>
+                <Reading kind=VitalKind::Temp value=text(|b| format::shown(b, VitalKind::Temp)) class="temp"/>
+            </div>
+            <Sparkline points=spark class="hr" label="Heart rate, last 10 minutes"/>
+        </a>
+    }
+}

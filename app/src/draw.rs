@@ -1,0 +1,166 @@
+//! Canvas drawing (hydrate only): waveform sweeps on every animation frame,
+//! trend charts when the ward changes. Straight to the 2D canvas: plotters
+//! would add to the bundle without drawing these faster.
+
+use crate::components::trend_chart::TREND_ROWS;
+use crate::components::waveform::{scale_for, Scale};
+use crate::context::LiveContext;
+use crate::sweep::{layout, value_range, PX_PER_S_25MM};
+use leptos::prelude::WithValue;
+use std::cell::RefCell;
+use std::rc::Rc;
+use vigil_shared::ward::BedState;
+use vigil_shared::WaveKind;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// How far behind the newest sample the sweep draws, so that 250 ms chunks
+/// arriving with network jitter still give a smooth sweep.
+const PLAYOUT_DELAY_MS: f64 = 400.0;
+
+pub fn colour(class: &str) -> &'static str {
+    match class {
+        "hr" => "#3ddc84",
+        "spo2" => "#38d9f5",
+        "bp" => "#ff6b6b",
+        "rr" => "#ffd43b",
+        _ => "#e6e6e6",
+    }
+}
+
+fn context2d(el: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    el.get_context("2d").ok()??.dyn_into().ok()
+}
+
+/// Matches the canvas's pixel size to its CSS size; returns CSS width, height.
+fn fit(el: &HtmlCanvasElement, ctx: &CanvasRenderingContext2d) -> (f64, f64) {
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+    let (w, h) = (el.client_width().max(1) as f64, el.client_height().max(1) as f64);
+    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+    if el.width() != pw || el.height() != ph {
+        el.set_width(pw);
+        el.set_height(ph);
+    }
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    (w, h)
+}
+
+struct SweepState {
+    /// Estimated (device time - tablet time) of the newest data, smoothed.
+    offset: Option<f64>,
+    seen_total: u64,
+}
+
+/// Draws `kind` of `bed` on `el` on every animation frame until the canvas
+/// leaves the page.
+pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: WaveKind, class: &'static str) {
+    let Some(ctx) = context2d(&el) else { return };
+    let state = RefCell::new(SweepState { offset: None, seen_total: 0 });
+    let callback: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+    let handle = callback.clone();
+    *handle.borrow_mut() = Some(Closure::new(move |_ts: f64| {
+        if !el.is_connected() {
+            // Dropping the closure from inside itself is fine once it returns.
+            let _ = callback.borrow_mut().take();
+            return;
+        }
+        let now = js_sys::Date::now();
+        let (w, h) = fit(&el, &ctx);
+        ctx.clear_rect(0.0, 0.0, w, h);
+        live.ward.with_value(|ward| {
+            let Some(ring) = ward.bed(&bed).and_then(|b| b.wave(kind)) else { return };
+            let mut st = state.borrow_mut();
+            if ring.total() != st.seen_total {
+                st.seen_total = ring.total();
+                let _ = el.set_attribute("data-samples", &ring.total().to_string());
+                let measured = ring.end_t() as f64 - now;
+                st.offset = Some(match st.offset {
+                    Some(o) if (measured - o).abs() < 2_000.0 => o.max(measured) * 0.2 + o * 0.8,
+                    _ => measured,
+                });
+            }
+            let display_t = (now + st.offset.unwrap_or(0.0) - PLAYOUT_DELAY_MS).min(ring.end_t() as f64);
+            let sweep = layout(ring.samples(), ring.rate_hz(), ring.end_t(), display_t, w, PX_PER_S_25MM, 14.0);
+            let (lo, hi) = match scale_for(kind) {
+                Scale::Fixed(lo, hi) => (lo, hi),
+                Scale::Auto => match value_range(sweep.runs.iter().flatten().map(|p| &p.1)) {
+                    Some((lo, hi)) if hi > lo => (lo, hi),
+                    Some((lo, _)) => (lo - 1.0, lo + 1.0),
+                    None => (0.0, 1.0),
+                },
+            };
+            let margin = 4.0;
+            let y = |v: f32| margin + (1.0 - ((v - lo) / (hi - lo)).clamp(0.0, 1.0) as f64) * (h - 2.0 * margin);
+            ctx.set_stroke_style_str(colour(class));
+            ctx.set_line_width(1.6);
+            ctx.begin_path();
+            for run in &sweep.runs {
+                if let Some(&(x0, v0)) = run.first() {
+                    ctx.move_to(x0, y(v0));
+                    for &(x, v) in &run[1..] {
+                        ctx.line_to(x, y(v));
+                    }
+                }
+            }
+            ctx.stroke();
+        });
+        if let Some(cb) = callback.borrow().as_ref() {
+            request_frame(cb);
+        }
+    }));
+    if let Some(cb) = handle.borrow().as_ref() {
+        request_frame(cb);
+    };
+}
+
+fn request_frame(cb: &Closure<dyn FnMut(f64)>) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(cb.as_ref().unchecked_ref());
+    }
+}
+
+/// The last hour of a bed's numerics: one lane per parameter, a line every
+/// ten minutes, now at the right edge.
+pub fn trends(el: &HtmlCanvasElement, bed: &BedState) {
+    let Some(ctx) = context2d(el) else { return };
+    let (w, h) = fit(el, &ctx);
+    ctx.clear_rect(0.0, 0.0, w, h);
+    let now = js_sys::Date::now() as i64;
+    let span = vigil_shared::ward::TREND_WINDOW_MS;
+    let left = 44.0;
+    let lane_h = h / TREND_ROWS.len() as f64;
+    ctx.set_font("11px system-ui, sans-serif");
+    ctx.set_stroke_style_str("#2b3038");
+    ctx.set_line_width(1.0);
+    for m in (0..=60).step_by(10) {
+        let x = left + (w - left) * (1.0 - m as f64 / 60.0);
+        ctx.begin_path();
+        ctx.move_to(x, 0.0);
+        ctx.line_to(x, h);
+        ctx.stroke();
+    }
+    for (i, (kind, class, lo, hi)) in TREND_ROWS.iter().enumerate() {
+        let top = i as f64 * lane_h;
+        ctx.set_fill_style_str("#8a93a0");
+        let _ = ctx.fill_text(&format!("{hi:.0}"), 4.0, top + 12.0);
+        let _ = ctx.fill_text(&format!("{lo:.0}"), 4.0, top + lane_h - 4.0);
+        let Some(trend) = bed.trend(*kind) else { continue };
+        let y = |v: f64| top + 4.0 + (1.0 - ((v - lo) / (hi - lo)).clamp(0.0, 1.0)) * (lane_h - 8.0);
+        ctx.set_stroke_style_str(colour(class));
+        ctx.set_line_width(1.4);
+        ctx.begin_path();
+        let mut prev: Option<i64> = None;
+        for &(t, v) in trend.iter().filter(|(t, _)| now - t <= span) {
+            let x = left + (w - left) * (1.0 - (now - t) as f64 / span as f64);
+            // A gap of more than a minute is drawn as a gap.
+            if prev.is_none_or(|p| t - p > 60_000) {
+                ctx.move_to(x, y(v));
+            } else {
+                ctx.line_to(x, y(v));
+            }
+            prev = Some(t);
+        }
+        ctx.stroke();
+    }
+}

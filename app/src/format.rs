@@ -1,0 +1,123 @@
+//! Text shown for values, ages and states; pure so it is tested natively.
+
+use vigil_shared::ward::{BedState, Freshness};
+use vigil_shared::VitalKind;
+
+/// A value with the parameter's decimals, or a dash when absent.
+pub fn value(kind: VitalKind, v: Option<f64>) -> String {
+    match v {
+        Some(v) => format!("{:.*}", kind.decimals(), v),
+        None => "-?-".to_string(),
+    }
+}
+
+/// Newest value of `kind` if it is recent relative to the bed's data
+/// (`max_age_ms` of device time); a parameter that stopped is shown absent,
+/// not frozen at its last value.
+pub fn current(bed: &BedState, kind: VitalKind, newest_t: i64, max_age_ms: i64) -> Option<f64> {
+    bed.latest(kind).filter(|(t, _)| newest_t - t <= max_age_ms).map(|(_, v)| v)
+}
+
+/// The text shown for a parameter on tiles and in the bed view. Continuous
+/// parameters go blank 10 s after they stop; temperature is measured now and
+/// then and stays for an hour.
+pub fn shown(bed: &BedState, kind: VitalKind) -> String {
+    let max_age = match kind {
+        VitalKind::Temp => 3_600_000,
+        _ => 10_000,
+    };
+    value(kind, current(bed, kind, newest_time(bed), max_age))
+}
+
+/// Device time of the bed's newest numeric.
+pub fn newest_time(bed: &BedState) -> i64 {
+    VitalKind::ALL.iter().filter_map(|k| bed.latest(*k).map(|(t, _)| t)).max().unwrap_or(0)
+}
+
+/// Blood pressure as `sys/dia (mean)`, arterial line first, else NIBP.
+pub fn blood_pressure(bed: &BedState, newest_t: i64) -> (String, &'static str) {
+    let art = [VitalKind::ArtSys, VitalKind::ArtDia, VitalKind::ArtMean].map(|k| current(bed, k, newest_t, 10_000));
+    if let [Some(s), Some(d), m] = art {
+        return (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "ART");
+    }
+    // NIBP is intermittent: show the last one for up to an hour.
+    let nibp = [VitalKind::NibpSys, VitalKind::NibpDia, VitalKind::NibpMean].map(|k| current(bed, k, newest_t, 3_600_000));
+    match nibp {
+        [Some(s), Some(d), m] => (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "NIBP"),
+        _ => ("-?-".into(), "NIBP"),
+    }
+}
+
+/// How fresh the bed's data is, in words.
+pub fn freshness(f: Freshness) -> String {
+    match f {
+        Freshness::NoData => "no data yet".into(),
+        Freshness::Live => "live".into(),
+        Freshness::Stale { seconds } if seconds < 120 => format!("no data for {seconds} s"),
+        Freshness::Stale { seconds } => format!("no data for {} min", seconds / 60),
+    }
+}
+
+/// Wall-clock time of day, UTC offset applied by the caller, `HH:MM:SS`.
+pub fn clock(ms: i64, offset_minutes: i64) -> String {
+    let s = (ms / 1000 + offset_minutes * 60).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_shared::frame::{RawFrame, RawNumeric};
+    use vigil_shared::protocol::live::BedInfo;
+    use vigil_shared::Frame;
+
+    const T: i64 = 1_790_000_000_000;
+
+    fn bed_with(readings: &[(VitalKind, i64, f64)]) -> BedState {
+        let mut b = BedState::new(BedInfo { id: "b".into(), label: "B".into(), patient: None });
+        let f = Frame::try_from(RawFrame {
+            seq: 1,
+            numerics: readings.iter().map(|&(kind, t, value)| RawNumeric { kind, t, value }).collect(),
+            waves: vec![],
+            technical: vec![],
+        })
+        .unwrap();
+        b.apply(1, T, &f, T);
+        b
+    }
+
+    #[test]
+    fn temperature_has_one_decimal_and_absent_values_a_dash() {
+        assert_eq!(value(VitalKind::Temp, Some(36.84)), "36.8");
+        assert_eq!(value(VitalKind::Hr, Some(71.6)), "72");
+        assert_eq!(value(VitalKind::Spo2, None), "-?-");
+    }
+
+    #[test]
+    fn a_parameter_that_stopped_is_absent_not_frozen() {
+        let b = bed_with(&[(VitalKind::Hr, T, 80.0), (VitalKind::Spo2, T + 20_000, 97.0)]);
+        let newest = newest_time(&b);
+        assert_eq!(current(&b, VitalKind::Hr, newest, 10_000), None);
+        assert_eq!(current(&b, VitalKind::Spo2, newest, 10_000), Some(97.0));
+    }
+
+    #[test]
+    fn the_arterial_line_wins_over_nibp_and_nibp_shows_its_mean() {
+        let b = bed_with(&[(VitalKind::NibpSys, T, 120.0), (VitalKind::NibpDia, T, 80.0), (VitalKind::NibpMean, T, 93.0)]);
+        assert_eq!(blood_pressure(&b, T + 600_000), ("120/80 (93)".into(), "NIBP"));
+        let b = bed_with(&[
+            (VitalKind::NibpSys, T, 120.0),
+            (VitalKind::NibpDia, T, 80.0),
+            (VitalKind::ArtSys, T, 131.0),
+            (VitalKind::ArtDia, T, 71.0),
+        ]);
+        assert_eq!(blood_pressure(&b, T), ("131/71".into(), "ART"));
+    }
+
+    #[test]
+    fn freshness_reads_as_words() {
+        assert_eq!(freshness(Freshness::Stale { seconds: 7 }), "no data for 7 s");
+        assert_eq!(freshness(Freshness::Stale { seconds: 600 }), "no data for 10 min");
+        assert_eq!(clock(T, 60), "15:13:20");
+    }
+}

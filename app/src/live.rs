@@ -1,0 +1,180 @@
+//! The tablet's link to the server (hydrate only).
+//!
+//! One WebSocket to `/ws/live`. On (re)connecting it subscribes with the
+//! cursor it holds per bed, so the server refills exactly what was missed.
+//! A silent link is detected by keep-alive pings; a lost link is shown at
+//! once and retried with exponential back-off and jitter.
+
+use crate::context::{ConnStatus, LiveContext};
+use futures_util::future::{select, Either};
+use futures_util::{SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::Cell;
+use std::rc::Rc;
+use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
+use vigil_shared::VitalKind;
+
+/// Seconds of recent data asked for on the first subscription.
+const RECENT_SECONDS: u32 = 30;
+/// Send a ping after this long without sending one.
+const PING_EVERY_MS: i64 = 2_000;
+/// Declare the link dead after this long without any message.
+const SILENT_LIMIT_MS: i64 = 6_000;
+
+fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+pub fn start(ctx: LiveContext) {
+    ctx.now.set(now());
+    spawn_local(async move {
+        loop {
+            TimeoutFuture::new(1_000).await;
+            ctx.now.set(now());
+        }
+    });
+    // Re-render at most four times a second, however fast frames arrive.
+    let dirty = Rc::new(Cell::new(false));
+    let flag = dirty.clone();
+    spawn_local(async move {
+        loop {
+            TimeoutFuture::new(250).await;
+            if flag.replace(false) {
+                ctx.version.update(|v| *v += 1);
+            }
+        }
+    });
+    spawn_local(async move {
+        let mut attempt = 0u32;
+        loop {
+            let reached_live = session(ctx, &dirty).await;
+            if reached_live {
+                attempt = 0;
+            }
+            attempt += 1;
+            let since = match ctx.status.get_untracked() {
+                ConnStatus::Lost { since, .. } if !reached_live => since,
+                _ => now(),
+            };
+            ctx.status.set(ConnStatus::Lost { since, attempt });
+            let base = (250.0 * 2f64.powi(attempt.min(5) as i32)).min(5_000.0);
+            let wait = base * (0.75 + 0.5 * js_sys::Math::random());
+            TimeoutFuture::new(wait as u32).await;
+        }
+    });
+}
+
+fn ws_url() -> Option<String> {
+    let loc = web_sys::window()?.location();
+    let scheme = if loc.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/ws/live", loc.host().ok()?))
+}
+
+enum Event {
+    Message(Option<Result<Message, gloo_net::websocket::WebSocketError>>),
+    Tick,
+}
+
+/// One connection, until it fails. Returns whether it got as far as live.
+async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>) -> bool {
+    let Some(url) = ws_url() else { return false };
+    let Ok(ws) = WebSocket::open(&url) else { return false };
+    let (mut tx, mut rx) = ws.split();
+    let since = ctx.ward.with_value(|w| w.resume_cursors());
+    let subscribe = ClientMessage::Subscribe { beds: vec![], since, recent_seconds: Some(RECENT_SECONDS) };
+    let Ok(text) = serde_json::to_string(&subscribe) else { return false };
+    if tx.send(Message::Text(text)).await.is_err() {
+        return false;
+    }
+    let mut live = false;
+    let (mut last_message, mut last_ping, mut ping_id) = (now(), now(), 0u64);
+    let mut timer = Box::pin(TimeoutFuture::new(1_000));
+    loop {
+        let event = match select(rx.next(), timer.as_mut()).await {
+            Either::Left((msg, _)) => Event::Message(msg),
+            Either::Right(_) => Event::Tick,
+        };
+        match event {
+            Event::Message(Some(Ok(Message::Text(text)))) => {
+                last_message = now();
+                match serde_json::from_str::<ServerMessage>(&text) {
+                    Ok(msg) => {
+                        if matches!(msg, ServerMessage::Ward { .. }) {
+                            live = true;
+                            ctx.status.set(ConnStatus::Live);
+                        }
+                        let t = now();
+                        ctx.ward.update_value(|w| {
+                            w.apply(&msg, t);
+                        });
+                        dirty.set(true);
+                    }
+                    Err(e) => leptos::logging::warn!("unreadable message from the server: {e}"),
+                }
+            }
+            Event::Message(Some(Ok(Message::Bytes(_)))) => {}
+            Event::Message(Some(Err(_)) | None) => return live,
+            Event::Tick => {
+                timer = Box::pin(TimeoutFuture::new(1_000));
+                let t = now();
+                if t - last_message > SILENT_LIMIT_MS {
+                    return live;
+                }
+                if t - last_ping >= PING_EVERY_MS {
+                    ping_id += 1;
+                    last_ping = t;
+                    let Ok(text) = serde_json::to_string(&ClientMessage::Ping { id: ping_id }) else { return live };
+                    if tx.send(Message::Text(text)).await.is_err() {
+                        return live;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Fetches the bed's last hour of numerics and merges it under the live trend.
+pub fn load_history(ctx: LiveContext, bed: String) {
+    spawn_local(async move {
+        let url = format!("/api/beds/{bed}/trend?minutes=60&step=10");
+        let Ok(resp) = gloo_net::http::Request::get(&url).send().await else { return };
+        if !resp.ok() {
+            return;
+        }
+        let Ok(text) = resp.text().await else { return };
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+        let Some(series) = json.get("series").and_then(|s| s.as_object()) else { return };
+        let parsed: Vec<(VitalKind, Vec<(i64, f64)>)> = series
+            .iter()
+            .filter_map(|(k, pts)| {
+                let kind: VitalKind = serde_json::from_value(serde_json::Value::String(k.clone())).ok()?;
+                let pts = pts
+                    .as_array()?
+                    .iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()? as i64, p.get(1)?.as_f64()?)))
+                    .collect();
+                Some((kind, pts))
+            })
+            .collect();
+        // The ward may not have arrived yet when a bed is opened directly.
+        for _ in 0..40 {
+            let merged = ctx.ward.try_update_value(|w| match w.bed_mut(&bed) {
+                Some(b) => {
+                    for (kind, pts) in &parsed {
+                        b.merge_trend(*kind, pts);
+                    }
+                    true
+                }
+                None => false,
+            });
+            if merged == Some(true) {
+                ctx.version.update(|v| *v += 1);
+                return;
+            }
+            TimeoutFuture::new(500).await;
+        }
+    });
+}

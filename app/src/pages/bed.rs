@@ -1,0 +1,81 @@
+use crate::components::trend_chart::TrendChart;
+use crate::components::waveform::Waveform;
+use crate::context::use_live;
+use crate::format;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use vigil_shared::{VitalKind, WaveKind};
+
+/// One bed: live waveforms, large numerics, the last hour of trends.
+#[component]
+pub fn BedPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    view! {
+        {move || {
+            let id = id();
+            view! { <BedView id/> }
+        }}
+    }
+}
+
+#[component]
+fn BedView(id: String) -> impl IntoView {
+    let live = use_live();
+    #[cfg(feature = "hydrate")]
+    crate::live::load_history(live, id.clone());
+
+    let text = {
+        let id = id.clone();
+        move |f: fn(&vigil_shared::ward::BedState) -> String| {
+            let id = id.clone();
+            Signal::derive(move || live.with_ward(|w| w.bed(&id).map(f).unwrap_or_default()))
+        }
+    };
+    let big = |kind: VitalKind, class: &'static str, f: fn(&vigil_shared::ward::BedState) -> String| {
+        view! {
+            <div class=format!("big {class}") data-testid=format!("big-{}", kind.label().to_lowercase())>
+                <span class="r-label">{kind.label()}</span>
+                <span class="r-value">{text(f)}</span>
+                <span class="r-unit">{kind.unit()}</span>
+            </div>
+        }
+    };
+    let has_abp = {
+        let id = id.clone();
+        move || live.with_ward(|w| w.bed(&id).is_some_and(|b| b.wave(WaveKind::Abp).is_some()))
+    };
+    let abp_id = id.clone();
+    view! {
+        <section class="bed-view" data-testid="bed-view" data-bed=id.clone()>
+            <div class="bed-head">
+                <a href="/" class="back">"← Ward"</a>
+                <h1>{text(|b| b.info.label.clone())}</h1>
+                <span class="patient">{text(|b| b.info.patient.clone().unwrap_or_default())}</span>
+                <span class="technical">{text(|b| b.technical().iter().map(|(c, s, _)| format!("{} ({s:?})", c.label())).collect::<Vec<_>>().join(" · "))}</span>
+            </div>
+            <div class="bed-body">
+                <div class="waves">
+                    <Waveform bed=id.clone() kind=WaveKind::EcgII class="hr"/>
+                    <Waveform bed=id.clone() kind=WaveKind::Pleth class="spo2"/>
+                    <Show when=has_abp.clone()>
+                        <Waveform bed=abp_id.clone() kind=WaveKind::Abp class="bp"/>
+                    </Show>
+                    <Waveform bed=id.clone() kind=WaveKind::Resp class="rr"/>
+                </div>
+                <div class="bigs">
+                    {big(VitalKind::Hr, "hr", |b| format::shown(b, VitalKind::Hr))}
+                    {big(VitalKind::Spo2, "spo2", |b| format::shown(b, VitalKind::Spo2))}
+                    {big(VitalKind::Rr, "rr", |b| format::shown(b, VitalKind::Rr))}
+                    <div class="big bp" data-testid="big-bp">
+                        <span class="r-label">{text(|b| format::blood_pressure(b, format::newest_time(b)).1.to_string())}</span>
+                        <span class="r-value">{text(|b| format::blood_pressure(b, format::newest_time(b)).0)}</span>
+                        <span class="r-unit">"mmHg"</span>
+                    </div>
+                    {big(VitalKind::Temp, "temp", |b| format::shown(b, VitalKind::Temp))}
+                </div>
+            </div>
+            <TrendChart bed=id.clone()/>
+        </section>
+    }
+}

@@ -1,0 +1,47 @@
+import { defineConfig } from "@playwright/test";
+
+// The whole system: `vigil demo` (server on a fresh embedded database with a
+// simulated 12-bed ward), built beforehand by scripts/test.sh.
+const port = Number(process.env.VIGIL_E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    viewport: { width: 1280, height: 800 },
+    trace: "retain-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        browserName: "chromium",
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          args: [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command:
+      `rm -rf ../target/e2e-data && exec ../target/release/vigil demo --ward tests/fixtures/ward.toml ` +
+      `--database ../target/e2e-data/vigil.db --site-root ../target/site --listen 127.0.0.1:${port}`,
+    url: `${baseURL}/health`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+  },
+});

@@ -1,0 +1,31 @@
+import { expect, test, type WebSocketRoute } from "@playwright/test";
+import { Station } from "./fixtures/station";
+
+test("a lost connection is shown at once, and the tablet reconnects and catches up", async ({ page }) => {
+  let blocked = false;
+  const open: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/ws\/live$/, (ws) => {
+    if (blocked) {
+      ws.close({ code: 1011, reason: "test: network down" });
+      return;
+    }
+    ws.connectToServer();
+    open.push(ws);
+  });
+  const station = new Station(page);
+  await station.openWard();
+  await expect(station.tiles).toHaveCount(12);
+
+  // Cut the link and keep it cut.
+  blocked = true;
+  for (const ws of open) await ws.close({ code: 1006, reason: "test: network down" });
+  await expect(station.connection).toHaveAttribute("data-state", "lost", { timeout: 5_000 });
+  await expect(station.connection).toContainText("CONNECTION LOST");
+  // the data it shows is marked stale, not passed off as live
+  await expect(station.tile("b01").getByTestId("freshness")).toContainText("no data for", { timeout: 10_000 });
+
+  // Restore it: the tablet reconnects by itself and the ward is live again.
+  blocked = false;
+  await expect(station.connection).toHaveAttribute("data-state", "live", { timeout: 15_000 });
+  await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live");
+});

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test: the Rust unit and integration
+# tests, the shared core compiled and tested for wasm32, and the Playwright
+# suite against the whole system in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+
+echo "== Rust tests (native)"
+cargo test --workspace --exclude vigil-app
+cargo test -p vigil-app --features ssr
+
+echo "== shared core on wasm32 (Node)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p vigil-shared --target wasm32-unknown-unknown
+
+echo "== build for the browser tests"
+scripts/build-site.sh
+cargo build --release -p vigil-server
+
+echo "== Playwright (end2end/)"
+cd end2end
+npx playwright test

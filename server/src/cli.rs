@@ -1,0 +1,85 @@
+//! The `vigil` command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "vigil", version, about = "Vigil ward monitoring: server, simulator, replay")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct ServerArgs {
+    /// Configuration file (TOML); VIGIL_* environment variables override it.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (overrides the configuration).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// SQLite database file (overrides the configuration).
+    #[arg(long)]
+    pub database: Option<PathBuf>,
+    /// Folder of the built site (overrides the configuration).
+    #[arg(long)]
+    pub site_root: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServerArgs),
+    /// Run the server with a simulated ward streaming into it.
+    Demo {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Beds in the generated demo ward.
+        #[arg(long, default_value_t = 12)]
+        beds: usize,
+        /// A ward plan (TOML) instead of the generated ward.
+        #[arg(long)]
+        ward: Option<PathBuf>,
+    },
+    /// Create a ward (if none) and register simulated devices; writes their tokens.
+    Provision {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long, default_value_t = 12)]
+        beds: usize,
+        #[arg(long)]
+        ward: Option<PathBuf>,
+        /// Where to write the device tokens (JSON, readable by the owner only).
+        #[arg(long)]
+        tokens_out: PathBuf,
+    },
+    /// Stream simulated devices to a server, using tokens from `provision`.
+    Simulate {
+        /// Server base URL, e.g. ws://127.0.0.1:3000
+        #[arg(long, default_value = "ws://127.0.0.1:3000")]
+        server: String,
+        #[arg(long)]
+        tokens: PathBuf,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Stream a PhysioNet recording (BIDMC CSV or WFDB record) as a live device.
+    Replay {
+        #[arg(long, default_value = "ws://127.0.0.1:3000")]
+        server: String,
+        /// The device token (VIGIL_DEVICE_TOKEN).
+        #[arg(long, env = "VIGIL_DEVICE_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Playback speed; 1 is real time.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Start over at the end.
+        #[arg(long = "loop")]
+        repeat: bool,
+        /// `.../bidmc_NN_Numerics.csv`, `.../bidmc_NN_Signals.csv`, or a WFDB
+        /// record (`.hea` or its name without extension).
+        record: PathBuf,
+    },
+}

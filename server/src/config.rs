@@ -1,0 +1,92 @@
+//! Configuration: defaults, then a TOML file, then `VIGIL_*` environment
+//! variables, then command-line flags (applied by the caller).
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. Loopback by default: exposing the server to a
+    /// network is a decision, with TLS in front.
+    pub listen: SocketAddr,
+    /// SQLite database file, created with its folder on first run.
+    pub database: PathBuf,
+    /// Folder with the built site (`pkg/vigil.js`, `pkg/vigil.wasm`, CSS, assets).
+    pub site_root: PathBuf,
+    /// Seconds of recent data a tablet gets when it subscribes without a cursor.
+    pub recent_seconds_default: u32,
+    /// Upper bound on what a tablet may ask for.
+    pub recent_seconds_max: u32,
+    /// Largest WebSocket message accepted from a device, bytes.
+    pub max_device_message_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:3000".parse().expect("literal address"),
+            database: PathBuf::from("vigil-data/vigil.db"),
+            site_root: PathBuf::from("target/site"),
+            recent_seconds_default: 15,
+            recent_seconds_max: 600,
+            max_device_message_bytes: 1 << 20,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overridden by `file` if given, then by the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading configuration file {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing configuration file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = var("VIGIL_LISTEN") {
+            self.listen = v.parse().with_context(|| format!("VIGIL_LISTEN={v:?} is not an address"))?;
+        }
+        if let Some(v) = var("VIGIL_DATABASE") {
+            self.database = v.into();
+        }
+        if let Some(v) = var("VIGIL_SITE_ROOT") {
+            self.site_root = v.into();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file_values() {
+        let mut c: Config = toml::from_str("listen = \"0.0.0.0:8080\"\ndatabase = \"/var/lib/vigil/v.db\"").unwrap();
+        c.apply_env(|k| (k == "VIGIL_LISTEN").then(|| "127.0.0.1:9000".to_string())).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.database, PathBuf::from("/var/lib/vigil/v.db"));
+    }
+
+    #[test]
+    fn unknown_keys_are_an_error_not_silently_ignored() {
+        assert!(toml::from_str::<Config>("lisen = \"0.0.0.0:1\"").is_err());
+    }
+
+    #[test]
+    fn a_bad_address_in_the_environment_is_a_clear_error() {
+        let mut c = Config::default();
+        let err = c.apply_env(|_| Some("nowhere".into())).unwrap_err();
+        assert!(err.to_string().contains("VIGIL_LISTEN"));
+    }
+}

@@ -1,0 +1,191 @@
+//! Provisioning a simulated ward and streaming it: `vigil provision`,
+//! `vigil simulate` and `vigil demo` (both in one process).
+
+use crate::clock::now_ms;
+use crate::device_link::{self, LinkConfig, LinkStats};
+use crate::sim::scenario::Scenario;
+use crate::sim::{BedSim, Equipment};
+use crate::store::rows::{NewBed, NewWard};
+use crate::store::Store;
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// A ward description (TOML): its beds, patients and what each bed simulates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardPlan {
+    pub name: String,
+    pub beds: Vec<BedPlan>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BedPlan {
+    pub label: String,
+    pub patient: Option<String>,
+    /// A built-in scenario name, or a path to a scenario TOML file.
+    #[serde(default = "stable")]
+    pub scenario: String,
+    #[serde(default)]
+    pub arterial_line: bool,
+}
+
+fn stable() -> String {
+    "stable".into()
+}
+
+/// Fictional display names for the demo ward.
+const NAMES: [&str; 16] = [
+    "A. Okafor", "B. Lindqvist", "C. Moreau", "D. Nakamura", "E. Walsh", "F. Haddad", "G. Novak", "H. Silva",
+    "I. Kowalski", "J. Mensah", "K. O'Brien", "L. Rossi", "M. Petrov", "N. Adeyemi", "O. Jensen", "P. Duarte",
+];
+
+const DEMO_SCENARIOS: [&str; 12] = [
+    "stable", "desaturation", "tachycardia", "stable", "bradycardia", "hypotension",
+    "lead_off", "stable", "sensor_off", "fever", "stable", "desaturation",
+];
+
+impl WardPlan {
+    /// The demo ward: `beds` beds with a mix of scenarios, some empty of
+    /// events, two with arterial lines.
+    pub fn demo(beds: usize) -> WardPlan {
+        WardPlan {
+            name: "Ward 7 (demo)".into(),
+            beds: (0..beds)
+                .map(|i| BedPlan {
+                    label: format!("Bed {}", i + 1),
+                    patient: Some(NAMES[i % NAMES.len()].to_string()),
+                    scenario: DEMO_SCENARIOS[i % DEMO_SCENARIOS.len()].to_string(),
+                    arterial_line: i % 6 == 5 || i == 1,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn load(path: &Path) -> anyhow::Result<WardPlan> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading ward plan {}", path.display()))?;
+        let plan: WardPlan = toml::from_str(&text).with_context(|| format!("parsing ward plan {}", path.display()))?;
+        if plan.beds.is_empty() {
+            bail!("ward plan {} has no beds", path.display());
+        }
+        Ok(plan)
+    }
+}
+
+/// One provisioned simulated device: its bed, its token, what it plays.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimDevice {
+    pub bed: String,
+    pub device: String,
+    pub token: String,
+    pub scenario: String,
+    pub arterial_line: bool,
+}
+
+/// Creates the ward if the database has none, and registers one fresh device
+/// per bed (earlier simulated devices are revoked).
+pub async fn provision(store: &Store, plan: &WardPlan, base_dir: &Path) -> anyhow::Result<Vec<SimDevice>> {
+    // Check every scenario before writing anything.
+    for bed in &plan.beds {
+        load_scenario(&bed.scenario, base_dir)?;
+    }
+    let existing = store.beds().await?;
+    if existing.is_empty() {
+        store
+            .create_ward(NewWard {
+                id: "w1".into(),
+                name: plan.name.clone(),
+                beds: plan
+                    .beds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| NewBed { id: format!("b{:02}", i + 1), label: b.label.clone(), patient: b.patient.clone() })
+                    .collect(),
+            })
+            .await?;
+    } else if existing.len() != plan.beds.len() {
+        bail!(
+            "the database already holds a ward of {} beds, the plan has {}; use another --database",
+            existing.len(),
+            plan.beds.len()
+        );
+    }
+    let stamp = now_ms();
+    let mut devices = Vec::new();
+    for (i, b) in plan.beds.iter().enumerate() {
+        let bed = format!("b{:02}", i + 1);
+        for old in store.simulated_devices(&bed).await? {
+            store.revoke_device(&old).await?;
+        }
+        let device = format!("sim-{bed}-{stamp}");
+        let token = store.register_device(&device, &bed).await?;
+        devices.push(SimDevice { bed, device, token, scenario: b.scenario.clone(), arterial_line: b.arterial_line });
+    }
+    Ok(devices)
+}
+
+/// A built-in scenario by name, or a scenario file (relative to `base_dir`).
+pub fn load_scenario(name: &str, base_dir: &Path) -> anyhow::Result<Scenario> {
+    if let Some(s) = Scenario::builtin(name) {
+        return Ok(s);
+    }
+    let path = base_dir.join(name);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!("{name:?} is not a built-in scenario ({}) nor a readable file", Scenario::BUILTIN.join(", "))
+    })?;
+    Scenario::parse_toml(&text).with_context(|| format!("parsing scenario {}", path.display()))
+}
+
+/// Streams every device until `stop` resolves. Returns each link's counters.
+pub async fn simulate(
+    server: &str,
+    devices: Vec<SimDevice>,
+    base_dir: PathBuf,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Vec<Arc<LinkStats>>> {
+    let url = format!("{}/ws/device", server.trim_end_matches('/'));
+    let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
+    let mut tasks = Vec::new();
+    let mut all_stats = Vec::new();
+    for (i, d) in devices.into_iter().enumerate() {
+        let scenario = load_scenario(&d.scenario, &base_dir)?;
+        let equipment = Equipment { abp_hz: d.arterial_line.then_some(125.0), ..Equipment::default() };
+        let stats = Arc::new(LinkStats::default());
+        all_stats.push(stats.clone());
+        let (tx, rx) = mpsc::channel(64);
+        let config = LinkConfig { url: url.clone(), token: d.token.clone(), max_pending: 4_800 };
+        let link = tokio::spawn(device_link::run(config, rx, stats, Duration::from_secs(5)));
+        let mut stop_rx = stop_tx.subscribe();
+        let generator = tokio::spawn(async move {
+            let mut sim = BedSim::new(scenario, equipment, 1000 + i as u64, now_ms());
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Some(frame) = sim.frame_until(now_ms()) {
+                            if tx.send(frame).await.is_err() { break; }
+                        }
+                    }
+                    _ = stop_rx.recv() => break,
+                }
+            }
+        });
+        tasks.push((d.device, generator, link));
+    }
+    stop.await;
+    let _ = stop_tx.send(());
+    for (device, generator, link) in tasks {
+        let _ = generator.await;
+        match link.await {
+            Ok(Err(e)) => tracing::error!(%device, error = %e, "device link failed"),
+            Err(e) => tracing::error!(%device, error = %e, "device task panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
+    Ok(all_stats)
+}

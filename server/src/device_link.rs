@@ -1,0 +1,186 @@
+//! The device side of protocol v1: send frames, keep each until the server
+//! acknowledges it, reconnect with back-off and resend what is unacknowledged.
+//! The simulator, the replay and the benchmark all stream through this.
+
+use futures_util::{SinkExt, StreamExt};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{header, HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use vigil_shared::frame::RawFrame;
+use vigil_shared::protocol::device::{DeviceMessage, ServerToDevice};
+
+/// Counters a link keeps; shared so a caller can watch them.
+#[derive(Debug, Default)]
+pub struct LinkStats {
+    pub sent: AtomicU64,
+    pub acked: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub rejected: AtomicU64,
+    /// Unacknowledged frames dropped because the buffer was full.
+    pub dropped: AtomicU64,
+    pub connects: AtomicU64,
+}
+
+impl LinkStats {
+    pub fn get(&self, c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkConfig {
+    /// `ws://host:port/ws/device`
+    pub url: String,
+    pub token: String,
+    /// Unacknowledged frames kept at most; when full the oldest is dropped and
+    /// counted (4 frames/s: 4,800 is 20 minutes of outage).
+    pub max_pending: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("the server refused the device token (HTTP {0})")]
+    Refused(StatusCode),
+    #[error("bad server address: {0}")]
+    Url(String),
+}
+
+struct Pending {
+    seq: u64,
+    text: String,
+}
+
+/// Runs until `frames` closes and everything sent was acknowledged (or, once
+/// `frames` closed, the server stayed unreachable for `drain_timeout`).
+pub async fn run(
+    config: LinkConfig,
+    mut frames: mpsc::Receiver<RawFrame>,
+    stats: Arc<LinkStats>,
+    drain_timeout: Duration,
+) -> Result<(), LinkError> {
+    let mut pending: VecDeque<Pending> = VecDeque::new();
+    let mut input_open = true;
+    let mut backoff = Duration::from_millis(200);
+    let mut closed_at: Option<tokio::time::Instant> = None;
+    loop {
+        if !input_open && pending.is_empty() {
+            return Ok(());
+        }
+        if !input_open && closed_at.is_some_and(|t| t.elapsed() > drain_timeout) {
+            tracing::warn!(unacknowledged = pending.len(), "giving up on unacknowledged frames");
+            return Ok(());
+        }
+        let mut request = config.url.as_str().into_client_request().map_err(|e| LinkError::Url(e.to_string()))?;
+        let bearer = HeaderValue::from_str(&format!("Bearer {}", config.token)).map_err(|e| LinkError::Url(e.to_string()))?;
+        request.headers_mut().insert(header::AUTHORIZATION, bearer);
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => {
+                stats.connects.fetch_add(1, Ordering::Relaxed);
+                backoff = Duration::from_millis(200);
+                let (mut sink, mut stream) = ws.split();
+                // Resend everything unacknowledged, in order, after the welcome.
+                let mut welcomed = false;
+                let result: Result<(), ()> = async {
+                    loop {
+                        tokio::select! {
+                            frame = frames.recv(), if input_open && welcomed => match frame {
+                                Some(raw) => {
+                                    let text = serde_json::to_string(&DeviceMessage::Frame(raw.clone())).map_err(|_| ())?;
+                                    push(&mut pending, Pending { seq: raw.seq, text: text.clone() }, config.max_pending, &stats);
+                                    sink.send(Message::Text(text.into())).await.map_err(|_| ())?;
+                                    stats.sent.fetch_add(1, Ordering::Relaxed);
+                                }
+                                None => { input_open = false; closed_at = Some(tokio::time::Instant::now()); }
+                            },
+                            msg = stream.next() => {
+                                let Some(Ok(msg)) = msg else { return Err(()) };
+                                let Message::Text(text) = msg else { continue };
+                                match serde_json::from_str::<ServerToDevice>(&text) {
+                                    Ok(ServerToDevice::Welcome { last_stored_seq, .. }) => {
+                                        if let Some(last) = last_stored_seq {
+                                            pending.retain(|p| p.seq > last);
+                                        }
+                                        for p in &pending {
+                                            sink.send(Message::Text(p.text.clone().into())).await.map_err(|_| ())?;
+                                            stats.sent.fetch_add(1, Ordering::Relaxed);
+                                        }
+                                        welcomed = true;
+                                    }
+                                    Ok(ServerToDevice::Ack { seq, duplicate }) => {
+                                        if let Some(i) = pending.iter().position(|p| p.seq == seq) {
+                                            pending.remove(i);
+                                            stats.acked.fetch_add(1, Ordering::Relaxed);
+                                            if duplicate {
+                                                stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                                            }
+                                        }
+                                    }
+                                    Ok(ServerToDevice::Reject { seq, error }) => {
+                                        tracing::warn!(?seq, %error, "server rejected a frame");
+                                        stats.rejected.fetch_add(1, Ordering::Relaxed);
+                                        if let Some(i) = seq.and_then(|s| pending.iter().position(|p| p.seq == s)) {
+                                            pending.remove(i);
+                                        }
+                                    }
+                                    Err(e) => tracing::warn!(error = %e, "unreadable server message"),
+                                }
+                                if !input_open && pending.is_empty() {
+                                    let _ = sink.send(Message::Close(None)).await;
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
+                }
+                .await;
+                if result.is_ok() {
+                    return Ok(());
+                }
+                tracing::info!(unacknowledged = pending.len(), "device link lost; reconnecting");
+            }
+            Err(WsError::Http(resp)) if matches!(resp.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
+                return Err(LinkError::Refused(resp.status()));
+            }
+            Err(e) => tracing::debug!(error = %e, "device connect failed"),
+        }
+        // Keep taking frames while waiting, so nothing measured is lost.
+        let wait = tokio::time::sleep(jitter(backoff));
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                _ = &mut wait => break,
+                frame = frames.recv(), if input_open => match frame {
+                    Some(raw) => {
+                        if let Ok(text) = serde_json::to_string(&DeviceMessage::Frame(raw.clone())) {
+                            push(&mut pending, Pending { seq: raw.seq, text }, config.max_pending, &stats);
+                        }
+                    }
+                    None => { input_open = false; closed_at = Some(tokio::time::Instant::now()); }
+                },
+            }
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+fn push(pending: &mut VecDeque<Pending>, p: Pending, max: usize, stats: &LinkStats) {
+    if pending.len() >= max {
+        pending.pop_front();
+        let n = stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == 1 || n % 1000 == 0 {
+            tracing::warn!(dropped = n, "device buffer full: oldest unacknowledged frames dropped");
+        }
+    }
+    pending.push_back(p);
+}
+
+/// Back-off with +-25 % jitter so that devices do not reconnect in lockstep.
+fn jitter(d: Duration) -> Duration {
+    use rand::Rng;
+    d.mul_f64(rand::thread_rng().gen_range(0.75..1.25))
+}

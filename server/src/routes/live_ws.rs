@@ -1,0 +1,143 @@
+//! The tablets' live feed: subscribe to beds, get what was missed from
+//! storage, then live frames, in storage order per bed.
+
+use crate::clock::now_ms;
+use crate::relay::frame_message_json;
+use crate::state::AppState;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinSet;
+use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
+use vigil_shared::protocol::PROTOCOL_VERSION;
+
+/// Frames read from storage per query when refilling a tablet.
+const BACKFILL_PAGE: u32 = 500;
+/// Messages queued for one tablet before its bed feeds wait for it.
+const OUTBOX: usize = 2048;
+
+pub async fn live_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(64 * 1024).on_upgrade(move |socket| session(state, socket))
+}
+
+fn to_json(msg: &ServerMessage) -> Arc<str> {
+    serde_json::to_string(msg).unwrap_or_else(|_| r#"{"type":"error","message":"encoding"}"#.into()).into()
+}
+
+async fn session(state: AppState, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut outbox) = mpsc::channel::<Arc<str>>(OUTBOX);
+    let writer = tokio::spawn(async move {
+        while let Some(text) = outbox.recv().await {
+            if sink.send(Message::Text((&*text).into())).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut feeds = JoinSet::new();
+    while let Some(Ok(msg)) = stream.next().await {
+        let Message::Text(text) = msg else {
+            if matches!(msg, Message::Close(_)) {
+                break;
+            }
+            continue;
+        };
+        match serde_json::from_str::<ClientMessage>(&text) {
+            Ok(ClientMessage::Ping { id }) => {
+                let _ = out.send(to_json(&ServerMessage::Pong { id })).await;
+            }
+            Ok(ClientMessage::Subscribe { beds, since, recent_seconds }) => {
+                feeds.abort_all();
+                if let Err(e) = subscribe(&state, &out, &mut feeds, beds, since, recent_seconds).await {
+                    tracing::error!(error = format!("{e:#}"), "subscription failed");
+                    let _ = out.send(to_json(&ServerMessage::Error { message: "subscription failed".into() })).await;
+                }
+            }
+            Err(e) => {
+                let _ = out.send(to_json(&ServerMessage::Error { message: format!("unreadable message: {e}") })).await;
+            }
+        }
+    }
+    feeds.abort_all();
+    writer.abort();
+}
+
+async fn subscribe(
+    state: &AppState,
+    out: &mpsc::Sender<Arc<str>>,
+    feeds: &mut JoinSet<()>,
+    wanted: Vec<String>,
+    since: BTreeMap<String, u64>,
+    recent_seconds: Option<u32>,
+) -> anyhow::Result<()> {
+    let all = state.store.beds().await?;
+    let beds: Vec<_> = if wanted.is_empty() {
+        all
+    } else {
+        all.into_iter().filter(|b| wanted.contains(&b.id)).collect()
+    };
+    out.send(to_json(&ServerMessage::Ward { protocol: PROTOCOL_VERSION, beds: beds.clone() })).await?;
+    let recent = recent_seconds.unwrap_or(state.config.recent_seconds_default).min(state.config.recent_seconds_max);
+    for bed in beds {
+        // Subscribe before reading storage: nothing committed in between is missed.
+        let rx = state.relay.subscribe(&bed.id);
+        let start = since.get(&bed.id).copied();
+        feeds.spawn(feed(state.clone(), bed.id, start, recent, rx, out.clone()));
+    }
+    Ok(())
+}
+
+/// One bed's feed: refill from storage after `since` (or the last `recent`
+/// seconds), then relay live frames, refilling again whenever it lagged.
+async fn feed(
+    state: AppState,
+    bed: String,
+    since: Option<u64>,
+    recent: u32,
+    mut rx: broadcast::Receiver<crate::relay::RelayItem>,
+    out: mpsc::Sender<Arc<str>>,
+) {
+    let result: anyhow::Result<()> = async {
+        let mut last = match since {
+            Some(c) => c,
+            None => state.store.cursor_before_time(&bed, now_ms() - i64::from(recent) * 1000).await?,
+        };
+        refill(&state, &bed, &mut last, &out).await?;
+        out.send(to_json(&ServerMessage::CaughtUp { bed: bed.clone(), cursor: Some(last) })).await?;
+        loop {
+            match rx.recv().await {
+                Ok(item) if item.cursor > last => {
+                    last = item.cursor;
+                    out.send(item.json).await?;
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::debug!(bed = %bed, skipped = n, "tablet lagged; refilling from storage");
+                    refill(&state, &bed, &mut last, &out).await?;
+                }
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            }
+        }
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::debug!(bed = %bed, error = format!("{e:#}"), "bed feed ended");
+    }
+}
+
+async fn refill(state: &AppState, bed: &str, last: &mut u64, out: &mpsc::Sender<Arc<str>>) -> anyhow::Result<()> {
+    loop {
+        let rows = state.store.frames_after(bed, *last, BACKFILL_PAGE).await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for r in rows {
+            *last = r.cursor;
+            out.send(frame_message_json(bed, r.cursor, r.received_at, &r.payload).into()).await?;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Building the application: storage, relay, routes, listener.
+
+use crate::config::Config;
+use crate::relay::{frame_message_json, Relay, RelayItem};
+use crate::routes;
+use crate::state::AppState;
+use crate::store::{Committed, Store};
+use anyhow::Context;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// The routes, separate from binding so tests can call it.
+pub fn router(state: AppState) -> Router {
+    let leptos_options = state.leptos.clone();
+    let app_routes = generate_route_list(vigil_app::App);
+    Router::new()
+        .route("/health", get(routes::health::health))
+        .route("/ws/device", get(routes::device_ws::device_ws))
+        .route("/ws/live", get(routes::live_ws::live_ws))
+        .route("/api/beds/{bed}/trend", get(routes::trend::trend))
+        .leptos_routes(&state, app_routes, move || vigil_app::shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(vigil_app::shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Opens storage and wires the relay to it.
+pub fn open_state(config: Config) -> anyhow::Result<AppState> {
+    let relay = Relay::default();
+    let hook_relay = relay.clone();
+    let store = Store::open(
+        &config.database,
+        Box::new(move |c: Committed<'_>| {
+            let json = frame_message_json(c.bed, c.cursor, c.received_at, c.payload);
+            hook_relay.publish(c.bed, RelayItem { cursor: c.cursor, json: json.into() });
+        }),
+    )?;
+    let leptos = LeptosOptions::builder()
+        .output_name("vigil")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    Ok(AppState { config: Arc::new(config), store, relay, leptos })
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let listen = config.listen;
+        let state = open_state(config)?;
+        Self::with_state(state, listen).await
+    }
+
+    pub async fn with_state(state: AppState, listen: SocketAddr) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = router(self.state);
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving")
+    }
+}

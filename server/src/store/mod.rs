@@ -1,0 +1,295 @@
+//! Storage on the embedded database (SQLite).
+//!
+//! One writer thread owns the write connection and commits frames in groups:
+//! every frame waiting when a commit starts goes into that commit, so many
+//! devices share one fsync. A frame is acknowledged only after its commit
+//! returned. Reads go through a separate connection (WAL lets them run while
+//! the writer commits).
+//!
+//! The methods are the interface a PostgreSQL implementation would fill; rows
+//! ([`rows`]) are separate from wire types and converted here.
+
+pub mod rows;
+mod schema;
+mod writer;
+
+use crate::clock::now_ms;
+use anyhow::Context;
+use rows::{DeviceIdentity, StoredFrame};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+use vigil_shared::protocol::live::BedInfo;
+use vigil_shared::{Frame, VitalKind};
+use writer::WriteJob;
+
+pub use writer::{CommitHook, Committed, StoreOutcome};
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    writer: mpsc::Sender<WriteJob>,
+    reader: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+fn open_connection(path: &Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path).with_context(|| format!("opening database {}", path.display()))?;
+    // WAL with synchronous=FULL: a commit that returned survives a crash or a
+    // power cut, which is what an acknowledgement promises.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// SHA-256 of a device token, hex. Tokens are 256 random bits, so a fast hash
+/// is enough; only the hash is stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// `on_commit` sees every newly stored frame, in storage order.
+    pub fn open(path: &Path, on_commit: CommitHook) -> anyhow::Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating database folder {}", dir.display()))?;
+        }
+        let mut write_conn = open_connection(path)?;
+        let version = schema::migrate(&mut write_conn).context("migrating the database schema")?;
+        tracing::info!(path = %path.display(), schema_version = version, "database ready");
+        let reader = open_connection(path)?;
+        let writer = writer::spawn(write_conn, on_commit)?;
+        Ok(Store { writer, reader: Arc::new(Mutex::new(reader)), path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().map_err(|_| anyhow::anyhow!("database reader poisoned"))?;
+            f(&conn).context("database read")
+        })
+        .await
+        .context("database read task")?
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (tx, rx) = oneshot::channel();
+        let job = WriteJob::Exec(Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        }));
+        self.writer.send(job).await.map_err(|_| anyhow::anyhow!("database writer stopped"))?;
+        rx.await.context("database writer dropped the job")?.context("database write")
+    }
+
+    /// Stores a validated frame durably. Returns once it is committed.
+    pub async fn store_frame(
+        &self,
+        device: &DeviceIdentity,
+        frame: Arc<Frame>,
+        received_at: i64,
+    ) -> anyhow::Result<StoreOutcome> {
+        let (reply, rx) = oneshot::channel();
+        let job = WriteJob::Frame { device: device.clone(), frame, received_at, reply };
+        self.writer.send(job).await.map_err(|_| anyhow::anyhow!("database writer stopped"))?;
+        rx.await.context("database writer dropped the frame")?
+    }
+
+    /// The device a token belongs to, if the token is known and not revoked.
+    pub async fn authenticate_device(&self, token: &str) -> anyhow::Result<Option<DeviceIdentity>> {
+        let hash = token_hash(token);
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, bed_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
+                [hash],
+                |r| Ok(DeviceIdentity { id: r.get(0)?, bed: r.get(1)? }),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub async fn last_stored_seq(&self, device_id: &str) -> anyhow::Result<Option<u64>> {
+        let id = device_id.to_string();
+        self.read(move |c| c.query_row("SELECT MAX(seq) FROM frames WHERE device_id = ?1", [id], |r| r.get(0)))
+            .await
+    }
+
+    /// Every bed, in ward order, with its admitted patient.
+    pub async fn beds(&self) -> anyhow::Result<Vec<BedInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT b.id, b.label, p.display_name FROM beds b
+                 LEFT JOIN patients p ON p.bed_id = b.id AND p.discharged_at IS NULL
+                 ORDER BY b.ward_id, b.position, b.id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok(BedInfo { id: r.get(0)?, label: r.get(1)?, patient: r.get(2)? }))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Up to `limit` frames of `bed` stored after `after` (a cursor), in order.
+    pub async fn frames_after(&self, bed: &str, after: u64, limit: u32) -> anyhow::Result<Vec<StoredFrame>> {
+        let bed = bed.to_string();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT cursor, received_at, payload FROM frames
+                 WHERE bed_id = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![bed, after as i64, limit], |r| {
+                Ok(StoredFrame { cursor: r.get::<_, i64>(0)? as u64, received_at: r.get(1)?, payload: r.get(2)? })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// The cursor just before the first frame of `bed` received at or after
+    /// `since` (ms), so that `frames_after` of it returns the recent frames.
+    pub async fn cursor_before_time(&self, bed: &str, since: i64) -> anyhow::Result<u64> {
+        let bed = bed.to_string();
+        self.read(move |c| {
+            let first: Option<i64> = c.query_row(
+                "SELECT MIN(cursor) FROM frames WHERE bed_id = ?1 AND received_at >= ?2",
+                params![bed, since],
+                |r| r.get(0),
+            )?;
+            let last: Option<i64> =
+                c.query_row("SELECT MAX(cursor) FROM frames WHERE bed_id = ?1", params![bed], |r| r.get(0))?;
+            Ok(match (first, last) {
+                (Some(f), _) => (f - 1).max(0) as u64,
+                (None, Some(l)) => l as u64,
+                (None, None) => 0,
+            })
+        })
+        .await
+    }
+
+    /// Numerics of `bed` with device time at or after `since` (ms), per kind, in time order.
+    pub async fn trend(&self, bed: &str, since: i64) -> anyhow::Result<BTreeMap<VitalKind, Vec<(i64, f64)>>> {
+        let bed = bed.to_string();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT kind, t, value FROM numerics WHERE bed_id = ?1 AND t >= ?2 ORDER BY kind, t",
+            )?;
+            let mut out: BTreeMap<VitalKind, Vec<(i64, f64)>> = BTreeMap::new();
+            let mut rows = stmt.query(params![bed, since])?;
+            while let Some(r) = rows.next()? {
+                let kind: String = r.get(0)?;
+                // Stored kinds were written from `VitalKind`; an unknown one
+                // (a newer schema) is skipped rather than failing the chart.
+                if let Ok(kind) = serde_json::from_value::<VitalKind>(serde_json::Value::String(kind)) {
+                    out.entry(kind).or_default().push((r.get(1)?, r.get(2)?));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn bed_exists(&self, bed: &str) -> anyhow::Result<bool> {
+        let bed = bed.to_string();
+        self.read(move |c| c.query_row("SELECT EXISTS(SELECT 1 FROM beds WHERE id = ?1)", [bed], |r| r.get(0)))
+            .await
+    }
+
+    /// Counts for the health endpoint and the tests.
+    pub async fn counts(&self) -> anyhow::Result<rows::Counts> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT (SELECT COUNT(*) FROM frames), (SELECT COALESCE(SUM(samples), 0) FROM frames),
+                        (SELECT COUNT(*) FROM beds), (SELECT COUNT(*) FROM devices WHERE revoked_at IS NULL)",
+                [],
+                |r| Ok(rows::Counts { frames: r.get(0)?, samples: r.get(1)?, beds: r.get(2)?, devices: r.get(3)? }),
+            )
+        })
+        .await
+    }
+
+    /// Creates a ward with beds and (optionally) admitted patients, in one
+    /// transaction. Used by set-up and the demo.
+    pub async fn create_ward(&self, ward: rows::NewWard) -> anyhow::Result<()> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            tx.execute("INSERT INTO wards(id, name) VALUES (?1, ?2)", params![ward.id, ward.name])?;
+            for (pos, bed) in ward.beds.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO beds(id, ward_id, label, position) VALUES (?1, ?2, ?3, ?4)",
+                    params![bed.id, ward.id, bed.label, pos as i64],
+                )?;
+                if let Some(name) = &bed.patient {
+                    tx.execute(
+                        "INSERT INTO patients(display_name, bed_id, admitted_at) VALUES (?1, ?2, ?3)",
+                        params![name, bed.id, now_ms()],
+                    )?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    /// Registers a device for a bed and returns its token. The token is not
+    /// stored, only its hash: this is the one time it can be read.
+    pub async fn register_device(&self, device_id: &str, bed: &str) -> anyhow::Result<String> {
+        let token = new_token();
+        let (id, bed_id, hash) = (device_id.to_string(), bed.to_string(), token_hash(&token));
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO devices(id, token_hash, bed_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, hash, bed_id, now_ms()],
+            )
+        })
+        .await
+        .with_context(|| format!("registering device {device_id} for bed {bed}"))?;
+        Ok(token)
+    }
+
+    pub async fn revoke_device(&self, device_id: &str) -> anyhow::Result<bool> {
+        let id = device_id.to_string();
+        let n = self
+            .write(move |c| {
+                c.execute("UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, now_ms()])
+            })
+            .await?;
+        Ok(n == 1)
+    }
+}
+
+/// 256 random bits, hex.
+fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("vgd_{}", hex::encode(bytes))
+}
+
+impl Store {
+    /// Active simulated devices (`sim-` ids) of a bed.
+    pub async fn simulated_devices(&self, bed: &str) -> anyhow::Result<Vec<String>> {
+        let bed = bed.to_string();
+        self.read(move |c| {
+            let mut stmt =
+                c.prepare("SELECT id FROM devices WHERE bed_id = ?1 AND id LIKE 'sim-%' AND revoked_at IS NULL")?;
+            let rows = stmt.query_map([bed], |r| r.get(0))?;
+            rows.collect()
+        })
+        .await
+    }
+}

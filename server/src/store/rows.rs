@@ -1,0 +1,37 @@
+//! Rows as the database holds them; not wire types.
+
+/// An authenticated device and the bed it is attached to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    pub id: String,
+    pub bed: String,
+}
+
+/// A stored frame: its cursor, when the server received it, and the frame as
+/// JSON (the validated frame, re-serialised, not the device's bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFrame {
+    pub cursor: u64,
+    pub received_at: i64,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub frames: i64,
+    pub samples: i64,
+    pub beds: i64,
+    pub devices: i64,
+}
+
+pub struct NewBed {
+    pub id: String,
+    pub label: String,
+    pub patient: Option<String>,
+}
+
+pub struct NewWard {
+    pub id: String,
+    pub name: String,
+    pub beds: Vec<NewBed>,
+}
