@@ -41,6 +41,7 @@ export default defineConfig({
     url: `${baseURL}/health`,
     timeout: 60_000,
     reuseExistingServer: false,
+    env: { RUST_LOG: "warn" },
     stdout: "ignore",
     stderr: "pipe",
   },

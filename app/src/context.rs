@@ -6,7 +6,7 @@
 //! canvases read the ward directly on each animation frame.
 
 use leptos::prelude::*;
-use vigil_shared::ward::WardState;
+use vigil_shared::ward::{BedState, WardState};
 
 /// The tablet's link to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,12 @@ impl LiveContext {
             status: RwSignal::new(ConnStatus::Connecting),
             now: RwSignal::new(0),
         }
+    }
+
+    /// A text about one bed that follows the ward (empty while the bed is unknown).
+    pub fn bed_text(&self, bed: &str, f: fn(&BedState) -> String) -> Signal<String> {
+        let (ctx, bed) = (*self, bed.to_string());
+        Signal::derive(move || ctx.with_ward(|w| w.bed(&bed).map(f).unwrap_or_default()))
     }
 
     /// Reads the ward, tracking `version` so the caller re-runs on change.

@@ -10,7 +10,7 @@ use leptos::prelude::WithValue;
 use std::cell::RefCell;
 use std::rc::Rc;
 use vigil_shared::ward::BedState;
-use vigil_shared::WaveKind;
+use vigil_shared::{VitalKind, WaveKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -145,6 +145,11 @@ pub fn trends(el: &HtmlCanvasElement, bed: &BedState) {
         ctx.set_fill_style_str("#8a93a0");
         let _ = ctx.fill_text(&format!("{hi:.0}"), 4.0, top + 12.0);
         let _ = ctx.fill_text(&format!("{lo:.0}"), 4.0, top + lane_h - 4.0);
+        // Blood pressure: the arterial line when there is one.
+        let kind = match kind {
+            VitalKind::NibpSys if bed.trend(VitalKind::ArtSys).is_some() => &VitalKind::ArtSys,
+            k => k,
+        };
         let Some(trend) = bed.trend(*kind) else { continue };
         let y = |v: f64| top + 4.0 + (1.0 - ((v - lo) / (hi - lo)).clamp(0.0, 1.0)) * (lane_h - 8.0);
         ctx.set_stroke_style_str(colour(class));

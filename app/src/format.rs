@@ -48,6 +48,11 @@ pub fn blood_pressure(bed: &BedState, newest_t: i64) -> (String, &'static str) {
     }
 }
 
+/// The device's active technical conditions, e.g. `Lead off (ECG)`.
+pub fn technical(bed: &BedState) -> String {
+    bed.technical().iter().map(|(c, s, _)| format!("{} ({})", c.label(), s.label())).collect::<Vec<_>>().join(" · ")
+}
+
 /// How fresh the bed's data is, in words.
 pub fn freshness(f: Freshness) -> String {
     match f {

@@ -21,6 +21,8 @@ use vigil_shared::VitalKind;
 const RECENT_SECONDS: u32 = 30;
 /// Send a ping after this long without sending one.
 const PING_EVERY_MS: i64 = 2_000;
+/// Give up a connection attempt that has not opened after this long.
+const CONNECT_TIMEOUT_MS: u32 = 5_000;
 /// Declare the link dead after this long without any message.
 const SILENT_LIMIT_MS: i64 = 6_000;
 
@@ -86,10 +88,14 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>) -> bool {
     let since = ctx.ward.with_value(|w| w.resume_cursors());
     let subscribe = ClientMessage::Subscribe { beds: vec![], since, recent_seconds: Some(RECENT_SECONDS) };
     let Ok(text) = serde_json::to_string(&subscribe) else { return false };
-    if tx.send(Message::Text(text)).await.is_err() {
-        return false;
+    // Sending waits for the socket to open; a connection attempt that hangs
+    // (a black-holed network) must not hang the tablet with it.
+    match select(tx.send(Message::Text(text)), TimeoutFuture::new(CONNECT_TIMEOUT_MS)).await {
+        Either::Left((Ok(()), _)) => {}
+        _ => return false,
     }
     let mut live = false;
+    let mut history_loaded = ctx.ward.with_value(|w| w.beds().next().is_some());
     let (mut last_message, mut last_ping, mut ping_id) = (now(), now(), 0u64);
     let mut timer = Box::pin(TimeoutFuture::new(1_000));
     loop {
@@ -102,9 +108,16 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>) -> bool {
                 last_message = now();
                 match serde_json::from_str::<ServerMessage>(&text) {
                     Ok(msg) => {
-                        if matches!(msg, ServerMessage::Ward { .. }) {
+                        if let ServerMessage::Ward { beds, .. } = &msg {
                             live = true;
                             ctx.status.set(ConnStatus::Live);
+                            // Trends from before this tablet opened: once per page load.
+                            if !history_loaded {
+                                history_loaded = true;
+                                for b in beds {
+                                    load_history(ctx, b.id.clone());
+                                }
+                            }
                         }
                         let t = now();
                         ctx.ward.update_value(|w| {

@@ -26,6 +26,6 @@ test("a bed with a detached lead says so on its tile and shows no heart rate", a
   const station = new Station(page);
   await station.openWard();
   const bed = station.tile("b07");
-  await expect(bed.getByTestId("technical")).toContainText("Lead off (Ecg)", { timeout: 20_000 });
+  await expect(bed.getByTestId("technical")).toContainText("Lead off (ECG)", { timeout: 20_000 });
   await expect(bed.getByTestId("value-hr").locator(".r-value")).toHaveText("-?-", { timeout: 15_000 });
 });

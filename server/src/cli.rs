@@ -65,6 +65,20 @@ pub enum Command {
         #[arg(long)]
         seconds: Option<u64>,
     },
+    /// Measure device -> tablet latency and server cost under load (starts its own server).
+    Bench {
+        #[arg(long, default_value_t = 16)]
+        beds: usize,
+        #[arg(long, default_value_t = 4)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Give every bed an arterial line (a third waveform at 125 Hz).
+        #[arg(long)]
+        arterial_line: bool,
+    },
     /// Stream a PhysioNet recording (BIDMC CSV or WFDB record) as a live device.
     Replay {
         #[arg(long, default_value = "ws://127.0.0.1:3000")]

@@ -13,8 +13,10 @@
 //! - [`sim`]: the ward simulator (`vigil simulate`) and its scenarios.
 //! - [`replay`]: PhysioNet recordings streamed as live devices (`vigil replay`).
 //! - [`demo`]: provisioning a demo ward and running it (`vigil demo`).
+//! - [`bench`]: the end-to-end latency benchmark (`vigil bench`).
 //! - [`telemetry`]: tracing set-up.
 
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod demo;

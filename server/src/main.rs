@@ -83,6 +83,12 @@ async fn main() -> anyhow::Result<()> {
             println!("frames acknowledged: {acked}, rejected: {rejected}");
             Ok(())
         }
+        Command::Bench { beds, subscribers, warmup, seconds, arterial_line } => {
+            let options = vigil_server::bench::BenchOptions { beds, subscribers, warmup_s: warmup, seconds, arterial_line };
+            let report = vigil_server::bench::run(options.clone()).await?;
+            report.print(&options);
+            Ok(())
+        }
         Command::Replay { server, token, speed, repeat, record } => {
             if !(speed > 0.0 && speed <= 100.0) {
                 anyhow::bail!("--speed must be above 0 and at most 100");

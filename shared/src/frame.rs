@@ -76,6 +76,19 @@ pub enum Sensor {
     Resp,
 }
 
+impl Sensor {
+    pub fn label(self) -> &'static str {
+        match self {
+            Sensor::Ecg => "ECG",
+            Sensor::Spo2 => "SpO2",
+            Sensor::Nibp => "NIBP",
+            Sensor::Art => "ART",
+            Sensor::Temp => "Temp",
+            Sensor::Resp => "Resp",
+        }
+    }
+}
+
 /// A technical condition starting (`active: true`) or ending, as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Technical {

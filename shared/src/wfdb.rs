@@ -201,9 +201,10 @@ impl Header {
                 }
             }
             if let Some(sum) = spec.checksum {
-                // WFDB checksum: the 16-bit sum of all samples.
-                let got = out[k].iter().fold(0i32, |a, &v| a.wrapping_add(v)) as i16 as i32;
-                if got != sum {
+                // WFDB checksum: the 16-bit sum of all samples; headers write
+                // it signed or unsigned, so compare modulo 2^16.
+                let got = out[k].iter().fold(0i32, |a, &v| a.wrapping_add(v)) as u16;
+                if got != sum as u16 {
                     return Err(data_err(format!("signal {} checksum {got}, header says {sum}", spec.description)));
                 }
             }
@@ -266,6 +267,13 @@ mod tests {
     fn a_checksum_mismatch_is_an_error() {
         let h = Header::parse("r 1 250 2\nr.dat 16 100 16 0 1 99 0 X\n").unwrap();
         assert!(matches!(h.decode("r.dat", &[1, 0, 2, 0]), Err(WfdbError::Data { .. })));
+    }
+
+    #[test]
+    fn a_checksum_written_unsigned_matches_a_negative_sum() {
+        // Challenge 2015 headers write 60657 for a sum of -4879 (mod 2^16).
+        let h = Header::parse("r 1 250 1\nr.dat 16 100 16 0 -4879 60657 0 X\n").unwrap();
+        assert_eq!(h.decode("r.dat", &(-4879i16).to_le_bytes()).unwrap(), vec![vec![-4879]]);
     }
 
     #[test]

@@ -2,7 +2,7 @@ use crate::components::sparkline::{points, Sparkline};
 use crate::context::use_live;
 use crate::format;
 use leptos::prelude::*;
-use vigil_shared::ward::{BedState, Freshness};
+use vigil_shared::ward::Freshness;
 use vigil_shared::VitalKind;
 
 /// Minutes of heart-rate history in a tile's sparkline.
@@ -30,10 +30,7 @@ pub fn BedTile(id: String) -> impl IntoView {
     let live = use_live();
     let text = {
         let id = id.clone();
-        move |f: fn(&BedState) -> String| {
-            let id = id.clone();
-            Signal::derive(move || live.with_ward(|w| w.bed(&id).map(f).unwrap_or_default()))
-        }
+        move |f| live.bed_text(&id, f)
     };
 
     let bed_id = id.clone();
@@ -53,7 +50,12 @@ pub fn BedTile(id: String) -> impl IntoView {
                 .and_then(|b| b.trend(VitalKind::Hr).map(|t| {
                     let series: Vec<(i64, f64)> = t.iter().copied().collect();
                     let newest = series.last().map(|p| p.0).unwrap_or(0);
-                    points(&series, SPARK_MS, newest, 120.0, 28.0, 30.0, 180.0)
+                    let shown = series.iter().filter(|p| newest - p.0 <= SPARK_MS).map(|p| p.1);
+                    let (lo, hi) = shown.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+                    // At least 20/min of range, so a steady rate draws a steady line.
+                    let mid = (lo + hi) / 2.0;
+                    let half = ((hi - lo) / 2.0).max(10.0);
+                    points(&series, SPARK_MS, newest, 120.0, 28.0, mid - half, mid + half)
                 }))
                 .unwrap_or_default()
         })
@@ -67,7 +69,7 @@ pub fn BedTile(id: String) -> impl IntoView {
                 <span class=fresh_class data-testid="freshness">{move || format::freshness(freshness.get())}</span>
             </div>
             <div class="technical" data-testid="technical">
-                {text(|b| b.technical().iter().map(|(c, s, _)| format!("{} ({s:?})", c.label())).collect::<Vec<_>>().join(" · "))}
+                {text(format::technical)}
             </div>
             <div class="readings">
                 <Reading kind=VitalKind::Hr value=text(|b| format::shown(b, VitalKind::Hr)) class="hr"/>

@@ -35,7 +35,7 @@ pub fn TrendChart(bed: String) -> impl IntoView {
     view! {
         <div class="trends">
             <div class="trend-legend">
-                <span class="hr">"HR"</span><span class="spo2">"SpO2"</span><span class="rr">"RR"</span><span class="bp">"BP sys"</span>
+                <span class="hr">"HR"</span><span class="spo2">"SpO2"</span><span class="rr">"RR"</span><span class="bp">"BP sys (ART, else NIBP)"</span>
                 <span class="muted">" last 60 min"</span>
             </div>
             <canvas node_ref=canvas data-testid="trend-chart"></canvas>

@@ -22,15 +22,9 @@ pub fn BedPage() -> impl IntoView {
 #[component]
 fn BedView(id: String) -> impl IntoView {
     let live = use_live();
-    #[cfg(feature = "hydrate")]
-    crate::live::load_history(live, id.clone());
-
     let text = {
         let id = id.clone();
-        move |f: fn(&vigil_shared::ward::BedState) -> String| {
-            let id = id.clone();
-            Signal::derive(move || live.with_ward(|w| w.bed(&id).map(f).unwrap_or_default()))
-        }
+        move |f| live.bed_text(&id, f)
     };
     let big = |kind: VitalKind, class: &'static str, f: fn(&vigil_shared::ward::BedState) -> String| {
         view! {
@@ -52,7 +46,7 @@ fn BedView(id: String) -> impl IntoView {
                 <a href="/" class="back">"← Ward"</a>
                 <h1>{text(|b| b.info.label.clone())}</h1>
                 <span class="patient">{text(|b| b.info.patient.clone().unwrap_or_default())}</span>
-                <span class="technical">{text(|b| b.technical().iter().map(|(c, s, _)| format!("{} ({s:?})", c.label())).collect::<Vec<_>>().join(" · "))}</span>
+                <span class="technical">{text(format::technical)}</span>
             </div>
             <div class="bed-body">
                 <div class="waves">

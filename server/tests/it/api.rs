@@ -1,5 +1,5 @@
-//! Integration tests: a real server on port 0 with a fresh database each,
-//! real WebSockets, and the device and tablet sides of protocol v1.
+//! A real server on port 0 with a fresh database each, real WebSockets, and
+//! the device and tablet sides of protocol v1.
 
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;

@@ -1,0 +1,76 @@
+//! The WFDB and CSV readers checked against the real recordings. Expected
+//! digital values were decoded independently (a few lines of Python with
+//! `struct`, following the format description in `shared/data/README.md`).
+
+use std::path::PathBuf;
+use vigil_server::replay::Recording;
+use vigil_shared::wfdb::Header;
+use vigil_shared::{VitalKind, WaveKind};
+
+fn data(rel: &str) -> PathBuf {
+    let base = std::env::var_os("VIGIL_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let p = base.join(rel);
+    assert!(p.exists(), "{} is missing: the PhysioNet data must be in ../shared/data (or VIGIL_DATA_DIR)", p.display());
+    p
+}
+
+fn record(rel: &str) -> (Header, Vec<Vec<i32>>) {
+    let hea = data(&format!("{rel}.hea"));
+    let header = Header::parse(&std::fs::read_to_string(&hea).unwrap()).unwrap();
+    let file = header.signals[0].file.clone();
+    let bytes = std::fs::read(hea.with_file_name(&file)).unwrap();
+    let decoded = header.decode(&file, &bytes).unwrap();
+    (header, decoded)
+}
+
+#[test]
+fn mit_bih_100_format_212_matches_independent_decoding_and_its_checksums() {
+    let (h, d) = record("mitbih/100");
+    assert_eq!((h.fs, h.n_samples, h.signals.len()), (360.0, Some(650_000), 2));
+    assert_eq!(h.signals[0].description, "MLII");
+    assert_eq!(d[0].len(), 650_000);
+    assert_eq!([d[0][0], d[0][1000], d[0][1001], d[0][360_000]], [995, 945, 945, 943]);
+    assert_eq!([d[1][0], d[1][1000], d[1][1001], d[1][360_000]], [1011, 970, 972, 972]);
+    // physical = (digital - baseline) / gain; baseline is adc_zero (1024) here
+    assert_eq!(h.signals[0].physical(d[0][1000]), Some((945.0 - 1024.0) / 200.0));
+}
+
+#[test]
+fn challenge_a103l_format_16_matches_independent_decoding() {
+    let (h, d) = record("challenge2015/a103l");
+    assert_eq!((h.fs, h.n_samples), (250.0, Some(22_500)));
+    assert_eq!(h.comments[0], "Asystole");
+    assert_eq!([d[0][0], d[0][1], d[0][1000]], [399, 378, -571]);
+    assert_eq!([d[1][0], d[2][0]], [8551, 2898]);
+    let pleth = h.signals[2].physical(d[2][1000]).unwrap();
+    assert!((pleth - 0.599_760_574_6).abs() < 1e-9, "{pleth}");
+}
+
+#[test]
+fn a_challenge_record_replays_as_ecg_and_pleth_at_250_hz() {
+    let rec = Recording::open(&data("challenge2015/a103l.hea")).unwrap();
+    let kinds: Vec<_> = rec.tracks.iter().map(|t| (t.kind, t.rate_hz, t.samples.len())).collect();
+    assert_eq!(kinds, vec![(WaveKind::EcgII, 250.0, 22_500), (WaveKind::Pleth, 250.0, 22_500)]);
+    assert_eq!(rec.duration_ms(), 90_000);
+}
+
+#[test]
+fn bidmc_21_numerics_and_signals_are_read_together() {
+    let rec = Recording::open(&data("bidmc/numerics/bidmc_21_Numerics.csv")).unwrap();
+    let first: Vec<_> = rec.numerics.iter().filter(|n| n.0 == 0).map(|n| (n.1, n.2)).collect();
+    assert_eq!(first, vec![(VitalKind::Hr, 118.0), (VitalKind::Pulse, 117.0), (VitalKind::Rr, 14.0), (VitalKind::Spo2, 100.0)]);
+    assert_eq!(rec.numerics.iter().filter(|n| n.1 == VitalKind::Hr).count(), 481);
+    let waves: Vec<_> = rec.tracks.iter().map(|t| (t.kind, t.rate_hz)).collect();
+    assert_eq!(waves, vec![(WaveKind::Resp, 125.0), (WaveKind::Pleth, 125.0), (WaveKind::EcgII, 125.0)]);
+}
+
+#[test]
+fn mimic_numerics_come_a_minute_apart_with_not_measured_zeros_left_out() {
+    let rec = Recording::open(&data("mimic2/s00001-2896-10-10-00-31n.hea")).unwrap();
+    let hr: Vec<_> = rec.numerics.iter().filter(|n| n.1 == VitalKind::Hr).collect();
+    assert!(hr.len() > 1_800, "{}", hr.len());
+    assert!(hr.windows(2).all(|w| (w[1].0 - w[0].0) % 60_000 == 0));
+    assert!(rec.numerics.iter().all(|n| n.2 != 0.0));
+}
