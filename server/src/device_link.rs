@@ -95,7 +95,14 @@ pub async fn run(
                                     sink.send(Message::Text(text.into())).await.map_err(|_| ())?;
                                     stats.sent.fetch_add(1, Ordering::Relaxed);
                                 }
-                                None => { input_open = false; closed_at = Some(tokio::time::Instant::now()); }
+                                None => {
+                                    input_open = false;
+                                    closed_at = Some(tokio::time::Instant::now());
+                                    if pending.is_empty() {
+                                        let _ = sink.send(Message::Close(None)).await;
+                                        return Ok(());
+                                    }
+                                }
                             },
                             msg = stream.next() => {
                                 let Some(Ok(msg)) = msg else { return Err(()) };

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use vigil_shared::bidmc::Table;
 use vigil_shared::frame::{RawFrame, RawNumeric, RawWave};
 use vigil_shared::wfdb::Header;
-use vigil_shared::{Frame, SampleTime, VitalKind, WaveKind};
+use vigil_shared::{SampleTime, VitalKind, WaveKind};
 
 /// One waveform of a recording; `None` marks an invalid sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,7 +193,8 @@ pub struct Player {
 }
 
 impl Player {
-    /// `start`: the wall time that record time 0 maps to; `speed` 1.0 is real time.
+    /// `start`: the device time that record time 0 maps to; `frames_until(start
+    /// + x)` covers the record up to `x * speed`; `speed` 1.0 is real time.
     pub fn new(rec: Recording, start: SampleTime, speed: f64, first_seq: u64) -> Player {
         let emitted = vec![0; rec.tracks.len()];
         Player { rec, start, speed, seq: first_seq.saturating_sub(1), next_numeric: 0, emitted }
@@ -208,9 +209,11 @@ impl Player {
         self.seq
     }
 
-    /// Device time of a record offset: sample times are the replay's wall time.
+    /// Device time of a record offset. Sample times keep the record's own
+    /// pace even when the replay runs faster, so rates and intervals stay
+    /// true (the alarm logic works on sample time); only the sending speeds up.
     fn device_time(&self, offset_ms: f64) -> SampleTime {
-        self.start + (offset_ms / self.speed).round() as SampleTime
+        self.start + offset_ms.round() as SampleTime
     }
 
     /// Frames for everything due up to `now`. Waveform runs are split at
@@ -243,7 +246,7 @@ impl Player {
                     let samples: Vec<f32> =
                         track.samples[run_start..k].iter().map(|v| v.unwrap_or(0.0).clamp(*range.start(), *range.end())).collect();
                     let t0 = self.device_time(run_start as f64 * 1000.0 / track.rate_hz);
-                    waves.push(RawWave { kind: track.kind, t0, rate_hz: track.rate_hz * self.speed, samples });
+                    waves.push(RawWave { kind: track.kind, t0, rate_hz: track.rate_hz, samples });
                 }
             }
             self.emitted[i] = due;
@@ -262,7 +265,6 @@ impl Player {
             };
             frames.push(f);
         }
-        frames.retain(|f| Frame::try_from(f.clone()).is_ok());
         frames
     }
 }
@@ -301,12 +303,22 @@ mod tests {
     }
 
     #[test]
-    fn double_speed_halves_the_device_time_steps() {
+    fn double_speed_sends_twice_as_fast_but_keeps_sample_times_and_rates_true() {
         let t0 = 1_790_000_000_000;
         let mut p = Player::new(rec(), t0, 2.0, 1);
         let frames = p.frames_until(t0 + 500);
-        assert_eq!(frames[0].numerics[1].t, t0 + 500);
-        assert_eq!(frames[0].waves[0].rate_hz, 200.0);
+        assert_eq!(frames[0].numerics[1].t, t0 + 1000);
+        assert_eq!(frames[0].waves[0].rate_hz, 100.0);
+        assert_eq!(frames[0].waves[1].t0, t0 + 600);
+    }
+
+    #[test]
+    fn every_frame_of_a_fast_replay_is_valid() {
+        let t0 = 1_790_000_000_000;
+        let mut p = Player::new(rec(), t0, 20.0, 1);
+        for f in p.frames_until(t0 + 5_000) {
+            vigil_shared::Frame::try_from(f).unwrap();
+        }
     }
 }
 
@@ -333,19 +345,25 @@ pub async fn stream(
     // Sequence numbers continue across loops and restarts: start from the clock
     // so a restarted replay never reuses a stored (device, seq).
     let mut first_seq = now_ms() as u64;
+    // Each loop starts where the last one's sample times ended (a fast replay
+    // runs ahead of the wall clock), so device time never goes backwards.
+    let mut start = now_ms();
     let play = async {
         loop {
-            let mut player = Player::new(rec.clone(), now_ms(), speed, first_seq);
+            let mut player = Player::new(rec.clone(), start, speed, first_seq);
+            let wall_start = now_ms();
             let mut tick = tokio::time::interval(Duration::from_millis(250));
             while !player.finished() {
                 tick.tick().await;
-                for f in player.frames_until(now_ms()) {
+                // The player scales wall time elapsed by `speed` itself.
+                for f in player.frames_until(start + (now_ms() - wall_start)) {
                     if tx.send(f).await.is_err() {
                         return;
                     }
                 }
             }
             first_seq = player.seq() + 1;
+            start = (start + rec.duration_ms()).max(now_ms());
             if !repeat {
                 return;
             }

@@ -21,15 +21,15 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const T: i64 = 1_790_000_000_000;
 
-struct TestApp {
-    addr: std::net::SocketAddr,
-    store: Store,
-    tokens: Vec<String>,
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub store: Store,
+    pub tokens: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
 /// A server with two beds, a device token for each, and a fresh database.
-async fn spawn_app() -> TestApp {
+pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),

@@ -74,3 +74,15 @@ fn mimic_numerics_come_a_minute_apart_with_not_measured_zeros_left_out() {
     assert!(hr.windows(2).all(|w| (w[1].0 - w[0].0) % 60_000 == 0));
     assert!(rec.numerics.iter().all(|n| n.2 != 0.0));
 }
+
+#[tokio::test]
+async fn a_replayed_record_is_stored_sample_for_sample() {
+    let app = crate::api::spawn_app().await;
+    let rec = Recording::open(&data("challenge2015/a103l.hea")).unwrap();
+    let sent: usize = rec.tracks.iter().map(|t| t.samples.iter().filter(|s| s.is_some()).count()).sum::<usize>()
+        + rec.numerics.len();
+    let server = format!("ws://{}", app.addr);
+    // 90 s of record at 50x: under two seconds.
+    vigil_server::replay::stream(&server, &app.tokens[0], rec, 50.0, false, std::future::pending()).await.unwrap();
+    assert_eq!(app.store.counts().await.unwrap().samples, sent as i64);
+}
