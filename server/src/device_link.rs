@@ -179,7 +179,7 @@ fn push(pending: &mut VecDeque<Pending>, p: Pending, max: usize, stats: &LinkSta
     if pending.len() >= max {
         pending.pop_front();
         let n = stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-        if n == 1 || n % 1000 == 0 {
+        if n == 1 || n.is_multiple_of(1000) {
             tracing::warn!(dropped = n, "device buffer full: oldest unacknowledged frames dropped");
         }
     }

@@ -269,59 +269,6 @@ impl Player {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rec() -> Recording {
-        Recording {
-            name: "t".into(),
-            numerics: vec![(0, VitalKind::Hr, 80.0), (1000, VitalKind::Hr, 81.0)],
-            tracks: vec![Track {
-                kind: WaveKind::Pleth,
-                rate_hz: 100.0,
-                samples: (0..200).map(|i| if (50..60).contains(&i) { None } else { Some(i as f32) }).collect(),
-            }],
-            dropped_numerics: 0,
-        }
-    }
-
-    #[test]
-    fn invalid_samples_become_gaps_and_times_follow_the_record() {
-        let t0 = 1_790_000_000_000;
-        let mut p = Player::new(rec(), t0, 1.0, 1);
-        let frames = p.frames_until(t0 + 1000);
-        assert_eq!(frames.len(), 1);
-        let w = &frames[0].waves;
-        assert_eq!(w.len(), 2);
-        assert_eq!((w[0].t0, w[0].samples.len()), (t0, 50));
-        assert_eq!((w[1].t0, w[1].samples.len()), (t0 + 600, 40));
-        assert_eq!(frames[0].numerics.len(), 2);
-        let rest = p.frames_until(t0 + 5000);
-        assert_eq!(rest[0].waves[0].samples.len(), 100);
-        assert!(p.finished());
-    }
-
-    #[test]
-    fn double_speed_sends_twice_as_fast_but_keeps_sample_times_and_rates_true() {
-        let t0 = 1_790_000_000_000;
-        let mut p = Player::new(rec(), t0, 2.0, 1);
-        let frames = p.frames_until(t0 + 500);
-        assert_eq!(frames[0].numerics[1].t, t0 + 1000);
-        assert_eq!(frames[0].waves[0].rate_hz, 100.0);
-        assert_eq!(frames[0].waves[1].t0, t0 + 600);
-    }
-
-    #[test]
-    fn every_frame_of_a_fast_replay_is_valid() {
-        let t0 = 1_790_000_000_000;
-        let mut p = Player::new(rec(), t0, 20.0, 1);
-        for f in p.frames_until(t0 + 5_000) {
-            vigil_shared::Frame::try_from(f).unwrap();
-        }
-    }
-}
-
 /// Streams a recording to a server as a device until it ends (or forever
 /// with `repeat`), or until `stop` resolves.
 pub async fn stream(
@@ -382,4 +329,57 @@ pub async fn stream(
         stats.get(&stats.rejected)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec() -> Recording {
+        Recording {
+            name: "t".into(),
+            numerics: vec![(0, VitalKind::Hr, 80.0), (1000, VitalKind::Hr, 81.0)],
+            tracks: vec![Track {
+                kind: WaveKind::Pleth,
+                rate_hz: 100.0,
+                samples: (0..200).map(|i| if (50..60).contains(&i) { None } else { Some(i as f32) }).collect(),
+            }],
+            dropped_numerics: 0,
+        }
+    }
+
+    #[test]
+    fn invalid_samples_become_gaps_and_times_follow_the_record() {
+        let t0 = 1_790_000_000_000;
+        let mut p = Player::new(rec(), t0, 1.0, 1);
+        let frames = p.frames_until(t0 + 1000);
+        assert_eq!(frames.len(), 1);
+        let w = &frames[0].waves;
+        assert_eq!(w.len(), 2);
+        assert_eq!((w[0].t0, w[0].samples.len()), (t0, 50));
+        assert_eq!((w[1].t0, w[1].samples.len()), (t0 + 600, 40));
+        assert_eq!(frames[0].numerics.len(), 2);
+        let rest = p.frames_until(t0 + 5000);
+        assert_eq!(rest[0].waves[0].samples.len(), 100);
+        assert!(p.finished());
+    }
+
+    #[test]
+    fn double_speed_sends_twice_as_fast_but_keeps_sample_times_and_rates_true() {
+        let t0 = 1_790_000_000_000;
+        let mut p = Player::new(rec(), t0, 2.0, 1);
+        let frames = p.frames_until(t0 + 500);
+        assert_eq!(frames[0].numerics[1].t, t0 + 1000);
+        assert_eq!(frames[0].waves[0].rate_hz, 100.0);
+        assert_eq!(frames[0].waves[1].t0, t0 + 600);
+    }
+
+    #[test]
+    fn every_frame_of_a_fast_replay_is_valid() {
+        let t0 = 1_790_000_000_000;
+        let mut p = Player::new(rec(), t0, 20.0, 1);
+        for f in p.frames_until(t0 + 5_000) {
+            vigil_shared::Frame::try_from(f).unwrap();
+        }
+    }
 }

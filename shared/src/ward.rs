@@ -48,7 +48,7 @@ impl WaveRing {
         if !self.samples.is_empty() && (gap_ms as f64) > 2.0 * sample_ms {
             // Missing data is drawn as a gap, not joined across: fill with NaN.
             let missing = ((gap_ms as f64 / sample_ms).round() as usize).min(self.capacity());
-            self.samples.extend(std::iter::repeat(f32::NAN).take(missing));
+            self.samples.extend(std::iter::repeat_n(f32::NAN, missing));
             self.total += missing as u64;
         } else if !self.samples.is_empty() && t_end <= self.end_t {
             // Older than what we hold (a re-delivered chunk): already drawn.

@@ -10,7 +10,7 @@ use std::f64::consts::TAU;
 
 /// (phase centre, amplitude mV, width) of P, Q, R, S, T within one beat.
 const ECG_WAVES: [(f64, f64, f64); 5] =
-    [(0.16, 0.12, 0.022), (0.285, -0.12, 0.008), (0.30, 1.15, 0.011), (0.318, -0.28, 0.009), (0.56, 0.30, 0.045)];
+    [(0.16, 0.12, 0.022), (0.285, -0.12, 0.008), (0.30, 1.15, 0.011), (0.32, -0.28, 0.009), (0.56, 0.30, 0.045)];
 
 fn gauss(x: f64, centre: f64, width: f64) -> f64 {
     // Wrapped distance on the unit circle of the phase.
