@@ -50,13 +50,18 @@ struct SweepState {
     /// Estimated (device time - tablet time) of the newest data, smoothed.
     offset: Option<f64>,
     seen_total: u64,
+    /// Smoothed main-thread time of one draw, ms; published on the canvas as
+    /// `data-draw-ms` once a second so a tester can read what drawing costs.
+    draw_ms: f64,
+    frames: u32,
 }
 
 /// Draws `kind` of `bed` on `el` on every animation frame until the canvas
 /// leaves the page.
 pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: WaveKind, class: &'static str) {
     let Some(ctx) = context2d(&el) else { return };
-    let state = RefCell::new(SweepState { offset: None, seen_total: 0 });
+    let state = RefCell::new(SweepState { offset: None, seen_total: 0, draw_ms: 0.0, frames: 0 });
+    let perf = web_sys::window().and_then(|w| w.performance());
     let callback: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
     let handle = callback.clone();
     *handle.borrow_mut() = Some(Closure::new(move |_ts: f64| {
@@ -66,6 +71,7 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
             return;
         }
         let now = js_sys::Date::now();
+        let started = perf.as_ref().map(|p| p.now());
         let (w, h) = fit(&el, &ctx);
         ctx.clear_rect(0.0, 0.0, w, h);
         live.ward.with_value(|ward| {
@@ -105,6 +111,14 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
             }
             ctx.stroke();
         });
+        if let (Some(p), Some(t0)) = (perf.as_ref(), started) {
+            let mut st = state.borrow_mut();
+            st.draw_ms = st.draw_ms * 0.95 + (p.now() - t0) * 0.05;
+            st.frames += 1;
+            if st.frames % 60 == 0 {
+                let _ = el.set_attribute("data-draw-ms", &format!("{:.3}", st.draw_ms));
+            }
+        }
         if let Some(cb) = callback.borrow().as_ref() {
             request_frame(cb);
         }

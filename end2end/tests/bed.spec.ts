@@ -16,6 +16,14 @@ test("opening a bed shows live ECG and pleth waveforms being drawn", async ({ pa
     await expect.poll(() => station.inkOn(wave)).toBeGreaterThan(200);
   }
   await expect(page.getByTestId("big-hr").locator(".r-value")).toHaveText(/^\d{2,3}$/);
+  // Drawing cost is published by the canvas; reported, not asserted against a
+  // time budget (timing bounds flake on shared machines).
+  for (const wave of ["ecg-ii", "pleth"]) {
+    await expect(station.wave(wave)).toHaveAttribute("data-draw-ms", /^\d+\.\d+$/);
+    const ms = await station.wave(wave).getAttribute("data-draw-ms");
+    test.info().annotations.push({ type: "draw-ms", description: `${wave}: ${ms} ms per frame` });
+    console.log(`sweep draw cost ${wave}: ${ms} ms per animation frame`);
+  }
   expect(station.consoleErrors).toEqual([]);
 });
 
