@@ -16,6 +16,8 @@ test("opening a bed shows live ECG and pleth waveforms being drawn", async ({ pa
     await expect.poll(() => station.inkOn(wave)).toBeGreaterThan(200);
   }
   await expect(page.getByTestId("big-hr").locator(".r-value")).toHaveText(/^\d{2,3}$/);
+  // the last hour's trend chart has lines on it
+  await expect.poll(() => Station.ink(page.getByTestId("trend-chart"))).toBeGreaterThan(100);
   // Drawing cost is published by the canvas; reported, not asserted against a
   // time budget (timing bounds flake on shared machines).
   for (const wave of ["ecg-ii", "pleth"]) {

@@ -295,3 +295,45 @@ async fn the_health_and_trend_endpoints_answer() {
     assert!(get("/api/beds/nope/trend").await.starts_with("HTTP/1.1 404"));
     assert!(get("/api/beds/b01/trend?minutes=0").await.starts_with("HTTP/1.1 400"));
 }
+
+#[tokio::test]
+async fn a_device_keeps_what_the_server_has_not_acknowledged_and_sends_it_when_the_server_comes() {
+    use std::sync::Arc;
+    use vigil_server::device_link::{self, LinkConfig, LinkStats};
+
+    // A port with no server behind it yet.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        database: dir.path().join("vigil.db"),
+        site_root: dir.path().join("site"),
+        ..Config::default()
+    };
+    let state = vigil_server::startup::open_state(config.clone()).unwrap();
+    state
+        .store
+        .create_ward(NewWard { id: "w".into(), name: "w".into(), beds: vec![NewBed { id: "b01".into(), label: "1".into(), patient: None }] })
+        .await
+        .unwrap();
+    let token = state.store.register_device("dev", "b01").await.unwrap();
+
+    let stats = Arc::new(LinkStats::default());
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let link = LinkConfig { url: format!("ws://127.0.0.1:{port}/ws/device"), token, max_pending: 100 };
+    let task = tokio::spawn(device_link::run(link, rx, stats.clone(), Duration::from_secs(30)));
+    for seq in 1..=30 {
+        tx.send(frame(seq, 70.0)).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(stats.get(&stats.acked), 0, "nothing can be acknowledged without a server");
+
+    let app = Application::with_state(state, config.listen).await.unwrap();
+    let store = app.state().store.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    drop(tx);
+    tokio::time::timeout(Duration::from_secs(20), task).await.expect("link finished").unwrap().unwrap();
+    assert_eq!(stats.get(&stats.acked), 30);
+    assert_eq!(stats.get(&stats.dropped), 0);
+    assert_eq!(store.counts().await.unwrap().frames, 30);
+}
