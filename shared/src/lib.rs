@@ -13,6 +13,7 @@
 //!   has passed validation; raw wire values become domain values once, here.
 //! - [`protocol`]: protocol v1 on the wire: device <-> server
 //!   ([`protocol::device`]) and browser <-> server ([`protocol::live`]).
+//! - [`news2`]: the NEWS2 early-warning score, with what it lacks.
 //! - [`ward`]: the per-bed buffers a tablet keeps (latest values, trends,
 //!   waveform rings, freshness), fed with frames and asked with a `now`.
 //! - [`wfdb`] and [`bidmc`]: readers for the PhysioNet formats the replay tool
@@ -20,6 +21,7 @@
 
 pub mod bidmc;
 pub mod frame;
+pub mod news2;
 pub mod protocol;
 pub mod vital;
 pub mod ward;
