@@ -6,6 +6,7 @@
 //! goes through the same check, so a tablet receiving relayed frames holds the
 //! same guarantee as the server that validated them.
 
+pub use crate::technical::{Sensor, Technical, TechnicalCondition};
 use crate::vital::{VitalKind, WaveKind};
 use crate::SampleTime;
 use serde::{Deserialize, Serialize};
@@ -36,66 +37,6 @@ pub struct RawWave {
     pub t0: SampleTime,
     pub rate_hz: f64,
     pub samples: Vec<f32>,
-}
-
-/// A condition the device itself reports about its sensors (IEC 60601-1-8
-/// technical alarm conditions originate here or in the tablet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TechnicalCondition {
-    /// ECG electrode detached.
-    LeadOff,
-    /// SpO2 probe off the patient, NIBP cuff off, temperature probe off.
-    SensorOff,
-    /// The device cannot make a reliable measurement (motion, low perfusion).
-    PoorSignal,
-    /// The device reports a fault of its own.
-    DeviceFault,
-}
-
-impl TechnicalCondition {
-    pub fn label(self) -> &'static str {
-        match self {
-            TechnicalCondition::LeadOff => "Lead off",
-            TechnicalCondition::SensorOff => "Sensor off",
-            TechnicalCondition::PoorSignal => "Poor signal",
-            TechnicalCondition::DeviceFault => "Device fault",
-        }
-    }
-}
-
-/// The sensor a technical condition concerns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sensor {
-    Ecg,
-    Spo2,
-    Nibp,
-    Art,
-    Temp,
-    Resp,
-}
-
-impl Sensor {
-    pub fn label(self) -> &'static str {
-        match self {
-            Sensor::Ecg => "ECG",
-            Sensor::Spo2 => "SpO2",
-            Sensor::Nibp => "NIBP",
-            Sensor::Art => "ART",
-            Sensor::Temp => "Temp",
-            Sensor::Resp => "Resp",
-        }
-    }
-}
-
-/// A technical condition starting (`active: true`) or ending, as sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Technical {
-    pub t: SampleTime,
-    pub condition: TechnicalCondition,
-    pub sensor: Sensor,
-    pub active: bool,
 }
 
 /// A frame exactly as it travels; nothing in it has been checked.

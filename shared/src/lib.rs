@@ -11,6 +11,7 @@
 //! - [`frame`]: the validated frame a device sends: numerics, waveform chunks and
 //!   technical conditions with device timestamps. A [`frame::Frame`] that exists
 //!   has passed validation; raw wire values become domain values once, here.
+//! - [`technical`]: sensor conditions a device reports (lead off, sensor off).
 //! - [`protocol`]: protocol v1 on the wire: device <-> server
 //!   ([`protocol::device`]) and browser <-> server ([`protocol::live`]).
 //! - [`news2`]: the NEWS2 early-warning score, with what it lacks.
@@ -23,6 +24,7 @@ pub mod bidmc;
 pub mod frame;
 pub mod news2;
 pub mod protocol;
+pub mod technical;
 pub mod vital;
 pub mod ward;
 pub mod wfdb;
