@@ -14,12 +14,15 @@
 //! - [`technical`]: sensor conditions a device reports (lead off, sensor off).
 //! - [`protocol`]: protocol v1 on the wire: device <-> server
 //!   ([`protocol::device`]) and browser <-> server ([`protocol::live`]).
+//! - [`alarm`]: the IEC 60601-1-8 alarm engine: limits and profiles, delays,
+//!   technical alarms, latching, acknowledgement, NEWS2 bands, events.
 //! - [`news2`]: the NEWS2 early-warning score, with what it lacks.
 //! - [`ward`]: the per-bed buffers a tablet keeps (latest values, trends,
 //!   waveform rings, freshness), fed with frames and asked with a `now`.
 //! - [`wfdb`] and [`bidmc`]: readers for the PhysioNet formats the replay tool
 //!   streams, working on bytes and strings handed to them.
 
+pub mod alarm;
 pub mod bidmc;
 pub mod frame;
 pub mod news2;

@@ -141,6 +141,28 @@ impl VitalKind {
             _ => 0,
         }
     }
+
+    /// A value with the decimals worth showing.
+    pub fn format(self, v: f64) -> String {
+        format!("{:.*}", self.decimals(), v)
+    }
+
+    /// The wire name (`hr`, `nibp_sys`), stable for ids and logs.
+    pub fn code(self) -> &'static str {
+        match self {
+            VitalKind::Hr => "hr",
+            VitalKind::Pulse => "pulse",
+            VitalKind::Spo2 => "spo2",
+            VitalKind::Rr => "rr",
+            VitalKind::NibpSys => "nibp_sys",
+            VitalKind::NibpDia => "nibp_dia",
+            VitalKind::NibpMean => "nibp_mean",
+            VitalKind::ArtSys => "art_sys",
+            VitalKind::ArtDia => "art_dia",
+            VitalKind::ArtMean => "art_mean",
+            VitalKind::Temp => "temp",
+        }
+    }
 }
 
 impl fmt::Display for VitalKind {

@@ -1,0 +1,507 @@
+//! One bed's alarm conditions, judged sample by sample on device time.
+//!
+//! For every limit in force the engine keeps a *run*: the violation that began
+//! at the run's first sample. A run becomes an alarm when its delay is met
+//! ([`Delay`]); a sample back inside the limit ends the run, so a brief
+//! excursion that returns within the delay never alarms (de-triggering), and an
+//! alarm ends at the first sample inside its limit. Samples of a parameter are
+//! judged in device-time order; a sample not newer than the last one judged
+//! (a re-delivery, or a backfill interleaved with live data) is not judged again.
+//!
+//! Rules worth knowing:
+//! - Pulse rate alarms only while no ECG heart rate is being measured: HR is the
+//!   alarm source when the ECG works, as on Philips and Dräger monitors, so one
+//!   tachycardia does not alarm twice.
+//! - A sensor the device reports off (lead off, probe off) ends the alarms of
+//!   what it measures and its values are ignored until it is back: the
+//!   technical alarm says what is wrong instead.
+//! - A gap in a parameter's data longer than `max_gap_ms` restarts the delay of
+//!   a pending condition: the evidence before the gap does not count.
+//! - NEWS2 is recomputed at every scored sample from the newest values still
+//!   valid (5 min for continuous, 60 min for NIBP, 4 h for temperature) and the
+//!   clinician's observations; its risk bands alarm after `news2_delay_ms`.
+//!   A score that lacks parameters can only rise when they arrive, so alarming
+//!   on it early is safe.
+
+use crate::alarm::limits::{policy, AlarmSettings, Band, Delay};
+use crate::alarm::station::AlarmOptions;
+use crate::alarm::{Ack, Alarm, AlarmId, Condition, Priority};
+use crate::frame::Frame;
+use crate::news2::{self, Consciousness, News2, News2Input, Oxygen, Risk, SpO2Scale};
+use crate::technical::{Sensor, TechnicalCondition};
+use crate::vital::VitalKind;
+use crate::SampleTime;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a clinician has observed for NEWS2.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub consciousness: Option<Consciousness>,
+    pub oxygen: Option<Oxygen>,
+    pub scale: SpO2Scale,
+}
+
+/// Something the engine did, for the caller's log and sound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Raised(AlarmId),
+    Ended(AlarmId),
+    Escalated(AlarmId),
+}
+
+/// A violation in progress.
+#[derive(Debug, Clone, PartialEq)]
+struct Run {
+    since: SampleTime,
+    last_t: SampleTime,
+    /// Unit-seconds between the limit and the values so far.
+    area: f64,
+    /// The most extreme value so far.
+    worst: f64,
+    raised: Option<AlarmId>,
+}
+
+/// The kinds a sensor measures: when it is off, their values mean nothing.
+fn measured_by(sensor: Sensor) -> &'static [VitalKind] {
+    match sensor {
+        Sensor::Ecg => &[VitalKind::Hr],
+        Sensor::Spo2 => &[VitalKind::Spo2, VitalKind::Pulse],
+        Sensor::Nibp => &[VitalKind::NibpSys, VitalKind::NibpDia, VitalKind::NibpMean],
+        Sensor::Art => &[VitalKind::ArtSys, VitalKind::ArtDia, VitalKind::ArtMean],
+        Sensor::Temp => &[VitalKind::Temp],
+        Sensor::Resp => &[VitalKind::Rr],
+    }
+}
+
+fn sensor_of(kind: VitalKind) -> Sensor {
+    match kind {
+        VitalKind::Hr => Sensor::Ecg,
+        VitalKind::Pulse | VitalKind::Spo2 => Sensor::Spo2,
+        VitalKind::Rr => Sensor::Resp,
+        VitalKind::NibpSys | VitalKind::NibpDia | VitalKind::NibpMean => Sensor::Nibp,
+        VitalKind::ArtSys | VitalKind::ArtDia | VitalKind::ArtMean => Sensor::Art,
+        VitalKind::Temp => Sensor::Temp,
+    }
+}
+
+fn technical_priority(condition: TechnicalCondition) -> Priority {
+    match condition {
+        TechnicalCondition::PoorSignal => Priority::Low,
+        TechnicalCondition::LeadOff | TechnicalCondition::SensorOff | TechnicalCondition::DeviceFault => {
+            Priority::Medium
+        }
+    }
+}
+
+/// How long a value still counts for NEWS2.
+fn news2_validity_ms(kind: VitalKind) -> i64 {
+    match kind {
+        VitalKind::NibpSys | VitalKind::NibpDia | VitalKind::NibpMean => 60 * 60_000,
+        VitalKind::Temp => 4 * 60 * 60_000,
+        _ => 5 * 60_000,
+    }
+}
+
+/// How long an HR value keeps HR the alarm source over the pulse rate.
+const HR_SOURCE_MS: i64 = 10_000;
+
+/// One bed's alarms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BedAlarms {
+    bed: String,
+    options: AlarmOptions,
+    /// Settings by the time they take effect (and audit seq, for ties).
+    settings: BTreeMap<(SampleTime, u64), AlarmSettings>,
+    observations: BTreeMap<(SampleTime, u64), Observation>,
+    last_t: BTreeMap<VitalKind, SampleTime>,
+    latest: BTreeMap<VitalKind, (SampleTime, f64)>,
+    runs: BTreeMap<Condition, Run>,
+    alarms: BTreeMap<AlarmId, Alarm>,
+    /// Acknowledgements of alarms this tablet has not derived yet.
+    pending_acks: BTreeMap<AlarmId, Ack>,
+    sensors_off: BTreeSet<Sensor>,
+    newest_sample: Option<SampleTime>,
+    last_arrival: Option<i64>,
+    news2: Option<(SampleTime, News2)>,
+    changes: Vec<Change>,
+}
+
+impl BedAlarms {
+    pub fn new(bed: impl Into<String>, options: AlarmOptions) -> Self {
+        let mut settings = BTreeMap::new();
+        settings.insert((SampleTime::MIN, 0), AlarmSettings::default());
+        BedAlarms {
+            bed: bed.into(),
+            options,
+            settings,
+            observations: BTreeMap::new(),
+            last_t: BTreeMap::new(),
+            latest: BTreeMap::new(),
+            runs: BTreeMap::new(),
+            alarms: BTreeMap::new(),
+            pending_acks: BTreeMap::new(),
+            sensors_off: BTreeSet::new(),
+            newest_sample: None,
+            last_arrival: None,
+            news2: None,
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn bed(&self) -> &str {
+        &self.bed
+    }
+
+    /// The settings in force for a sample taken at `t`.
+    pub fn settings_at(&self, t: SampleTime) -> &AlarmSettings {
+        self.settings.range(..=(t, u64::MAX)).next_back().map(|(_, s)| s).expect("a default from the start")
+    }
+
+    /// The settings in force now (the newest).
+    pub fn settings(&self) -> &AlarmSettings {
+        self.settings.values().next_back().expect("a default from the start")
+    }
+
+    pub fn observation_at(&self, t: SampleTime) -> Observation {
+        self.observations.range(..=(t, u64::MAX)).next_back().map(|(_, o)| *o).unwrap_or_default()
+    }
+
+    /// The newest observation entered.
+    pub fn observation(&self) -> Observation {
+        self.observations.values().next_back().copied().unwrap_or_default()
+    }
+
+    /// New settings from `at` on (audit `seq` orders changes made at the same ms).
+    pub fn set_settings(&mut self, at: SampleTime, seq: u64, settings: AlarmSettings) {
+        self.settings.insert((at, seq), settings);
+    }
+
+    pub fn observe(&mut self, at: SampleTime, seq: u64, observation: Observation) {
+        self.observations.insert((at, seq), observation);
+    }
+
+    /// The latest NEWS2 and the sample time it was computed at.
+    pub fn news2(&self) -> Option<&(SampleTime, News2)> {
+        self.news2.as_ref()
+    }
+
+    /// What happened since the last call.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Every alarm this tablet knows for the bed, shown or logged, oldest first.
+    pub fn log(&self) -> impl Iterator<Item = &Alarm> {
+        let mut v: Vec<&Alarm> = self.alarms.values().collect();
+        v.sort_by_key(|a| (a.id.onset, a.raised));
+        v.into_iter()
+    }
+
+    /// Alarms shown now, one per family (the highest priority of it).
+    pub fn shown(&self) -> Vec<&Alarm> {
+        let mut shown: Vec<&Alarm> = self.alarms.values().filter(|a| a.shown()).collect();
+        shown.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.id.onset.cmp(&b.id.onset)));
+        let mut families = BTreeSet::new();
+        shown.retain(|a| {
+            let family = a.id.condition.family();
+            // Technical alarms are each their own family.
+            family.0 == 2 || families.insert(family)
+        });
+        shown
+    }
+
+    pub fn alarm(&self, id: &AlarmId) -> Option<&Alarm> {
+        self.alarms.get(id)
+    }
+
+    /// Takes in one frame of this bed, judged on its sample times; `now` is the
+    /// tablet's clock at arrival (for no-data and escalation).
+    pub fn on_frame(&mut self, frame: &Frame, now: i64) {
+        self.last_arrival = Some(now);
+        let first = frame
+            .numerics()
+            .iter()
+            .map(|n| n.t())
+            .chain(frame.waves().iter().map(|w| w.t0()))
+            .chain(frame.technical().iter().map(|t| t.t))
+            .min();
+        if let Some(first) = first {
+            self.end_where(first, |c| matches!(c, Condition::NoData));
+        }
+        for t in frame.technical() {
+            self.on_technical(t.t, t.condition, t.sensor, t.active, now);
+        }
+        let mut numerics: Vec<_> = frame.numerics().to_vec();
+        numerics.sort_by_key(|n| n.t());
+        for n in numerics {
+            self.on_numeric(n.kind(), n.t(), n.value(), now);
+        }
+        let newest = frame.numerics().iter().map(|n| n.t()).chain(frame.waves().iter().map(|w| w.t_end())).max();
+        if let Some(newest) = newest {
+            self.newest_sample = Some(self.newest_sample.map_or(newest, |n| n.max(newest)));
+        }
+    }
+
+    /// A device-reported technical condition starting or ending at `t`.
+    pub fn on_technical(
+        &mut self,
+        t: SampleTime,
+        condition: TechnicalCondition,
+        sensor: Sensor,
+        active: bool,
+        now: i64,
+    ) {
+        let cond = Condition::Technical { condition, sensor };
+        let off = matches!(condition, TechnicalCondition::LeadOff | TechnicalCondition::SensorOff);
+        if active {
+            if off && self.sensors_off.insert(sensor) {
+                let kinds = measured_by(sensor);
+                self.end_where(t, |c| matches!(c, Condition::Vital { kind, .. } if kinds.contains(kind)));
+            }
+            if !self.runs.contains_key(&cond) {
+                let id = AlarmId { bed: self.bed.clone(), condition: cond, onset: t };
+                self.runs.insert(cond, Run { since: t, last_t: t, area: 0.0, worst: 0.0, raised: Some(id.clone()) });
+                self.raise(id, technical_priority(condition), t, None, None, None, now);
+            }
+        } else {
+            if off {
+                self.sensors_off.remove(&sensor);
+            }
+            self.end_where(t, |c| *c == cond);
+        }
+    }
+
+    /// One numeric sample.
+    pub fn on_numeric(&mut self, kind: VitalKind, t: SampleTime, value: f64, now: i64) {
+        if self.sensors_off.contains(&sensor_of(kind)) {
+            return;
+        }
+        let previous = self.last_t.get(&kind).copied();
+        if previous.is_some_and(|p| t <= p) {
+            return;
+        }
+        self.last_t.insert(kind, t);
+        self.latest.insert(kind, (t, value));
+        if previous.is_some_and(|p| t - p > self.options.max_gap_ms) {
+            // Evidence before a gap does not count towards a pending delay.
+            self.runs
+                .retain(|c, r| !(matches!(c, Condition::Vital { kind: k, .. } if *k == kind) && r.raised.is_none()));
+        }
+        let hr_is_source =
+            kind == VitalKind::Pulse && self.latest.get(&VitalKind::Hr).is_some_and(|(ht, _)| t - ht <= HR_SOURCE_MS);
+        let settings = self.settings_at(t).clone();
+        if let (Some(policy), Some(limits)) = (policy(settings.profile, kind), settings.limits(kind)) {
+            for band in Band::ALL {
+                let cond = Condition::Vital { kind, band };
+                match limits.get(band) {
+                    Some(limit) if !hr_is_source => {
+                        let violated = band.violated(value, limit);
+                        self.judge(cond, t, violated, value, limit, policy.delay(band), policy.priority(band), now);
+                    }
+                    // A limit switched off (or HR taking over from pulse) ends its condition.
+                    _ => self.end_where(t, |c| *c == cond),
+                }
+            }
+        }
+        if matches!(
+            kind,
+            VitalKind::Rr
+                | VitalKind::Spo2
+                | VitalKind::NibpSys
+                | VitalKind::ArtSys
+                | VitalKind::Hr
+                | VitalKind::Pulse
+                | VitalKind::Temp
+        ) {
+            self.judge_news2(t, now);
+        }
+    }
+
+    fn fresh(&self, kind: VitalKind, t: SampleTime) -> Option<f64> {
+        if self.sensors_off.contains(&sensor_of(kind)) {
+            return None;
+        }
+        self.latest.get(&kind).filter(|(lt, _)| t - lt <= news2_validity_ms(kind)).map(|(_, v)| *v)
+    }
+
+    fn judge_news2(&mut self, t: SampleTime, now: i64) {
+        let obs = self.observation_at(t);
+        let input = News2Input {
+            respiration_rate: self.fresh(VitalKind::Rr, t),
+            spo2: self.fresh(VitalKind::Spo2, t),
+            scale: obs.scale,
+            oxygen: obs.oxygen,
+            systolic_bp: self.fresh(VitalKind::NibpSys, t).or_else(|| self.fresh(VitalKind::ArtSys, t)),
+            pulse: self.fresh(VitalKind::Hr, t).or_else(|| self.fresh(VitalKind::Pulse, t)),
+            consciousness: obs.consciousness,
+            temperature: self.fresh(VitalKind::Temp, t),
+        };
+        let score = news2::score(&input);
+        let total = f64::from(score.total);
+        let single3 = score.parts.iter().any(|(_, s)| *s == Some(3));
+        let delay = Delay::fixed(self.options.news2_delay_ms);
+        self.judge(Condition::News2 { risk: Risk::LowMedium }, t, single3, 3.0, 3.0, delay, Priority::Low, now);
+        self.judge(Condition::News2 { risk: Risk::Medium }, t, total >= 5.0, total, 5.0, delay, Priority::Medium, now);
+        self.judge(Condition::News2 { risk: Risk::High }, t, total >= 7.0, total, 7.0, delay, Priority::High, now);
+        self.news2 = Some((t, score));
+    }
+
+    /// One sample's verdict on one condition.
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
+        &mut self,
+        cond: Condition,
+        t: SampleTime,
+        violated: bool,
+        value: f64,
+        limit: f64,
+        delay: Delay,
+        priority: Priority,
+        now: i64,
+    ) {
+        if !violated {
+            self.end_where(t, |c| *c == cond);
+            return;
+        }
+        let run = self.runs.entry(cond).or_insert(Run { since: t, last_t: t, area: 0.0, worst: value, raised: None });
+        let dt_s = (t - run.last_t).max(0) as f64 / 1000.0;
+        run.area += (value - limit).abs() * dt_s;
+        run.last_t = t;
+        let worse = match cond {
+            Condition::Vital { band, .. } => band.violated(value, run.worst),
+            _ => value > run.worst,
+        };
+        if worse {
+            run.worst = value;
+        }
+        if let Some(id) = run.raised.clone() {
+            if let Some(alarm) = self.alarms.get_mut(&id) {
+                alarm.current = Some(value);
+                alarm.worst = Some(run.worst);
+            }
+            return;
+        }
+        let severe = match cond {
+            Condition::Vital { band, .. } => delay.severe.is_some_and(|s| band.violated(value, s)),
+            _ => false,
+        };
+        let met = t - run.since >= delay.max_ms || delay.area.is_some_and(|a| run.area >= a) || severe;
+        if met {
+            let id = AlarmId { bed: self.bed.clone(), condition: cond, onset: run.since };
+            run.raised = Some(id.clone());
+            let worst = run.worst;
+            self.raise(id, priority, t, Some(limit), Some(value), Some(worst), now);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn raise(
+        &mut self,
+        id: AlarmId,
+        priority: Priority,
+        t: SampleTime,
+        limit: Option<f64>,
+        value: Option<f64>,
+        worst: Option<f64>,
+        now: i64,
+    ) {
+        let ack = self.pending_acks.remove(&id);
+        let alarm = Alarm {
+            id: id.clone(),
+            priority,
+            raised: t,
+            ended: None,
+            limit,
+            trigger: value,
+            worst,
+            current: value,
+            latching: priority == Priority::High && self.options.latch_high && !id.condition.is_technical(),
+            ack,
+            escalated: false,
+            derived_at: now,
+        };
+        self.alarms.insert(id.clone(), alarm);
+        self.changes.push(Change::Raised(id));
+        self.prune();
+    }
+
+    /// Ends every run whose condition matches, and its alarm, at `t`.
+    fn end_where(&mut self, t: SampleTime, matches: impl Fn(&Condition) -> bool) {
+        let ended: Vec<Condition> = self.runs.keys().filter(|c| matches(c)).copied().collect();
+        for cond in ended {
+            let Some(run) = self.runs.remove(&cond) else { continue };
+            if let Some(id) = run.raised {
+                if let Some(alarm) = self.alarms.get_mut(&id) {
+                    alarm.ended = Some(t.max(alarm.raised));
+                    alarm.current = None;
+                    self.changes.push(Change::Ended(id));
+                }
+            }
+        }
+    }
+
+    /// Audio pause for these alarms from `at`; a latched alarm whose condition
+    /// has ended is cleared. An id this tablet has not derived yet is kept and
+    /// applied when it is.
+    pub fn acknowledge(&mut self, ids: &[AlarmId], at: i64, by: &str) {
+        for id in ids.iter().filter(|id| id.bed == self.bed) {
+            let ack = Ack { at, by: by.to_string(), paused_until: at + self.options.audio_pause_ms };
+            match self.alarms.get_mut(id) {
+                // The first acknowledgement counts; a second one only extends the pause.
+                Some(alarm) => match &mut alarm.ack {
+                    Some(existing) => existing.paused_until = existing.paused_until.max(ack.paused_until),
+                    None => alarm.ack = Some(ack),
+                },
+                None => {
+                    self.pending_acks.insert(id.clone(), ack);
+                }
+            }
+        }
+        // Acknowledgements of alarms that never appear are dropped after a day.
+        let horizon = at - 24 * 60 * 60_000;
+        self.pending_acks.retain(|_, a| a.at >= horizon);
+    }
+
+    /// Wall-clock rules: no data from the bed, escalation. `connected` is the
+    /// tablet's own connection: while it is down, silence from a bed is the
+    /// connection's fault and the connection alarm says so.
+    pub fn tick(&mut self, now: i64, connected: bool) {
+        let stale = self.last_arrival.is_some_and(|a| now - a >= self.options.no_data_ms);
+        let cond = Condition::NoData;
+        if stale && connected && !self.runs.contains_key(&cond) {
+            let onset = self.newest_sample.unwrap_or(0);
+            let id = AlarmId { bed: self.bed.clone(), condition: cond, onset };
+            self.runs
+                .insert(cond, Run { since: onset, last_t: onset, area: 0.0, worst: 0.0, raised: Some(id.clone()) });
+            self.raise(id, Priority::Medium, onset, None, None, None, now);
+        }
+        let escalate_after = self.options.escalate_after_ms;
+        for alarm in self.alarms.values_mut() {
+            if alarm.priority == Priority::High
+                && alarm.shown()
+                && alarm.ack.is_none()
+                && !alarm.escalated
+                && now - alarm.derived_at >= escalate_after
+            {
+                alarm.escalated = true;
+                self.changes.push(Change::Escalated(alarm.id.clone()));
+            }
+        }
+    }
+
+    /// Keeps the log bounded: the oldest alarms no longer shown go first.
+    fn prune(&mut self) {
+        let keep = self.options.keep_log;
+        let over = self.alarms.len().saturating_sub(keep);
+        if over == 0 {
+            return;
+        }
+        let mut gone: Vec<(SampleTime, AlarmId)> =
+            self.alarms.values().filter(|a| !a.shown()).map(|a| (a.id.onset, a.id.clone())).collect();
+        gone.sort();
+        for (_, id) in gone.into_iter().take(over) {
+            self.alarms.remove(&id);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The central station's view of alarms: every bed of the ward plus the
+//! tablet's own connection, the list sorted by priority and onset, and what
+//! sounds now.
+
+use crate::alarm::engine::{BedAlarms, Change, Observation};
+use crate::alarm::event::{BedEvent, StoredEvent};
+use crate::alarm::limits::AlarmSettings;
+use crate::alarm::{Ack, Alarm, AlarmId, Condition, Priority};
+use crate::frame::Frame;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Ward-wide alarm behaviour. Every field is configuration, not a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlarmOptions {
+    /// How long an acknowledgement pauses the sound (IEC: manufacturer's
+    /// choice; 2 min is usual).
+    pub audio_pause_ms: i64,
+    /// An unacknowledged high-priority alarm escalates after this long.
+    pub escalate_after_ms: i64,
+    /// High-priority physiological alarms stay shown until acknowledged.
+    pub latch_high: bool,
+    /// No frame from a bed for this long raises "No data from bed".
+    pub no_data_ms: i64,
+    /// The tablet's connection must be down this long before it alarms, so a
+    /// quick reconnect does not.
+    pub connection_delay_ms: i64,
+    /// A NEWS2 band must hold this long (sample time) before it alarms.
+    pub news2_delay_ms: i64,
+    /// A gap longer than this in a parameter restarts a pending delay.
+    pub max_gap_ms: i64,
+    /// Alarms kept per bed in the tablet's log.
+    pub keep_log: usize,
+}
+
+impl Default for AlarmOptions {
+    fn default() -> Self {
+        AlarmOptions {
+            audio_pause_ms: 120_000,
+            escalate_after_ms: 60_000,
+            latch_high: true,
+            no_data_ms: 10_000,
+            connection_delay_ms: 3_000,
+            news2_delay_ms: 60_000,
+            max_gap_ms: 30_000,
+            keep_log: 500,
+        }
+    }
+}
+
+/// Every bed's alarms and the tablet's connection alarm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WardAlarms {
+    options: AlarmOptions,
+    beds: BTreeMap<String, BedAlarms>,
+    disconnected_since: Option<i64>,
+    connection: Option<Alarm>,
+    /// Ended connection alarms, newest last (a short local log).
+    connection_log: Vec<Alarm>,
+    changes: Vec<Change>,
+}
+
+impl Default for WardAlarms {
+    fn default() -> Self {
+        WardAlarms::new(AlarmOptions::default())
+    }
+}
+
+impl WardAlarms {
+    pub fn new(options: AlarmOptions) -> Self {
+        WardAlarms {
+            options,
+            beds: BTreeMap::new(),
+            disconnected_since: None,
+            connection: None,
+            connection_log: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn options(&self) -> &AlarmOptions {
+        &self.options
+    }
+
+    pub fn bed(&self, bed: &str) -> Option<&BedAlarms> {
+        self.beds.get(bed)
+    }
+
+    fn bed_mut(&mut self, bed: &str) -> &mut BedAlarms {
+        let options = self.options;
+        self.beds.entry(bed.to_string()).or_insert_with(|| BedAlarms::new(bed, options))
+    }
+
+    /// Forgets beds no longer in the ward.
+    pub fn retain_beds(&mut self, keep: impl Fn(&str) -> bool) {
+        self.beds.retain(|id, _| keep(id));
+    }
+
+    pub fn on_frame(&mut self, bed: &str, frame: &Frame, now: i64) {
+        let b = self.bed_mut(bed);
+        b.on_frame(frame, now);
+        let changes = b.take_changes();
+        self.changes.extend(changes);
+    }
+
+    /// Applies a stored event (from this tablet or another). Applying the same
+    /// event twice changes nothing.
+    pub fn on_event(&mut self, event: &StoredEvent) {
+        let b = self.bed_mut(&event.bed);
+        match &event.event {
+            BedEvent::Acknowledge { ids } => b.acknowledge(ids, event.at, &event.actor),
+            BedEvent::SetLimits { kind, limits } => {
+                let mut settings = b.settings_at(event.at).clone();
+                // Already checked by the server; a tablet never trusts it blindly.
+                if settings.set_limits(*kind, *limits).is_ok() {
+                    b.set_settings(event.at, event.seq, settings);
+                }
+            }
+            BedEvent::SetProfile { profile } => b.set_settings(event.at, event.seq, AlarmSettings::new(*profile)),
+            BedEvent::Observe { consciousness, oxygen, scale } => b.observe(
+                event.at,
+                event.seq,
+                Observation { consciousness: *consciousness, oxygen: *oxygen, scale: *scale },
+            ),
+        }
+    }
+
+    /// The wall-clock rules, called about once a second: the connection alarm,
+    /// no data from a bed, escalation.
+    pub fn tick(&mut self, now: i64, connected: bool) {
+        if connected {
+            self.disconnected_since = None;
+            if let Some(mut alarm) = self.connection.take() {
+                alarm.ended = Some(now);
+                self.changes.push(Change::Ended(alarm.id.clone()));
+                if alarm.shown() {
+                    self.connection = Some(alarm);
+                } else {
+                    self.connection_log.push(alarm);
+                }
+            }
+        } else {
+            let since = *self.disconnected_since.get_or_insert(now);
+            if self.connection.as_ref().is_none_or(|a| !a.active()) && now - since >= self.options.connection_delay_ms {
+                if let Some(old) = self.connection.take() {
+                    self.connection_log.push(old);
+                }
+                let id = AlarmId { bed: String::new(), condition: Condition::ConnectionLost, onset: since };
+                self.changes.push(Change::Raised(id.clone()));
+                self.connection = Some(Alarm {
+                    id,
+                    priority: Priority::Medium,
+                    raised: now,
+                    ended: None,
+                    limit: None,
+                    trigger: None,
+                    worst: None,
+                    current: None,
+                    latching: false,
+                    ack: None,
+                    escalated: false,
+                    derived_at: now,
+                });
+            }
+        }
+        let keep = self.options.keep_log;
+        if self.connection_log.len() > keep {
+            self.connection_log.drain(..self.connection_log.len() - keep);
+        }
+        for b in self.beds.values_mut() {
+            b.tick(now, connected);
+            self.changes.extend(b.take_changes());
+        }
+    }
+
+    /// Acknowledges the tablet's own connection alarm (local: no other tablet
+    /// shares it).
+    pub fn acknowledge_connection(&mut self, now: i64, by: &str) {
+        if let Some(alarm) = &mut self.connection {
+            alarm.ack = Some(Ack { at: now, by: by.to_string(), paused_until: now + self.options.audio_pause_ms });
+        }
+    }
+
+    /// Alarms shown now across the ward: highest priority first, then oldest
+    /// onset first. The connection alarm leads its priority.
+    pub fn shown(&self) -> Vec<&Alarm> {
+        let mut all: Vec<&Alarm> = self.connection.iter().filter(|a| a.shown()).collect();
+        for b in self.beds.values() {
+            all.extend(b.shown());
+        }
+        all.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| {
+                    (a.id.condition != Condition::ConnectionLost).cmp(&(b.id.condition != Condition::ConnectionLost))
+                })
+                .then(a.id.onset.cmp(&b.id.onset))
+                .then_with(|| a.id.bed.cmp(&b.id.bed))
+        });
+        all
+    }
+
+    /// Shown alarms of one bed, highest priority first.
+    pub fn shown_for(&self, bed: &str) -> Vec<&Alarm> {
+        self.beds.get(bed).map(|b| b.shown()).unwrap_or_default()
+    }
+
+    /// The priority to sound now, if any: the highest among shown alarms whose
+    /// audio is not paused.
+    pub fn audible(&self, now: i64) -> Option<Priority> {
+        self.shown().into_iter().filter(|a| a.audible(now)).map(|a| a.priority).max()
+    }
+
+    /// Whether any shown alarm has escalated (unanswered high priority).
+    pub fn escalated(&self) -> bool {
+        self.shown().iter().any(|a| a.escalated)
+    }
+
+    /// What happened since the last call.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// The ids to send when someone presses "acknowledge" for a bed: what is
+    /// shown now, nothing else.
+    pub fn to_acknowledge(&self, bed: &str) -> Vec<AlarmId> {
+        // Hidden members of a family (SpO2 low under Desat) are acknowledged
+        // with it, or they would sound again when the higher one ends.
+        self.beds.get(bed).map(|b| b.log().filter(|a| a.shown()).map(|a| a.id.clone()).collect()).unwrap_or_default()
+    }
+
+    /// Connection alarms of this tablet, oldest first.
+    pub fn connection_log(&self) -> impl Iterator<Item = &Alarm> {
+        self.connection_log.iter().chain(self.connection.iter())
+    }
+}

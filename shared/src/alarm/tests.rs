@@ -1,0 +1,547 @@
+//! The alarm engine's specification, as tests. Times are device times in ms
+//! from an arbitrary epoch `T`; samples come once a second unless said.
+
+use super::limits::{validate, LimitError};
+use super::*;
+use crate::frame::{RawFrame, RawNumeric, Technical};
+use crate::news2::{Consciousness, Oxygen, Risk, SpO2Scale};
+use crate::Frame;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+const T: i64 = 1_790_000_000_000;
+const S: i64 = 1000;
+
+fn frame(seq: u64, numerics: &[(VitalKind, i64, f64)]) -> Frame {
+    Frame::try_from(RawFrame {
+        seq,
+        numerics: numerics.iter().map(|&(kind, t, value)| RawNumeric { kind, t, value }).collect(),
+        waves: vec![],
+        technical: vec![],
+    })
+    .unwrap()
+}
+
+fn technical(seq: u64, t: i64, condition: TechnicalCondition, sensor: Sensor, active: bool) -> Frame {
+    Frame::try_from(RawFrame {
+        seq,
+        numerics: vec![],
+        waves: vec![],
+        technical: vec![Technical { t, condition, sensor, active }],
+    })
+    .unwrap()
+}
+
+/// Feeds one value per second of `kind` from `T + start_s`, one frame each;
+/// the tablet clock equals the sample time.
+fn feed(w: &mut WardAlarms, kind: VitalKind, start_s: i64, values: &[f64]) {
+    for (i, v) in values.iter().enumerate() {
+        let t = T + (start_s + i as i64) * S;
+        w.on_frame("b1", &frame(t as u64, &[(kind, t, *v)]), t);
+        w.tick(t, true);
+    }
+}
+
+fn log(w: &WardAlarms) -> Vec<Alarm> {
+    w.bed("b1").map(|b| b.log().cloned().collect()).unwrap_or_default()
+}
+
+fn vital(kind: VitalKind, band: Band) -> Condition {
+    Condition::Vital { kind, band }
+}
+
+fn event(seq: u64, at: i64, event: BedEvent) -> StoredEvent {
+    StoredEvent { seq, at, bed: "b1".into(), actor: "RN Test".into(), request: format!("r{seq}"), event }
+}
+
+#[test]
+fn a_brief_excursion_that_returns_within_the_delay_never_alarms() {
+    let mut w = WardAlarms::default();
+    // HR 130 for 5 s (t = 0..=4 s, lasting 4 s < 6 s), then back to 80.
+    feed(&mut w, VitalKind::Hr, 0, &[80.0, 130.0, 130.0, 130.0, 130.0, 130.0, 80.0, 80.0]);
+    assert!(log(&w).is_empty(), "{:?}", log(&w));
+}
+
+#[test]
+fn a_sustained_violation_alarms_once_its_delay_has_passed_with_onset_at_its_first_sample() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[80.0; 10]);
+    feed(&mut w, VitalKind::Hr, 10, &[130.0; 10]);
+    let alarms = log(&w);
+    assert_eq!(alarms.len(), 1);
+    let a = &alarms[0];
+    assert_eq!(a.id, AlarmId { bed: "b1".into(), condition: vital(VitalKind::Hr, Band::High), onset: T + 10 * S });
+    assert_eq!(a.raised, T + 16 * S, "HR high delay is 6 s");
+    assert_eq!(a.priority, Priority::Medium);
+    assert_eq!(a.text(), "HR 130 > 120");
+    assert_eq!((a.limit, a.trigger), (Some(120.0), Some(130.0)));
+    assert!(a.active());
+}
+
+#[test]
+fn an_alarm_ends_at_the_first_sample_inside_its_limit_and_keeps_its_log_entry() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[125.0, 131.0, 128.0, 126.0, 125.0, 124.0, 123.0, 119.0, 90.0]);
+    let a = &log(&w)[0];
+    assert_eq!(a.ended, Some(T + 7 * S));
+    assert_eq!(a.worst, Some(131.0));
+    assert!(!a.shown(), "medium priority does not latch");
+    assert!(w.shown().is_empty());
+}
+
+#[test]
+fn spo2_smart_delay_alarms_sooner_the_deeper_the_fall() {
+    // 86 % is 4 below 90: 4 %/s reaches 40 %s after 10 s.
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Spo2, 0, &[86.0; 15]);
+    let a = &log(&w)[0];
+    assert_eq!(a.id.condition, vital(VitalKind::Spo2, Band::Low));
+    assert_eq!(a.raised - a.id.onset, 10 * S);
+
+    // 88 % is 2 below: 20 s.
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Spo2, 0, &[88.0; 25]);
+    assert_eq!(log(&w)[0].raised - T, 20 * S);
+}
+
+#[test]
+fn spo2_smart_delay_never_waits_beyond_its_maximum() {
+    // 89.5 % would need 80 s of area; the maximum delay is 30 s.
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Spo2, 0, &[89.5; 40]);
+    assert_eq!(log(&w)[0].raised - T, 30 * S);
+}
+
+#[test]
+fn a_severe_desaturation_alarms_at_once_as_high_priority() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Spo2, 0, &[97.0, 76.0]);
+    let shown = w.shown();
+    assert_eq!(shown.len(), 1, "Desat hides SpO2 low of the same family");
+    assert_eq!(shown[0].id.condition, vital(VitalKind::Spo2, Band::ExtremeLow));
+    assert_eq!(shown[0].priority, Priority::High);
+    assert_eq!(shown[0].raised, T + S);
+    assert_eq!(log(&w).len(), 2, "both conditions are logged");
+}
+
+#[test]
+fn a_high_priority_alarm_latches_until_acknowledged() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Spo2, 0, &[84.0; 12]);
+    feed(&mut w, VitalKind::Spo2, 12, &[97.0; 3]);
+    let shown: Vec<_> = w.shown().into_iter().cloned().collect();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].id.condition, vital(VitalKind::Spo2, Band::ExtremeLow));
+    assert!(!shown[0].active(), "its condition has ended");
+    assert_eq!(shown[0].text(), "SpO2 84 < 85", "a latched alarm shows the worst value");
+    let now = T + 20 * S;
+    assert_eq!(w.audible(now), Some(Priority::High));
+    w.on_event(&event(1, now, BedEvent::Acknowledge { ids: w.to_acknowledge("b1") }));
+    assert!(w.shown().is_empty());
+    assert_eq!(w.audible(now), None);
+}
+
+#[test]
+fn acknowledging_pauses_the_sound_of_what_is_shown_now_and_a_new_condition_sounds_again() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[130.0; 8]);
+    let at = T + 8 * S;
+    w.on_event(&event(1, at, BedEvent::Acknowledge { ids: w.to_acknowledge("b1") }));
+    assert_eq!(w.audible(at), None);
+    assert_eq!(w.shown().len(), 1, "audio pause never removes the visual signal");
+    // A new condition on the same bed sounds at once.
+    feed(&mut w, VitalKind::Rr, 9, &[35.0; 10]);
+    assert_eq!(w.audible(T + 19 * S), Some(Priority::Medium));
+    let hr = w.shown().into_iter().find(|a| a.id.condition == vital(VitalKind::Hr, Band::High)).unwrap().clone();
+    assert!(!hr.audible(T + 19 * S));
+    // The pause ends after 2 min: the HR alarm, still active, sounds again.
+    assert!(hr.audible(at + 120 * S));
+}
+
+#[test]
+fn an_acknowledgement_that_arrives_before_this_tablet_derived_the_alarm_still_applies() {
+    let mut first = WardAlarms::default();
+    feed(&mut first, VitalKind::Hr, 0, &[130.0; 8]);
+    let ids = first.to_acknowledge("b1");
+    let mut late = WardAlarms::default();
+    late.on_event(&event(1, T + 8 * S, BedEvent::Acknowledge { ids }));
+    feed(&mut late, VitalKind::Hr, 0, &[130.0; 8]);
+    assert_eq!(late.audible(T + 9 * S), None);
+    assert_eq!(late.shown()[0].ack.as_ref().unwrap().by, "RN Test");
+}
+
+#[test]
+fn the_same_samples_give_the_same_alarms_and_ids_however_they_are_framed() {
+    let values: Vec<f64> =
+        (0..120).map(|i| if (20..40).contains(&i) || (70..100).contains(&i) { 84.0 } else { 96.0 }).collect();
+    let mut one_by_one = WardAlarms::default();
+    feed(&mut one_by_one, VitalKind::Spo2, 0, &values);
+    let mut batched = WardAlarms::default();
+    for (chunk_no, chunk) in values.chunks(7).enumerate() {
+        let numerics: Vec<_> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (VitalKind::Spo2, T + (chunk_no as i64 * 7 + i as i64) * S, *v))
+            .collect();
+        batched.on_frame("b1", &frame(chunk_no as u64 + 1, &numerics), T);
+    }
+    let strip = |a: Alarm| (a.id, a.priority, a.raised, a.ended, a.limit, a.trigger, a.worst);
+    let a: Vec<_> = log(&one_by_one).into_iter().map(strip).collect();
+    let b: Vec<_> = log(&batched).into_iter().map(strip).collect();
+    assert_eq!(a.len(), 4, "two desaturations, each SpO2 low and Desat");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_redelivered_or_older_sample_is_not_judged_again() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[130.0; 8]);
+    let before = log(&w);
+    // Re-delivery of older samples (e.g. after a reconnect) changes nothing.
+    feed(&mut w, VitalKind::Hr, 0, &[80.0; 8]);
+    assert_eq!(log(&w), before);
+}
+
+#[test]
+fn lead_off_ends_the_heart_rate_alarm_and_raises_a_technical_alarm_instead() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[130.0; 8]);
+    let t = T + 8 * S;
+    w.on_frame("b1", &technical(100, t, TechnicalCondition::LeadOff, Sensor::Ecg, true), t);
+    let shown = w.shown();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(
+        shown[0].id.condition,
+        Condition::Technical { condition: TechnicalCondition::LeadOff, sensor: Sensor::Ecg }
+    );
+    assert_eq!(shown[0].priority, Priority::Medium);
+    assert_eq!(shown[0].text(), "Lead off (ECG)");
+    // Values while the lead is off are not judged.
+    feed(&mut w, VitalKind::Hr, 9, &[200.0; 10]);
+    assert_eq!(w.shown().len(), 1);
+    let t = T + 20 * S;
+    w.on_frame("b1", &technical(101, t, TechnicalCondition::LeadOff, Sensor::Ecg, false), t);
+    assert!(w.shown().is_empty());
+}
+
+#[test]
+fn pulse_rate_alarms_only_when_no_ecg_heart_rate_is_measured() {
+    let mut w = WardAlarms::default();
+    for i in 0..15 {
+        let t = T + i * S;
+        w.on_frame("b1", &frame(i as u64 + 1, &[(VitalKind::Hr, t, 130.0), (VitalKind::Pulse, t, 130.0)]), t);
+    }
+    let conditions: Vec<_> = log(&w).iter().map(|a| a.id.condition).collect();
+    assert_eq!(conditions, vec![vital(VitalKind::Hr, Band::High)]);
+    // Without HR (ECG not connected) the pulse rate is the alarm source.
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Pulse, 0, &[130.0; 15]);
+    assert_eq!(log(&w)[0].id.condition, vital(VitalKind::Pulse, Band::High));
+}
+
+#[test]
+fn silence_from_a_bed_raises_no_data_unless_the_tablet_itself_is_offline() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[80.0; 3]);
+    let last = T + 2 * S;
+    w.tick(last + 9 * S, true);
+    assert!(w.shown().is_empty());
+    w.tick(last + 10 * S, true);
+    let shown = w.shown();
+    assert_eq!(shown[0].id.condition, Condition::NoData);
+    assert_eq!(shown[0].id.onset, last, "onset is the newest sample seen");
+    feed(&mut w, VitalKind::Hr, 30, &[80.0]);
+    assert!(w.shown().is_empty(), "data again ends it");
+
+    let mut offline = WardAlarms::default();
+    feed(&mut offline, VitalKind::Hr, 0, &[80.0; 3]);
+    for s in 3..30 {
+        offline.tick(T + s * S, false);
+    }
+    let shown: Vec<_> = offline.shown().iter().map(|a| a.id.condition).collect();
+    assert_eq!(shown, vec![Condition::ConnectionLost], "one connection alarm, not one per bed");
+}
+
+#[test]
+fn a_lost_connection_alarms_after_its_delay_and_ends_on_reconnect() {
+    let mut w = WardAlarms::default();
+    w.tick(T, false);
+    w.tick(T + 2 * S, false);
+    assert!(w.shown().is_empty(), "a quick reconnect does not alarm");
+    w.tick(T + 3 * S, false);
+    assert_eq!(w.shown()[0].text(), "Connection to server lost");
+    assert_eq!(w.shown()[0].id.onset, T);
+    w.tick(T + 9 * S, true);
+    assert!(w.shown().is_empty());
+    assert_eq!(w.connection_log().count(), 1);
+}
+
+#[test]
+fn an_unacknowledged_high_priority_alarm_escalates() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Spo2, 0, &[75.0; 2]);
+    w.take_changes();
+    w.tick(T + 59 * S, true);
+    assert!(!w.escalated());
+    w.tick(T + 62 * S, true);
+    assert!(w.escalated());
+    assert!(w.take_changes().iter().any(|c| matches!(c, Change::Escalated(_))));
+}
+
+#[test]
+fn a_limit_change_applies_to_samples_taken_after_it() {
+    let mut w = WardAlarms::default();
+    let limits = Limits { extreme_low: Some(40.0), low: Some(50.0), high: Some(140.0), extreme_high: Some(150.0) };
+    w.on_event(&event(1, T + 10 * S, BedEvent::SetLimits { kind: VitalKind::Hr, limits }));
+    feed(&mut w, VitalKind::Hr, 0, &[130.0; 30]);
+    let a = &log(&w)[0];
+    assert_eq!(a.ended, Some(T + 10 * S), "the alarm under the old limit ends when the new one applies");
+    assert_eq!(log(&w).len(), 1);
+    assert_eq!(w.bed("b1").unwrap().settings().limits(VitalKind::Hr), Some(limits));
+}
+
+#[test]
+fn limits_outside_the_profile_bounds_or_switched_off_are_refused_and_change_nothing() {
+    let mut settings = AlarmSettings::default();
+    let before = settings.clone();
+    let bad_bounds = Limits { extreme_low: Some(10.0), low: Some(50.0), high: Some(120.0), extreme_high: Some(140.0) };
+    assert!(matches!(settings.set_limits(VitalKind::Hr, bad_bounds), Err(LimitError::OutOfBounds { .. })));
+    let off = Limits { extreme_low: None, low: Some(50.0), high: Some(120.0), extreme_high: Some(140.0) };
+    assert!(matches!(settings.set_limits(VitalKind::Hr, off), Err(LimitError::Required { .. })));
+    let crossed = Limits { extreme_low: Some(40.0), low: Some(130.0), high: Some(120.0), extreme_high: Some(140.0) };
+    assert!(matches!(settings.set_limits(VitalKind::Hr, crossed), Err(LimitError::Order { .. })));
+    let nan = Limits { extreme_low: Some(40.0), low: Some(f64::NAN), high: Some(120.0), extreme_high: Some(140.0) };
+    assert!(settings.set_limits(VitalKind::Hr, nan).is_err());
+    assert!(matches!(
+        validate(Profile::Adult, VitalKind::NibpDia, &Limits::default()),
+        Err(LimitError::NotAlarmed { .. })
+    ));
+    assert_eq!(settings, before);
+    // Switching on a limit the profile has off is allowed: SpO2 high on oxygen.
+    let on = Limits { extreme_low: Some(85.0), low: Some(90.0), high: Some(96.0), extreme_high: None };
+    assert_eq!(settings.set_limits(VitalKind::Spo2, on), Ok(()));
+}
+
+#[test]
+fn every_profile_default_is_within_its_own_bounds() {
+    for profile in Profile::ALL {
+        for p in limits::policies(profile) {
+            assert_eq!(validate(profile, p.kind, &p.defaults), Ok(()), "{profile:?} {:?}", p.kind);
+            for band in Band::ALL {
+                if p.priority(band) == Priority::High {
+                    assert!(p.delay(band).max_ms <= 20_000, "high priority delayed too long: {:?} {band:?}", p.kind);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn news2_bands_alarm_when_they_hold_and_say_so() {
+    let mut w = WardAlarms::default();
+    w.on_event(&event(
+        1,
+        T - S,
+        BedEvent::Observe {
+            consciousness: Some(Consciousness::Alert),
+            oxygen: Some(Oxygen::Air),
+            scale: SpO2Scale::Scale1,
+        },
+    ));
+    // RR 25 (3), SpO2 93 (2), HR 112 (2): NEWS2 7, with a 3 in one parameter.
+    for i in 0..70 {
+        let t = T + i * S;
+        let n = [(VitalKind::Rr, t, 25.0), (VitalKind::Spo2, t, 93.0), (VitalKind::Hr, t, 112.0)];
+        w.on_frame("b1", &frame(i as u64 + 1, &n), t);
+    }
+    let b = w.bed("b1").unwrap();
+    let news2 = &b.news2().unwrap().1;
+    assert_eq!(news2.total, 7);
+    let risks: Vec<_> = b
+        .log()
+        .filter_map(|a| match a.id.condition {
+            Condition::News2 { risk } => Some((risk, a.raised - T)),
+            _ => None,
+        })
+        .collect();
+    assert!(risks.contains(&(Risk::High, 60 * S)), "{risks:?}");
+    assert!(risks.contains(&(Risk::Medium, 60 * S)));
+    assert!(risks.contains(&(Risk::LowMedium, 60 * S)));
+    let shown = w.shown();
+    let news: Vec<_> = shown.iter().filter(|a| matches!(a.id.condition, Condition::News2 { .. })).collect();
+    assert_eq!(news.len(), 1, "one NEWS2 alarm is shown: the highest band");
+    assert_eq!(news[0].text(), "NEWS2 7 >= 7");
+}
+
+#[test]
+fn the_ward_list_is_sorted_by_priority_then_onset() {
+    let mut w = WardAlarms::default();
+    let mut seq = 0;
+    let mut put = |w: &mut WardAlarms, bed: &str, kind: VitalKind, start: i64, v: f64, n: i64| {
+        for i in 0..n {
+            seq += 1;
+            let t = T + (start + i) * S;
+            w.on_frame(bed, &frame(seq, &[(kind, t, v)]), t);
+        }
+    };
+    put(&mut w, "b2", VitalKind::Hr, 0, 130.0, 10);
+    put(&mut w, "b3", VitalKind::Spo2, 5, 75.0, 2);
+    put(&mut w, "b1", VitalKind::Rr, 2, 35.0, 12);
+    let order: Vec<_> = w.shown().iter().map(|a| (a.id.bed.clone(), a.priority)).collect();
+    assert_eq!(
+        order,
+        vec![("b3".into(), Priority::High), ("b2".into(), Priority::Medium), ("b1".into(), Priority::Medium)]
+    );
+}
+
+#[test]
+fn requests_are_checked_before_they_are_stored() {
+    let ok = EventRequest {
+        id: "tab1-7".into(),
+        bed: "b1".into(),
+        actor: "RN Amal".into(),
+        event: BedEvent::SetProfile { profile: Profile::Neonatal },
+    };
+    assert_eq!(ok.validate(Profile::Adult), Ok(()));
+    let mut bad = ok.clone();
+    bad.id = "no spaces".into();
+    assert_eq!(bad.validate(Profile::Adult), Err(EventError::RequestId));
+    let mut bad = ok.clone();
+    bad.actor = " ".into();
+    assert_eq!(bad.validate(Profile::Adult), Err(EventError::Actor));
+    let mut bad = ok.clone();
+    let other = AlarmId { bed: "b2".into(), condition: Condition::NoData, onset: T };
+    bad.event = BedEvent::Acknowledge { ids: vec![other] };
+    assert!(matches!(bad.validate(Profile::Adult), Err(EventError::AckBed(_))));
+    let json = serde_json::to_string(&ok).unwrap();
+    assert_eq!(serde_json::from_str::<EventRequest>(&json).unwrap(), ok);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Heart rate in runs: (value, seconds) pairs, each value from a set that
+    /// straddles every HR limit.
+    fn runs() -> impl Strategy<Value = Vec<(f64, u8)>> {
+        let value = prop::sample::select(vec![30.0, 39.0, 45.0, 50.0, 80.0, 120.0, 125.0, 141.0, 160.0]);
+        prop::collection::vec((value, 1u8..15), 1..30)
+    }
+
+    fn expand(runs: &[(f64, u8)]) -> Vec<f64> {
+        runs.iter().flat_map(|&(v, n)| std::iter::repeat_n(v, n as usize)).collect()
+    }
+
+    fn limit_of(band: Band) -> f64 {
+        AlarmSettings::default().limits(VitalKind::Hr).unwrap().get(band).unwrap()
+    }
+
+    fn delay_of(band: Band) -> i64 {
+        limits::policy(Profile::Adult, VitalKind::Hr).unwrap().delay(band).max_ms
+    }
+
+    proptest! {
+        #[test]
+        fn no_alarm_without_a_violation_lasting_its_delay(r in runs()) {
+            let values = expand(&r);
+            let mut w = WardAlarms::default();
+            feed(&mut w, VitalKind::Hr, 0, &values);
+            for a in log(&w) {
+                let Condition::Vital { band, .. } = a.id.condition else { continue };
+                prop_assert!(a.raised - a.id.onset >= delay_of(band));
+                let from = ((a.id.onset - T) / S) as usize;
+                let to = ((a.raised - T) / S) as usize;
+                for v in &values[from..=to] {
+                    prop_assert!(band.violated(*v, limit_of(band)), "{} not beyond {:?}", v, band);
+                }
+                // It began where the violation began.
+                prop_assert!(from == 0 || !band.violated(values[from - 1], limit_of(band)));
+            }
+        }
+
+        #[test]
+        fn every_violation_lasting_its_delay_alarms_and_every_alarm_ends_with_its_condition(r in runs()) {
+            let values = expand(&r);
+            let mut w = WardAlarms::default();
+            feed(&mut w, VitalKind::Hr, 0, &values);
+            let alarms = log(&w);
+            for band in Band::ALL {
+                let limit = limit_of(band);
+                let mut start = None;
+                for (i, v) in values.iter().enumerate() {
+                    let bad = band.violated(*v, limit);
+                    match (bad, start) {
+                        (true, None) => start = Some(i),
+                        (false, Some(s)) => {
+                            let lasted = (i - 1 - s) as i64 * S;
+                            let found = alarms.iter().find(|a| a.id.condition == vital(VitalKind::Hr, band) && a.id.onset == T + s as i64 * S);
+                            prop_assert_eq!(found.is_some(), lasted >= delay_of(band), "{:?} run at {} lasting {}", band, s, lasted);
+                            if let Some(a) = found {
+                                prop_assert_eq!(a.ended, Some(T + i as i64 * S));
+                            }
+                            start = None;
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(s) = start {
+                    let found = alarms.iter().find(|a| a.id.condition == vital(VitalKind::Hr, band) && a.id.onset == T + s as i64 * S);
+                    if let Some(a) = found {
+                        prop_assert!(a.active(), "still violated, so still active");
+                    }
+                }
+            }
+            // Nothing is shown that is neither active nor latched-unacknowledged.
+            for a in w.shown() {
+                prop_assert!(a.active() || (a.priority == Priority::High && a.ack.is_none()));
+            }
+        }
+
+        #[test]
+        fn acknowledging_everything_clears_latched_alarms_and_silences_only_what_was_shown(r in runs(), cut in 0usize..200) {
+            let values = expand(&r);
+            let cut = cut.min(values.len());
+            let mut w = WardAlarms::default();
+            feed(&mut w, VitalKind::Hr, 0, &values[..cut]);
+            let at = T + cut as i64 * S;
+            let acked = w.to_acknowledge("b1");
+            if !acked.is_empty() {
+                w.on_event(&event(1, at, BedEvent::Acknowledge { ids: acked.clone() }));
+            }
+            prop_assert_eq!(w.shown().iter().filter(|a| !a.active()).count(), 0, "latched alarms cleared");
+            let rest: Vec<f64> = values[cut..].to_vec();
+            feed(&mut w, VitalKind::Hr, cut as i64, &rest);
+            let now = T + values.len() as i64 * S;
+            for a in w.shown() {
+                // Within the pause, exactly the alarms not acknowledged sound.
+                if now < at + 120 * S {
+                    prop_assert_eq!(a.audible(now), !acked.contains(&a.id));
+                }
+            }
+        }
+
+        #[test]
+        fn the_same_samples_give_the_same_alarms_twice(r in runs()) {
+            let values = expand(&r);
+            let mut a = WardAlarms::default();
+            let mut b = WardAlarms::default();
+            feed(&mut a, VitalKind::Hr, 0, &values);
+            feed(&mut b, VitalKind::Hr, 0, &values);
+            prop_assert_eq!(log(&a), log(&b));
+        }
+
+        #[test]
+        fn spo2_is_never_delayed_beyond_its_maximum(values in prop::collection::vec(70.0f64..100.0, 1..120)) {
+            let mut w = WardAlarms::default();
+            feed(&mut w, VitalKind::Spo2, 0, &values);
+            for a in log(&w) {
+                if let Condition::Vital { band, .. } = a.id.condition {
+                    let max = limits::policy(Profile::Adult, VitalKind::Spo2).unwrap().delay(band).max_ms;
+                    prop_assert!(a.raised - a.id.onset <= max);
+                }
+            }
+        }
+    }
+}
