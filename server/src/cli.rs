@@ -79,6 +79,22 @@ pub enum Command {
         #[arg(long)]
         arterial_line: bool,
     },
+    /// Alarms per patient-hour on the real numerics (BIDMC, MIMIC-II): plain
+    /// thresholds against Vigil's alarm engine, and the known events checked.
+    AlarmBurden {
+        /// The PhysioNet data folder (with `bidmc/` and `mimic2/`).
+        #[arg(long, env = "VIGIL_DATA_DIR", default_value = "../shared/data")]
+        data_dir: PathBuf,
+    },
+    /// Print the audit log (acknowledgements, limit changes, observations) as
+    /// tab-separated lines and check its hash chain; exits 1 if it is broken.
+    Audit {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Only check the chain; print nothing else.
+        #[arg(long)]
+        verify: bool,
+    },
     /// Stream a PhysioNet recording (BIDMC CSV or WFDB record) as a live device.
     Replay {
         #[arg(long, default_value = "ws://127.0.0.1:3000")]

@@ -14,9 +14,11 @@
 //! - [`replay`]: PhysioNet recordings streamed as live devices (`vigil replay`).
 //! - [`demo`]: provisioning a demo ward and running it (`vigil demo`).
 //! - [`bench`]: the end-to-end latency benchmark (`vigil bench`).
+//! - [`burden`]: alarms per patient-hour on real data (`vigil alarm-burden`).
 //! - [`telemetry`]: tracing set-up.
 
 pub mod bench;
+pub mod burden;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -89,6 +89,41 @@ async fn main() -> anyhow::Result<()> {
             report.print(&options);
             Ok(())
         }
+        Command::AlarmBurden { data_dir } => {
+            let report = vigil_server::burden::run(&data_dir)
+                .with_context(|| format!("reading the recordings under {}", data_dir.display()))?;
+            print!("{}", report.render());
+            Ok(())
+        }
+        Command::Audit { server, verify } => {
+            let c = config(&server)?;
+            if !c.database.exists() {
+                anyhow::bail!("no database at {}", c.database.display());
+            }
+            let store = Store::open(&c.database, Box::new(|_| {}))?;
+            if !verify {
+                let mut after = 0;
+                loop {
+                    let page = store.audit(after, 1000).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.seq;
+                    for e in &page {
+                        let bed = e.bed.as_deref().unwrap_or("-");
+                        println!("{}\t{}\t{bed}\t{}\t{}\t{}", e.seq, e.at, e.actor, e.kind, e.payload);
+                    }
+                }
+            }
+            match store.check_audit_chain().await? {
+                vigil_server::store::ChainCheck::Intact { entries } => {
+                    eprintln!("audit chain intact: {entries} entries");
+                    Ok(())
+                }
+                vigil_server::store::ChainCheck::Broken { seq } => {
+                    eprintln!("audit chain BROKEN at entry {seq}: it or an earlier entry was altered");
+                    std::process::exit(1)
+                }
+            }
+        }
         Command::Replay { server, token, speed, repeat, record } => {
             if !(speed > 0.0 && speed <= 100.0) {
                 anyhow::bail!("--speed must be above 0 and at most 100");

@@ -14,8 +14,10 @@ const BED_BUFFER: usize = 256;
 
 #[derive(Debug, Clone)]
 pub struct RelayItem {
-    pub cursor: u64,
-    /// The complete `ServerMessage::Frame` as JSON text.
+    /// The frame's cursor; `None` for an audit event (acknowledgement, limit
+    /// change), which every subscriber gets whatever its cursor.
+    pub cursor: Option<u64>,
+    /// The complete `ServerMessage::Frame` or `ServerMessage::Event` as JSON.
     pub json: Arc<str>,
 }
 

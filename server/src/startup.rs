@@ -38,7 +38,7 @@ pub fn open_state(config: Config) -> anyhow::Result<AppState> {
         &config.database,
         Box::new(move |c: Committed<'_>| {
             let json = frame_message_json(c.bed, c.cursor, c.received_at, c.payload);
-            hook_relay.publish(c.bed, RelayItem { cursor: c.cursor, json: json.into() });
+            hook_relay.publish(c.bed, RelayItem { cursor: Some(c.cursor), json: json.into() });
         }),
     )?;
     let leptos = LeptosOptions::builder()

@@ -2,7 +2,7 @@
 //! storage, then live frames, in storage order per bed.
 
 use crate::clock::now_ms;
-use crate::relay::frame_message_json;
+use crate::relay::{frame_message_json, RelayItem};
 use crate::state::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
+use vigil_shared::alarm::EventRequest;
 use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
 use vigil_shared::protocol::PROTOCOL_VERSION;
 
@@ -50,6 +51,17 @@ async fn session(state: AppState, socket: WebSocket) {
             Ok(ClientMessage::Ping { id }) => {
                 let _ = out.send(to_json(&ServerMessage::Pong { id })).await;
             }
+            Ok(ClientMessage::Event { request }) => {
+                let reply = match record_event(&state, request).await {
+                    Ok(Some(reply)) => reply,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(error = format!("{e:#}"), "storing an event failed");
+                        ServerMessage::Error { message: "the event could not be stored; try again".into() }
+                    }
+                };
+                let _ = out.send(to_json(&reply)).await;
+            }
             Ok(ClientMessage::Subscribe { beds, since, recent_seconds }) => {
                 feeds.abort_all();
                 if let Err(e) = subscribe(&state, &out, &mut feeds, beds, since, recent_seconds).await {
@@ -64,6 +76,28 @@ async fn session(state: AppState, socket: WebSocket) {
     }
     feeds.abort_all();
     writer.abort();
+}
+
+/// Checks, stores and relays an event. Returns what to tell this tablet only:
+/// a refusal, or the earlier stored event when the request was a re-send;
+/// `None` when the event was new (it reaches this tablet through the relay).
+async fn record_event(state: &AppState, request: EventRequest) -> anyhow::Result<Option<ServerMessage>> {
+    let reject = |reason: String| Ok(Some(ServerMessage::EventRejected { request: request.id.clone(), reason }));
+    if !state.store.bed_exists(&request.bed).await? {
+        return reject(format!("there is no bed {:?}", request.bed));
+    }
+    let profile = state.store.bed_profile(&request.bed).await?;
+    if let Err(e) = request.validate(profile) {
+        return reject(e.to_string());
+    }
+    let bed = request.bed.clone();
+    let (event, new) = state.store.append_event(request, now_ms()).await?;
+    if !new {
+        return Ok(Some(ServerMessage::Event { event }));
+    }
+    tracing::info!(bed = %bed, seq = event.seq, kind = event.event.kind(), "audit event stored");
+    state.relay.publish(&bed, RelayItem { cursor: None, json: to_json(&ServerMessage::Event { event }) });
+    Ok(None)
 }
 
 async fn subscribe(
@@ -98,7 +132,7 @@ async fn feed(
     bed: String,
     since: Option<u64>,
     recent: u32,
-    mut rx: broadcast::Receiver<crate::relay::RelayItem>,
+    mut rx: broadcast::Receiver<RelayItem>,
     out: mpsc::Sender<Arc<str>>,
 ) {
     let result: anyhow::Result<()> = async {
@@ -106,17 +140,23 @@ async fn feed(
             Some(c) => c,
             None => state.store.cursor_before_time(&bed, now_ms() - i64::from(recent) * 1000).await?,
         };
+        // Settings first, so the frames that follow are judged with them.
+        send_events(&state, &bed, &out).await?;
         refill(&state, &bed, &mut last, &out).await?;
         out.send(to_json(&ServerMessage::CaughtUp { bed: bed.clone(), cursor: Some(last) })).await?;
         loop {
             match rx.recv().await {
-                Ok(item) if item.cursor > last => {
-                    last = item.cursor;
-                    out.send(item.json).await?;
+                Ok(RelayItem { cursor: None, json }) => out.send(json).await?,
+                Ok(RelayItem { cursor: Some(cursor), json }) if cursor > last => {
+                    last = cursor;
+                    out.send(json).await?;
                 }
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(bed = %bed, skipped = n, "tablet lagged; refilling from storage");
+                    // Events may have been among what was skipped; re-sending
+                    // them is harmless (tablets apply an event once).
+                    send_events(&state, &bed, &out).await?;
                     refill(&state, &bed, &mut last, &out).await?;
                 }
                 Err(broadcast::error::RecvError::Closed) => return Ok(()),
@@ -127,6 +167,13 @@ async fn feed(
     if let Err(e) = result {
         tracing::debug!(bed = %bed, error = format!("{e:#}"), "bed feed ended");
     }
+}
+
+async fn send_events(state: &AppState, bed: &str, out: &mpsc::Sender<Arc<str>>) -> anyhow::Result<()> {
+    for event in state.store.bed_events(bed, now_ms()).await? {
+        out.send(to_json(&ServerMessage::Event { event })).await?;
+    }
+    Ok(())
 }
 
 async fn refill(state: &AppState, bed: &str, last: &mut u64, out: &mpsc::Sender<Arc<str>>) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@
 //! The methods are the interface a PostgreSQL implementation would fill; rows
 //! ([`rows`]) are separate from wire types and converted here.
 
+mod audit;
 pub mod rows;
 mod schema;
 mod writer;
@@ -26,6 +27,7 @@ use vigil_shared::protocol::live::BedInfo;
 use vigil_shared::{Frame, VitalKind};
 use writer::WriteJob;
 
+pub use audit::{AuditEntry, ChainCheck};
 pub use writer::{CommitHook, Committed, StoreOutcome};
 
 /// A handle to the database; cheap to clone.

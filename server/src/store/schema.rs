@@ -56,6 +56,26 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX numerics_by_bed_kind_time ON numerics(bed_id, kind, t);
     "#,
+    // 2: the audit log. Append-only (triggers refuse UPDATE and DELETE) and
+    // tamper-evident: each entry's hash covers the previous entry's hash.
+    r#"
+    CREATE TABLE audit (
+        seq         INTEGER PRIMARY KEY,
+        request_id  TEXT UNIQUE,
+        at          INTEGER NOT NULL,
+        bed_id      TEXT REFERENCES beds(id),
+        actor       TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_bed ON audit(bed_id, seq);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
 ];
 
 /// Brings the database to the newest schema. Each migration runs in its own

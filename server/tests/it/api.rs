@@ -17,7 +17,7 @@ use vigil_shared::protocol::device::{DeviceMessage, ServerToDevice};
 use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
 use vigil_shared::{VitalKind, WaveKind};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const T: i64 = 1_790_000_000_000;
 
@@ -70,7 +70,7 @@ impl TestApp {
         }
     }
 
-    async fn tablet(&self, since: &[(&str, u64)]) -> Ws {
+    pub async fn tablet(&self, since: &[(&str, u64)]) -> Ws {
         let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/live", self.addr)).await.unwrap();
         let sub = ClientMessage::Subscribe {
             beds: vec![],
@@ -107,7 +107,7 @@ async fn next_device_msg(ws: &mut Ws) -> ServerToDevice {
     }
 }
 
-async fn next_live_msg(ws: &mut Ws) -> ServerMessage {
+pub async fn next_live_msg(ws: &mut Ws) -> ServerMessage {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("no message in 10 s");
         if let Some(Ok(Message::Text(t))) = msg {
@@ -127,7 +127,7 @@ async fn next_frame_of(ws: &mut Ws, bed: &str) -> (u64, f64) {
     }
 }
 
-async fn wait_caught_up(ws: &mut Ws, beds: usize) {
+pub async fn wait_caught_up(ws: &mut Ws, beds: usize) {
     let mut seen = 0;
     while seen < beds {
         if let ServerMessage::CaughtUp { .. } = next_live_msg(ws).await {

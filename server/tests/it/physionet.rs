@@ -86,3 +86,20 @@ async fn a_replayed_record_is_stored_sample_for_sample() {
     vigil_server::replay::stream(&server, &app.tokens[0], rec, 50.0, false, std::future::pending()).await.unwrap();
     assert_eq!(app.store.counts().await.unwrap().samples, sent as i64);
 }
+
+#[test]
+fn on_the_real_numerics_vigil_alarms_less_than_plain_thresholds_and_misses_no_named_event() {
+    let report = vigil_server::burden::run(&data("")).unwrap();
+    for ds in &report.datasets {
+        let (plain, vigil): (u64, u64) = ds
+            .counts
+            .iter()
+            .filter(|((what, _), _)| !what.starts_with("NEWS2"))
+            .fold((0, 0), |(p, v), (_, (a, b))| (p + a, v + b));
+        assert!(vigil < plain, "{}: vigil {vigil} alarms, plain thresholds {plain}", ds.name);
+    }
+    assert_eq!(report.events.len(), 7, "every named event was found in the data");
+    for e in &report.events {
+        assert_eq!(!e.vigil.is_empty(), e.should_alarm, "{} ({}): {:?}", e.record, e.expected, e.vigil);
+    }
+}

@@ -15,8 +15,9 @@
 //! - A sensor the device reports off (lead off, probe off) ends the alarms of
 //!   what it measures and its values are ignored until it is back: the
 //!   technical alarm says what is wrong instead.
-//! - A gap in a parameter's data longer than `max_gap_ms` restarts the delay of
-//!   a pending condition: the evidence before the gap does not count.
+//! - A gap in a parameter's data longer than `max_gap_ms` (or three of its
+//!   usual intervals, for per-minute feeds) restarts the delay of a pending
+//!   condition: the evidence before the gap does not count.
 //! - NEWS2 is recomputed at every scored sample from the newest values still
 //!   valid (5 min for continuous, 60 min for NIBP, 4 h for temperature) and the
 //!   clinician's observations; its risk bands alarm after `news2_delay_ms`.
@@ -103,7 +104,8 @@ fn news2_validity_ms(kind: VitalKind) -> i64 {
     }
 }
 
-/// How long an HR value keeps HR the alarm source over the pulse rate.
+/// How long an HR value keeps HR the alarm source over the pulse rate (or
+/// two HR intervals, for a slow feed).
 const HR_SOURCE_MS: i64 = 10_000;
 
 /// One bed's alarms.
@@ -115,6 +117,8 @@ pub struct BedAlarms {
     settings: BTreeMap<(SampleTime, u64), AlarmSettings>,
     observations: BTreeMap<(SampleTime, u64), Observation>,
     last_t: BTreeMap<VitalKind, SampleTime>,
+    /// Time between the last two samples of each parameter.
+    interval: BTreeMap<VitalKind, i64>,
     latest: BTreeMap<VitalKind, (SampleTime, f64)>,
     runs: BTreeMap<Condition, Run>,
     alarms: BTreeMap<AlarmId, Alarm>,
@@ -137,6 +141,7 @@ impl BedAlarms {
             settings,
             observations: BTreeMap::new(),
             last_t: BTreeMap::new(),
+            interval: BTreeMap::new(),
             latest: BTreeMap::new(),
             runs: BTreeMap::new(),
             alarms: BTreeMap::new(),
@@ -283,13 +288,20 @@ impl BedAlarms {
         }
         self.last_t.insert(kind, t);
         self.latest.insert(kind, (t, value));
-        if previous.is_some_and(|p| t - p > self.options.max_gap_ms) {
+        // A gap is judged against the parameter's own rhythm: 30 s for 1 Hz
+        // data, three intervals for a per-minute feed.
+        let interval = self.interval.get(&kind).copied().unwrap_or(0);
+        if let Some(p) = previous {
+            self.interval.insert(kind, t - p);
+        }
+        if previous.is_some_and(|p| t - p > self.options.max_gap_ms.max(3 * interval)) {
             // Evidence before a gap does not count towards a pending delay.
             self.runs
                 .retain(|c, r| !(matches!(c, Condition::Vital { kind: k, .. } if *k == kind) && r.raised.is_none()));
         }
+        let hr_window = HR_SOURCE_MS.max(2 * self.interval.get(&VitalKind::Hr).copied().unwrap_or(0));
         let hr_is_source =
-            kind == VitalKind::Pulse && self.latest.get(&VitalKind::Hr).is_some_and(|(ht, _)| t - ht <= HR_SOURCE_MS);
+            kind == VitalKind::Pulse && self.latest.get(&VitalKind::Hr).is_some_and(|(ht, _)| t - ht <= hr_window);
         let settings = self.settings_at(t).clone();
         if let (Some(policy), Some(limits)) = (policy(settings.profile, kind), settings.limits(kind)) {
             for band in Band::ALL {

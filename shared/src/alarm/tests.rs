@@ -194,6 +194,23 @@ fn the_same_samples_give_the_same_alarms_and_ids_however_they_are_framed() {
 }
 
 #[test]
+fn a_gap_in_the_data_restarts_a_pending_delay_but_a_slow_feed_is_not_a_gap() {
+    // 1 Hz: 4 s of HR 130, 40 s of nothing, 4 s of HR 130: never 6 s of evidence.
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[80.0, 130.0, 130.0, 130.0, 130.0]);
+    feed(&mut w, VitalKind::Hr, 45, &[130.0; 5]);
+    assert!(log(&w).is_empty());
+    // A per-minute feed (minute averages): two low minutes in a row alarm.
+    let mut w = WardAlarms::default();
+    for (i, v) in [60.0, 60.0, 45.0, 45.0].into_iter().enumerate() {
+        let t = T + i as i64 * 60 * S;
+        w.on_frame("b1", &frame(i as u64 + 1, &[(VitalKind::Hr, t, v)]), t);
+    }
+    let a = &log(&w)[0];
+    assert_eq!((a.id.condition, a.id.onset, a.raised), (vital(VitalKind::Hr, Band::Low), T + 120 * S, T + 180 * S));
+}
+
+#[test]
 fn a_redelivered_or_older_sample_is_not_judged_again() {
     let mut w = WardAlarms::default();
     feed(&mut w, VitalKind::Hr, 0, &[130.0; 8]);

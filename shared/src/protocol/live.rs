@@ -6,6 +6,7 @@
 //! they are stored. Cursors are the server's storage order: strictly increasing
 //! per bed, so a tablet can resume exactly where it stopped.
 
+use crate::alarm::{EventRequest, StoredEvent};
 use crate::frame::Frame;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,6 +37,9 @@ pub enum ClientMessage {
     },
     /// Keep-alive; answered with `Pong` carrying the same id.
     Ping { id: u64 },
+    /// An acknowledgement, limit change or observation. Answered by the stored
+    /// event (relayed to every tablet of the bed) or by `EventRejected`.
+    Event { request: EventRequest },
 }
 
 /// Server -> tablet.
@@ -55,6 +59,11 @@ pub enum ServerMessage {
     /// Everything stored for `bed` up to `cursor` has been sent; live from here.
     CaughtUp { bed: String, cursor: Option<u64> },
     Pong { id: u64 },
+    /// An event from the audit log of a subscribed bed: on subscribing, the
+    /// bed's settings and recent acknowledgements; then each new one.
+    Event { event: StoredEvent },
+    /// The request was refused and nothing was stored.
+    EventRejected { request: String, reason: String },
     /// The last message could not be handled; the subscription is unchanged.
     Error { message: String },
 }
