@@ -6,6 +6,7 @@
 //! canvases read the ward directly on each animation frame.
 
 use leptos::prelude::*;
+use vigil_shared::alarm::{EventRequest, Priority, WardAlarms};
 use vigil_shared::ward::{BedState, WardState};
 
 /// The tablet's link to the server.
@@ -19,9 +20,38 @@ pub enum ConnStatus {
     Lost { since: i64, attempt: u32 },
 }
 
+/// An event request not yet confirmed by the server; `session` is the
+/// connection it was last sent on (0 = not sent yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub request: EventRequest,
+    pub session: u64,
+}
+
+/// Whether this tablet can make sound. Browsers block audio until a person
+/// taps something, so sound is switched on when a shift starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sound {
+    pub on: bool,
+    /// Bursts played since the page loaded, and the priority of the last one
+    /// (shown as data attributes, so a test can hear without speakers).
+    pub bursts: u32,
+    pub last: Option<Priority>,
+}
+
 #[derive(Clone, Copy)]
 pub struct LiveContext {
     pub ward: StoredValue<WardState>,
+    /// Alarms derived on this tablet from the same frames (and the events).
+    pub alarms: StoredValue<WardAlarms>,
+    /// Acknowledgements, limit changes and observations waiting for the
+    /// server's confirmation; re-sent after a reconnect until confirmed.
+    pub outbox: StoredValue<Vec<Pending>>,
+    /// Who is on shift at this tablet (the actor of acknowledgements).
+    pub user: RwSignal<Option<String>>,
+    pub sound: RwSignal<Sound>,
+    /// The last request the server refused, worded for the user.
+    pub notice: RwSignal<Option<String>>,
     /// Bumped whenever `ward` changed.
     pub version: RwSignal<u64>,
     pub status: RwSignal<ConnStatus>,
@@ -33,6 +63,11 @@ impl LiveContext {
     pub fn new() -> Self {
         LiveContext {
             ward: StoredValue::new(WardState::default()),
+            alarms: StoredValue::new(WardAlarms::default()),
+            outbox: StoredValue::new(Vec::new()),
+            user: RwSignal::new(None),
+            sound: RwSignal::new(Sound { on: false, bursts: 0, last: None }),
+            notice: RwSignal::new(None),
             version: RwSignal::new(0),
             status: RwSignal::new(ConnStatus::Connecting),
             now: RwSignal::new(0),
@@ -43,6 +78,12 @@ impl LiveContext {
     pub fn bed_text(&self, bed: &str, f: fn(&BedState) -> String) -> Signal<String> {
         let (ctx, bed) = (*self, bed.to_string());
         Signal::derive(move || ctx.with_ward(|w| w.bed(&bed).map(f).unwrap_or_default()))
+    }
+
+    /// Reads the alarms, tracking `version` (and the clock, for pauses).
+    pub fn with_alarms<T>(&self, f: impl FnOnce(&WardAlarms) -> T) -> T {
+        self.version.track();
+        self.alarms.with_value(f)
     }
 
     /// Reads the ward, tracking `version` so the caller re-runs on change.

@@ -15,6 +15,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+/// The animation-frame callback, kept alive by itself while it runs.
+type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
 /// How far behind the newest sample the sweep draws, so that 250 ms chunks
 /// arriving with network jitter still give a smooth sweep.
 const PLAYOUT_DELAY_MS: f64 = 400.0;
@@ -62,7 +65,7 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
     let Some(ctx) = context2d(&el) else { return };
     let state = RefCell::new(SweepState { offset: None, seen_total: 0, draw_ms: 0.0, frames: 0 });
     let perf = web_sys::window().and_then(|w| w.performance());
-    let callback: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+    let callback: FrameCallback = Rc::new(RefCell::new(None));
     let handle = callback.clone();
     *handle.borrow_mut() = Some(Closure::new(move |_ts: f64| {
         if !el.is_connected() {
@@ -115,7 +118,7 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
             let mut st = state.borrow_mut();
             st.draw_ms = st.draw_ms * 0.95 + (p.now() - t0) * 0.05;
             st.frames += 1;
-            if st.frames % 60 == 0 {
+            if st.frames.is_multiple_of(60) {
                 let _ = el.set_attribute("data-draw-ms", &format!("{:.3}", st.draw_ms));
             }
         }

@@ -1,5 +1,6 @@
 //! Text shown for values, ages and states; pure so it is tested natively.
 
+use vigil_shared::alarm::Alarm;
 use vigil_shared::ward::{BedState, Freshness};
 use vigil_shared::VitalKind;
 
@@ -69,6 +70,35 @@ pub fn clock(ms: i64, offset_minutes: i64) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// The state of an alarm in words (never colour alone): paused, latched,
+/// unanswered.
+pub fn alarm_status(a: &Alarm, now: i64) -> String {
+    let mmss = |ms: i64| format!("{}:{:02}", ms / 60_000, ms / 1000 % 60);
+    match (&a.ack, a.active()) {
+        (Some(ack), true) if now < ack.paused_until => {
+            format!("audio paused {} · {}", mmss(ack.paused_until - now), ack.by)
+        }
+        (Some(ack), true) => format!("acknowledged by {}, sounding again", ack.by),
+        (Some(ack), false) => format!("ended · acknowledged by {}", ack.by),
+        (None, false) => "ended · latched: acknowledge to clear".into(),
+        (None, true) if a.escalated => format!("UNANSWERED {}", mmss((now - a.derived_at).max(0))),
+        (None, true) => String::new(),
+    }
+}
+
+/// How an alarm row looks: its CSS class and whether it flashes (an active
+/// alarm whose sound is not paused; IEC: the flashing shows it needs action).
+pub fn alarm_class(a: &Alarm, now: i64) -> String {
+    let mut class = format!("alarm alarm-{}", a.priority.code());
+    if a.active() && a.audible(now) {
+        class.push_str(" flashing");
+    }
+    if a.id.condition.is_technical() {
+        class.push_str(" technical-alarm");
+    }
+    class
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,7 +109,7 @@ mod tests {
     const T: i64 = 1_790_000_000_000;
 
     fn bed_with(readings: &[(VitalKind, i64, f64)]) -> BedState {
-        let mut b = BedState::new(BedInfo { id: "b".into(), label: "B".into(), patient: None });
+        let mut b = BedState::new(BedInfo { id: "b".into(), label: "B".into(), patient: None, last_frame: None });
         let f = Frame::try_from(RawFrame {
             seq: 1,
             numerics: readings.iter().map(|&(kind, t, value)| RawNumeric { kind, t, value }).collect(),
@@ -117,6 +147,36 @@ mod tests {
             (VitalKind::ArtDia, T, 71.0),
         ]);
         assert_eq!(blood_pressure(&b, T), ("131/71".into(), "ART"));
+    }
+
+    #[test]
+    fn an_alarm_state_is_said_in_words() {
+        use vigil_shared::alarm::{Ack, AlarmId, Condition, Priority};
+        let mut a = Alarm {
+            id: AlarmId { bed: "b".into(), condition: Condition::NoData, onset: T },
+            priority: Priority::High,
+            raised: T,
+            ended: None,
+            limit: None,
+            trigger: None,
+            worst: None,
+            current: None,
+            latching: true,
+            ack: None,
+            escalated: false,
+            derived_at: T,
+        };
+        assert_eq!(alarm_status(&a, T), "");
+        assert!(alarm_class(&a, T).contains("flashing"));
+        a.escalated = true;
+        assert_eq!(alarm_status(&a, T + 75_000), "UNANSWERED 1:15");
+        a.ack = Some(Ack { at: T, by: "RN Ade".into(), paused_until: T + 120_000 });
+        assert_eq!(alarm_status(&a, T + 30_000), "audio paused 1:30 · RN Ade");
+        assert!(!alarm_class(&a, T + 30_000).contains("flashing"));
+        assert_eq!(alarm_status(&a, T + 130_000), "acknowledged by RN Ade, sounding again");
+        a.ack = None;
+        a.ended = Some(T + 5_000);
+        assert_eq!(alarm_status(&a, T + 6_000), "ended · latched: acknowledge to clear");
     }
 
     #[test]

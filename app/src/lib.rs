@@ -9,17 +9,21 @@
 //!   `vigil-shared`), the connection status, the tablet clock.
 //! - [`format`] and [`sweep`]: pure helpers (text of values, waveform sweep
 //!   geometry), tested without a browser.
-//! - `live` (hydrate only): the WebSocket to the server, reconnection, backfill.
+//! - `live` (hydrate only): the WebSocket to the server, reconnection, backfill,
+//!   feeding the alarm engine, the outbox of acknowledgements and changes.
+//! - [`actions`]: what a person does to alarms, checked and queued as events.
+//! - `sound` (hydrate only): IEC 60601-1-8 burst patterns with Web Audio.
 //! - `draw` (hydrate only): canvas drawing of waveforms and trends.
 //! - [`pages`]: the ward overview and the bed view.
 //! - [`components`]: tiles, sparklines, waveform and trend canvases, the
-//!   connection banner.
+//!   connection banner, the alarm list and shift bar, the bed's alarm panels.
 
 // Leptos view types nest deeply.
 #![recursion_limit = "256"]
 // `#[wasm_bindgen]` expands to unsafe FFI glue; our own code has none.
 #![cfg_attr(feature = "hydrate", allow(unsafe_code))]
 
+pub mod actions;
 pub mod components;
 pub mod context;
 pub mod format;
@@ -30,6 +34,8 @@ pub mod sweep;
 mod draw;
 #[cfg(feature = "hydrate")]
 mod live;
+#[cfg(feature = "hydrate")]
+mod sound;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -70,6 +76,8 @@ pub fn App() -> impl IntoView {
         <Title text="Vigil central station"/>
         <Router>
             <components::connection::ConnectionBanner/>
+            <components::alarms::ShiftBar/>
+            <components::alarms::AlarmList/>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=pages::ward::WardPage/>

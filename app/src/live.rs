@@ -6,6 +6,7 @@
 //! once and retried with exponential back-off and jitter.
 
 use crate::context::{ConnStatus, LiveContext};
+use crate::sound;
 use futures_util::future::{select, Either};
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
@@ -15,6 +16,7 @@ use leptos::task::spawn_local;
 use std::cell::Cell;
 use std::rc::Rc;
 use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
+use vigil_shared::ward::Applied;
 use vigil_shared::VitalKind;
 
 /// Seconds of recent data asked for on the first subscription.
@@ -25,6 +27,8 @@ const PING_EVERY_MS: i64 = 2_000;
 const CONNECT_TIMEOUT_MS: u32 = 5_000;
 /// Declare the link dead after this long without any message.
 const SILENT_LIMIT_MS: i64 = 6_000;
+/// How often the session looks at its outbox and keep-alive.
+const POLL_MS: u32 = 100;
 
 fn now() -> i64 {
     js_sys::Date::now() as i64
@@ -32,10 +36,28 @@ fn now() -> i64 {
 
 pub fn start(ctx: LiveContext) {
     ctx.now.set(now());
+    if let Some(user) = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item("vigil.user").ok().flatten())
+    {
+        ctx.user.set(Some(user));
+    }
     spawn_local(async move {
         loop {
             TimeoutFuture::new(1_000).await;
-            ctx.now.set(now());
+            let t = now();
+            ctx.now.set(t);
+            // The wall-clock alarm rules: the tablet's own connection, beds
+            // that went silent, escalation; then what should sound.
+            let connected = matches!(ctx.status.get_untracked(), ConnStatus::Live);
+            let changed = ctx.alarms.try_update_value(|a| {
+                a.tick(t, connected);
+                !a.take_changes().is_empty()
+            });
+            if changed == Some(true) {
+                ctx.version.update(|v| *v += 1);
+            }
+            sound::update(ctx, t);
         }
     });
     // Re-render at most four times a second, however fast frames arrive.
@@ -51,8 +73,10 @@ pub fn start(ctx: LiveContext) {
     });
     spawn_local(async move {
         let mut attempt = 0u32;
+        let mut session_no = 0u64;
         loop {
-            let reached_live = session(ctx, &dirty).await;
+            session_no += 1;
+            let reached_live = session(ctx, &dirty, session_no).await;
             if reached_live {
                 attempt = 0;
             }
@@ -80,8 +104,48 @@ enum Event {
     Tick,
 }
 
+/// The outbox requests not yet sent on this connection, marked as sent.
+fn unsent(ctx: LiveContext, session_no: u64) -> Vec<String> {
+    ctx.outbox
+        .try_update_value(|o| {
+            o.iter_mut()
+                .filter(|p| p.session != session_no)
+                .filter_map(|p| {
+                    p.session = session_no;
+                    serde_json::to_string(&ClientMessage::Event { request: p.request.clone() }).ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Takes in one server message: ward state, alarms, confirmations.
+fn handle(ctx: LiveContext, msg: &ServerMessage, t: i64) {
+    match msg {
+        ServerMessage::Event { event } => {
+            ctx.alarms.update_value(|a| a.on_event(event));
+            ctx.outbox.update_value(|o| o.retain(|p| p.request.id != event.request));
+        }
+        ServerMessage::EventRejected { request, reason } => {
+            ctx.outbox.update_value(|o| o.retain(|p| &p.request.id != request));
+            ctx.notice.set(Some(format!("Not recorded: {reason}")));
+        }
+        _ => {}
+    }
+    let applied = ctx.ward.try_update_value(|w| w.apply(msg, t));
+    match (applied, msg) {
+        (Some(Applied::Frame { fresh: true, .. }), ServerMessage::Frame { bed, frame, .. }) => {
+            ctx.alarms.update_value(|a| a.on_frame(bed, frame, t));
+        }
+        (Some(Applied::Ward), ServerMessage::Ward { beds, .. }) => {
+            ctx.alarms.update_value(|a| a.on_ward(beds));
+        }
+        _ => {}
+    }
+}
+
 /// One connection, until it fails. Returns whether it got as far as live.
-async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>) -> bool {
+async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> bool {
     let Some(url) = ws_url() else { return false };
     let Ok(ws) = WebSocket::open(&url) else { return false };
     let (mut tx, mut rx) = ws.split();
@@ -97,7 +161,7 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>) -> bool {
     let mut live = false;
     let mut history_loaded = ctx.ward.with_value(|w| w.beds().next().is_some());
     let (mut last_message, mut last_ping, mut ping_id) = (now(), now(), 0u64);
-    let mut timer = Box::pin(TimeoutFuture::new(1_000));
+    let mut timer = Box::pin(TimeoutFuture::new(POLL_MS));
     loop {
         let event = match select(rx.next(), timer.as_mut()).await {
             Either::Left((msg, _)) => Event::Message(msg),
@@ -119,10 +183,7 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>) -> bool {
                                 }
                             }
                         }
-                        let t = now();
-                        ctx.ward.update_value(|w| {
-                            w.apply(&msg, t);
-                        });
+                        handle(ctx, &msg, now());
                         dirty.set(true);
                     }
                     Err(e) => leptos::logging::warn!("unreadable message from the server: {e}"),
@@ -131,7 +192,12 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>) -> bool {
             Event::Message(Some(Ok(Message::Bytes(_)))) => {}
             Event::Message(Some(Err(_)) | None) => return live,
             Event::Tick => {
-                timer = Box::pin(TimeoutFuture::new(1_000));
+                timer = Box::pin(TimeoutFuture::new(POLL_MS));
+                for text in unsent(ctx, session_no) {
+                    if tx.send(Message::Text(text)).await.is_err() {
+                        return live;
+                    }
+                }
                 let t = now();
                 if t - last_message > SILENT_LIMIT_MS {
                     return live;

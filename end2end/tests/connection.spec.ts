@@ -14,7 +14,7 @@ test("a lost connection is shown at once, and the tablet reconnects and catches 
   });
   const station = new Station(page);
   await station.openWard();
-  await expect(station.tiles).toHaveCount(12);
+  await expect(station.tiles).toHaveCount(15);
 
   // Cut the link and keep it cut.
   blocked = true;

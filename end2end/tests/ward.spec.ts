@@ -4,8 +4,8 @@ import { Station } from "./fixtures/station";
 test("the ward shows every simulated bed, live, with values that change", async ({ page }) => {
   const station = new Station(page);
   await station.openWard();
-  await expect(station.tiles).toHaveCount(12);
-  for (let i = 1; i <= 12; i++) {
+  await expect(station.tiles).toHaveCount(15);
+  for (let i = 1; i <= 15; i++) {
     const bed = `b${String(i).padStart(2, "0")}`;
     await expect(station.tile(bed)).toContainText(`Bed ${i}`);
   }

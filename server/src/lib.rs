@@ -17,6 +17,9 @@
 //! - [`burden`]: alarms per patient-hour on real data (`vigil alarm-burden`).
 //! - [`telemetry`]: tracing set-up.
 
+// The app's views (rendered here) nest deeply.
+#![recursion_limit = "512"]
+
 pub mod bench;
 pub mod burden;
 pub mod clock;

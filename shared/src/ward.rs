@@ -285,7 +285,7 @@ mod tests {
     const T: SampleTime = 1_790_000_000_000;
 
     fn bed() -> BedState {
-        BedState::new(BedInfo { id: "b01".into(), label: "Bed 1".into(), patient: None })
+        BedState::new(BedInfo { id: "b01".into(), label: "Bed 1".into(), patient: None, last_frame: None })
     }
 
     fn hr(seq: u64, t: SampleTime, v: f64) -> Frame {
@@ -400,7 +400,7 @@ mod tests {
     #[test]
     fn the_ward_keeps_bed_order_and_resume_cursors() {
         let mut w = WardState::default();
-        let info = |id: &str| BedInfo { id: id.into(), label: id.into(), patient: None };
+        let info = |id: &str| BedInfo { id: id.into(), label: id.into(), patient: None, last_frame: None };
         w.apply(&ServerMessage::Ward { protocol: 1, beds: vec![info("b02"), info("b01")] }, T);
         w.apply(&ServerMessage::Frame { bed: "b01".into(), cursor: 9, received: T, frame: hr(1, T, 60.0) }, T);
         let order: Vec<_> = w.beds().map(|b| b.info.id.as_str()).collect();

@@ -1,5 +1,7 @@
 //! Building blocks of the pages.
 
+pub mod alarms;
+pub mod bed_panels;
 pub mod connection;
 pub mod sparkline;
 pub mod tile;

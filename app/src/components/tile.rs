@@ -61,13 +61,31 @@ pub fn BedTile(id: String) -> impl IntoView {
         })
     });
 
+    // The bed's most urgent alarm, worded with value against limit.
+    let bed_id = id.clone();
+    let top = Signal::derive(move || {
+        let now = live.now.get();
+        live.with_alarms(|a| {
+            let shown = a.shown_for(&bed_id);
+            shown.first().map(|x| {
+                let more = if shown.len() > 1 { format!(" (+{})", shown.len() - 1) } else { String::new() };
+                (x.priority.code(), format!("{} {}{more}", x.priority.marker(), x.describe()), format::alarm_class(x, now))
+            })
+        })
+    });
+    let tile_class = move || match top.get() {
+        Some((p, _, class)) => format!("tile tile-{p} {}", if class.contains("flashing") { "flashing" } else { "" }),
+        None => "tile".into(),
+    };
     view! {
-        <a class="tile" href=format!("/bed/{id}") data-testid="bed-tile" data-bed=id.clone() data-fresh=fresh_class>
+        <a class=tile_class href=format!("/bed/{id}") data-testid="bed-tile" data-bed=id.clone() data-fresh=fresh_class
+            data-alarm=move || top.get().map(|t| t.0).unwrap_or("none")>
             <div class="tile-head">
                 <span class="bed-label">{text(|b| b.info.label.clone())}</span>
                 <span class="patient">{text(|b| b.info.patient.clone().unwrap_or_else(|| "(no patient)".into()))}</span>
                 <span class=fresh_class data-testid="freshness">{move || format::freshness(freshness.get())}</span>
             </div>
+            <div class="tile-alarm" data-testid="tile-alarm">{move || top.get().map(|t| t.1).unwrap_or_default()}</div>
             <div class="technical" data-testid="technical">
                 {text(format::technical)}
             </div>

@@ -1,3 +1,5 @@
+use crate::components::alarms::BedAlarmPanel;
+use crate::components::bed_panels::{AlarmHistory, LimitsEditor, News2Panel};
 use crate::components::trend_chart::TrendChart;
 use crate::components::waveform::Waveform;
 use crate::context::use_live;
@@ -48,6 +50,7 @@ fn BedView(id: String) -> impl IntoView {
                 <span class="patient">{text(|b| b.info.patient.clone().unwrap_or_default())}</span>
                 <span class="technical">{text(format::technical)}</span>
             </div>
+            <BedAlarmPanel bed=id.clone()/>
             <div class="bed-body">
                 <div class="waves">
                     <Waveform bed=id.clone() kind=WaveKind::EcgII class="hr"/>
@@ -70,6 +73,11 @@ fn BedView(id: String) -> impl IntoView {
                 </div>
             </div>
             <TrendChart bed=id.clone()/>
+            <div class="bed-panels">
+                <News2Panel bed=id.clone()/>
+                <LimitsEditor bed=id.clone()/>
+            </div>
+            <AlarmHistory bed=id.clone()/>
         </section>
     }
 }

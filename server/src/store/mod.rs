@@ -136,11 +136,12 @@ impl Store {
     pub async fn beds(&self) -> anyhow::Result<Vec<BedInfo>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT b.id, b.label, p.display_name FROM beds b
+                "SELECT b.id, b.label, p.display_name,
+                        (SELECT MAX(f.received_at) FROM frames f WHERE f.bed_id = b.id) FROM beds b
                  LEFT JOIN patients p ON p.bed_id = b.id AND p.discharged_at IS NULL
                  ORDER BY b.ward_id, b.position, b.id",
             )?;
-            let rows = stmt.query_map([], |r| Ok(BedInfo { id: r.get(0)?, label: r.get(1)?, patient: r.get(2)? }))?;
+            let rows = stmt.query_map([], |r| Ok(BedInfo { id: r.get(0)?, label: r.get(1)?, patient: r.get(2)?, last_frame: r.get(3)? }))?;
             rows.collect()
         })
         .await

@@ -25,6 +25,7 @@
 //!   on it early is safe.
 
 use crate::alarm::limits::{policy, AlarmSettings, Band, Delay};
+use crate::alarm::event::StoredEvent;
 use crate::alarm::station::AlarmOptions;
 use crate::alarm::{Ack, Alarm, AlarmId, Condition, Priority};
 use crate::frame::Frame;
@@ -128,6 +129,8 @@ pub struct BedAlarms {
     newest_sample: Option<SampleTime>,
     last_arrival: Option<i64>,
     news2: Option<(SampleTime, News2)>,
+    /// The bed's audit events this tablet has seen, by audit seq.
+    events: BTreeMap<u64, StoredEvent>,
     changes: Vec<Change>,
 }
 
@@ -150,6 +153,7 @@ impl BedAlarms {
             newest_sample: None,
             last_arrival: None,
             news2: None,
+            events: BTreeMap::new(),
             changes: Vec::new(),
         }
     }
@@ -186,6 +190,22 @@ impl BedAlarms {
         self.observations.insert((at, seq), observation);
     }
 
+    /// Keeps a stored event for the bed's history (once per audit seq; the
+    /// tablet's own unconfirmed acknowledgements, seq 0, are not history).
+    pub fn record_event(&mut self, event: &StoredEvent) {
+        if event.seq > 0 {
+            self.events.insert(event.seq, event.clone());
+            while self.events.len() > self.options.keep_log {
+                self.events.pop_first();
+            }
+        }
+    }
+
+    /// The bed's audit events seen, oldest first.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &StoredEvent> {
+        self.events.values()
+    }
+
     /// The latest NEWS2 and the sample time it was computed at.
     pub fn news2(&self) -> Option<&(SampleTime, News2)> {
         self.news2.as_ref()
@@ -197,7 +217,7 @@ impl BedAlarms {
     }
 
     /// Every alarm this tablet knows for the bed, shown or logged, oldest first.
-    pub fn log(&self) -> impl Iterator<Item = &Alarm> {
+    pub fn log(&self) -> impl DoubleEndedIterator<Item = &Alarm> {
         let mut v: Vec<&Alarm> = self.alarms.values().collect();
         v.sort_by_key(|a| (a.id.onset, a.raised));
         v.into_iter()
@@ -218,6 +238,16 @@ impl BedAlarms {
 
     pub fn alarm(&self, id: &AlarmId) -> Option<&Alarm> {
         self.alarms.get(id)
+    }
+
+    /// What the server says about a bed this tablet has no frame of yet: when
+    /// its newest frame arrived there. A monitor that went silent before the
+    /// tablet opened is then judged silent too.
+    pub fn seen_by_server(&mut self, at: Option<i64>) {
+        if let (None, Some(at)) = (self.last_arrival, at) {
+            self.last_arrival = Some(at);
+            self.newest_sample = self.newest_sample.or(Some(at));
+        }
     }
 
     /// Takes in one frame of this bed, judged on its sample times; `now` is the

@@ -218,6 +218,15 @@ impl Alarm {
         self.shown() && self.ack.as_ref().is_none_or(|a| now >= a.paused_until)
     }
 
+    /// The text with the alarm's name where the name says more than the
+    /// numbers: `Desat: SpO2 76 < 85`, `Extreme tachy: HR 152 > 140`.
+    pub fn describe(&self) -> String {
+        match self.id.condition {
+            Condition::Vital { band, .. } if band.is_extreme() => format!("{}: {}", self.id.condition.title(), self.text()),
+            _ => self.text(),
+        }
+    }
+
     /// What the tile says, e.g. `SpO2 84 < 90`, `NEWS2 7 >= 7`, `Lead off (ECG)`.
     pub fn text(&self) -> String {
         let value = if self.active() { self.current.or(self.trigger) } else { self.worst };

@@ -7,6 +7,7 @@ use crate::alarm::event::{BedEvent, StoredEvent};
 use crate::alarm::limits::AlarmSettings;
 use crate::alarm::{Ack, Alarm, AlarmId, Condition, Priority};
 use crate::frame::Frame;
+use crate::protocol::live::BedInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -92,9 +93,13 @@ impl WardAlarms {
         self.beds.entry(bed.to_string()).or_insert_with(|| BedAlarms::new(bed, options))
     }
 
-    /// Forgets beds no longer in the ward.
-    pub fn retain_beds(&mut self, keep: impl Fn(&str) -> bool) {
-        self.beds.retain(|id, _| keep(id));
+    /// Takes in the ward's beds (on every subscription): forgets beds no
+    /// longer in it, and learns when each last sent anything.
+    pub fn on_ward(&mut self, beds: &[BedInfo]) {
+        self.beds.retain(|id, _| beds.iter().any(|b| &b.id == id));
+        for b in beds {
+            self.bed_mut(&b.id).seen_by_server(b.last_frame);
+        }
     }
 
     pub fn on_frame(&mut self, bed: &str, frame: &Frame, now: i64) {
@@ -108,6 +113,7 @@ impl WardAlarms {
     /// event twice changes nothing.
     pub fn on_event(&mut self, event: &StoredEvent) {
         let b = self.bed_mut(&event.bed);
+        b.record_event(event);
         match &event.event {
             BedEvent::Acknowledge { ids } => b.acknowledge(ids, event.at, &event.actor),
             BedEvent::SetLimits { kind, limits } => {

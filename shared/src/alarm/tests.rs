@@ -122,6 +122,7 @@ fn a_severe_desaturation_alarms_at_once_as_high_priority() {
     assert_eq!(shown[0].id.condition, vital(VitalKind::Spo2, Band::ExtremeLow));
     assert_eq!(shown[0].priority, Priority::High);
     assert_eq!(shown[0].raised, T + S);
+    assert_eq!(shown[0].describe(), "Desat: SpO2 76 < 85");
     assert_eq!(log(&w).len(), 2, "both conditions are logged");
 }
 
@@ -278,6 +279,23 @@ fn silence_from_a_bed_raises_no_data_unless_the_tablet_itself_is_offline() {
     }
     let shown: Vec<_> = offline.shown().iter().map(|a| a.id.condition).collect();
     assert_eq!(shown, vec![Condition::ConnectionLost], "one connection alarm, not one per bed");
+}
+
+#[test]
+fn a_bed_that_went_silent_before_the_tablet_opened_raises_no_data_too() {
+    use crate::protocol::live::BedInfo;
+    let mut w = WardAlarms::default();
+    let info = |last_frame| BedInfo { id: "b1".into(), label: "Bed 1".into(), patient: None, last_frame };
+    w.on_ward(&[info(Some(T))]);
+    w.tick(T + 5 * S, true);
+    assert!(w.shown().is_empty());
+    w.tick(T + 10 * S, true);
+    assert_eq!(w.shown()[0].id.condition, Condition::NoData);
+    // A bed that never sent anything (an empty bed) does not alarm.
+    let mut w = WardAlarms::default();
+    w.on_ward(&[info(None)]);
+    w.tick(T + 60 * S, true);
+    assert!(w.shown().is_empty());
 }
 
 #[test]

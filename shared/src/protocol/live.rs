@@ -18,6 +18,10 @@ pub struct BedInfo {
     pub label: String,
     /// The admitted patient's display name (e.g. "M. Jones"); `None` when empty.
     pub patient: Option<String>,
+    /// When the server received the bed's newest frame (ms since the epoch),
+    /// so a tablet opened after a monitor went silent still knows it went silent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame: Option<i64>,
 }
 
 /// Tablet -> server.

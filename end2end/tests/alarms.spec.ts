@@ -1,0 +1,130 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { Station } from "./fixtures/station";
+
+// Beds 13-15 of tests/fixtures/ward.toml script the alarm conditions:
+// b13 desaturates to 75 % every minute (10 s to 35 s), b14 has a 3 s heart
+// rate spike every 20 s, b15's monitor is switched off 20 s after start.
+
+/** An alarm row in the ward's alarm list. */
+function alarmRow(page: Page, bed: string, condition: string, extra = "") {
+  return page.locator(`[data-testid="alarm-list"] [data-testid="alarm"][data-bed="${bed}"][data-condition="${condition}"]${extra}`);
+}
+
+async function startShift(page: Page, name: string) {
+  await page.getByTestId("shift-name").fill(name);
+  await page.getByTestId("start-shift").click();
+  await expect(page.getByTestId("sound")).toContainText(name);
+}
+
+async function twoTablets(browser: Browser): Promise<[Station, Station]> {
+  const a = new Station(await (await browser.newContext()).newPage());
+  const b = new Station(await (await browser.newContext()).newPage());
+  await a.openWard();
+  await b.openWard();
+  return [a, b];
+}
+
+test("a desaturation raises Desat on two tablets with the same id; acknowledging on one silences it on both; a latched alarm stays until acknowledged", async ({ browser }) => {
+  test.setTimeout(200_000);
+  const [a, b] = await twoTablets(browser);
+  const desatA = alarmRow(a.page, "b13", "spo2.extreme_low", '[data-active="yes"][data-acked="no"]');
+  const desatB = alarmRow(b.page, "b13", "spo2.extreme_low", '[data-active="yes"][data-acked="no"]');
+
+  // The right alarm, priority, colour and words, on both tablets within seconds.
+  await expect(desatA).toHaveCount(1, { timeout: 75_000 });
+  const seenOnA = Date.now();
+  await expect(desatB).toHaveCount(1, { timeout: 5_000 });
+  expect(Date.now() - seenOnA).toBeLessThan(5_000);
+  const id = await desatA.getAttribute("data-id");
+  expect(await desatB.getAttribute("data-id")).toBe(id);
+  await expect(desatA).toHaveAttribute("data-priority", "high");
+  await expect(desatA.locator(".a-marker")).toHaveText("!!!");
+  await expect(desatA.getByTestId("alarm-text")).toHaveText(/^Desat: SpO2 7\d < 85$/);
+  await expect(desatA).toHaveCSS("background-color", "rgb(214, 40, 40)");
+  await expect(desatA).toHaveClass(/flashing/);
+  const tile = a.tile("b13");
+  await expect(tile).toHaveAttribute("data-alarm", "high");
+  await expect(tile.getByTestId("tile-alarm")).toContainText(/!!! Desat: SpO2 7\d < 85/);
+
+  // Acknowledge on A: audio paused on both, shown on both, with who did it.
+  await startShift(a.page, "RN Amal Test");
+  await desatA.getByTestId("ack").click();
+  const acked = (s: Station) => s.page.locator(`[data-testid="alarm"][data-id="${id}"][data-acked="yes"]`);
+  await expect(acked(a)).toHaveCount(1);
+  await expect(acked(b)).toHaveCount(1, { timeout: 5_000 });
+  await expect(acked(b).getByTestId("alarm-status")).toContainText(/audio paused \d:\d\d · RN Amal Test/);
+  await expect(acked(b)).not.toHaveClass(/flashing/);
+
+  // Acknowledged while active, it clears when SpO2 recovers. The next
+  // desaturation is a new condition with a new id: it sounds again, and once
+  // SpO2 recovers it stays, latched, until someone acknowledges it.
+  await expect(b.page.locator(`[data-testid="alarm"][data-id="${id}"]`)).toHaveCount(0, { timeout: 40_000 });
+  const nextB = alarmRow(b.page, "b13", "spo2.extreme_low", '[data-acked="no"]');
+  await expect(nextB).toHaveCount(1, { timeout: 75_000 });
+  expect(await nextB.getAttribute("data-id")).not.toBe(id);
+  const latchedB = alarmRow(b.page, "b13", "spo2.extreme_low", '[data-active="no"][data-acked="no"]');
+  await expect(latchedB).toHaveCount(1, { timeout: 40_000 });
+  await expect(latchedB.getByTestId("alarm-status")).toHaveText("ended · latched: acknowledge to clear");
+  await b.page.waitForTimeout(3_000);
+  await expect(latchedB).toHaveCount(1);
+  await startShift(b.page, "RN Bea Test");
+  await latchedB.getByTestId("ack").click();
+  await expect(alarmRow(b.page, "b13", "spo2.extreme_low")).toHaveCount(0);
+  await expect(alarmRow(a.page, "b13", "spo2.extreme_low")).toHaveCount(0, { timeout: 5_000 });
+
+  // The bed's alarm history keeps both, with who acknowledged them.
+  await a.page.goto("/bed/b13");
+  const history = a.page.getByTestId("alarm-history");
+  await expect(history.locator('[data-testid="history-row"]', { hasText: "Desat" }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(history.getByTestId("bed-events")).toContainText("RN Bea Test");
+  expect(a.consoleErrors).toEqual([]);
+  expect(b.consoleErrors).toEqual([]);
+});
+
+test("a brief heart-rate excursion shorter than its delay never alarms", async ({ page }) => {
+  test.setTimeout(90_000);
+  const station = new Station(page);
+  await station.openWard();
+  const tile = station.tile("b14");
+  await expect(tile.getByTestId("freshness")).toHaveText("live");
+  // Watch two full cycles of the spike: never an alarm on the tile or list.
+  for (let i = 0; i < 45; i++) {
+    await expect(tile).toHaveAttribute("data-alarm", "none");
+    await expect(page.locator('[data-testid="alarm"][data-bed="b14"]')).toHaveCount(0);
+    await page.waitForTimeout(1_000);
+  }
+  // ...while the spikes did happen (the stored trend's maximum shows them).
+  const trend = await (await page.request.get("/api/beds/b14/trend?minutes=2&step=1")).json();
+  const highest = Math.max(...trend.series.hr.map((p: number[]) => p[3]));
+  expect(highest).toBeGreaterThan(125);
+});
+
+test("a bed whose monitor is switched off raises the No data technical alarm", async ({ page }) => {
+  const station = new Station(page);
+  await station.openWard();
+  const row = alarmRow(page, "b15", "no_data");
+  await expect(row).toHaveCount(1, { timeout: 40_000 });
+  await expect(row).toHaveAttribute("data-priority", "medium");
+  await expect(row.getByTestId("alarm-text")).toHaveText("No data from bed");
+  await expect(station.tile("b15")).toHaveAttribute("data-alarm", "medium");
+});
+
+test("limits are checked before they are sent, recorded with who set them, and applied on every tablet", async ({ browser }) => {
+  const [a, b] = await twoTablets(browser);
+  await startShift(a.page, "Dr Limits Test");
+  await a.page.goto("/bed/b01");
+  await b.page.goto("/bed/b01");
+  const rowA = a.page.locator('[data-testid="limits-row"][data-kind="hr"]');
+  // Outside the profile's hard bounds: refused with the reason, nothing sent.
+  await rowA.locator('input[data-band="high"]').fill("400");
+  await rowA.getByTestId("limits-save").click();
+  await expect(a.page.getByTestId("notice")).toContainText("outside the allowed");
+  await expect(rowA.getByTestId("limits-in-force")).toHaveText("40 / 50 / 120 / 140");
+  // Within bounds: in force on both tablets once the server has recorded it.
+  await rowA.locator('input[data-band="high"]').fill("130");
+  await rowA.getByTestId("limits-save").click();
+  const rowB = b.page.locator('[data-testid="limits-row"][data-kind="hr"]');
+  await expect(rowA.getByTestId("limits-in-force")).toHaveText("40 / 50 / 130 / 140", { timeout: 10_000 });
+  await expect(rowB.getByTestId("limits-in-force")).toHaveText("40 / 50 / 130 / 140", { timeout: 10_000 });
+  await expect(b.page.getByTestId("bed-events")).toContainText("Dr Limits Test");
+});
