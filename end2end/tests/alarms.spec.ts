@@ -48,6 +48,10 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
 
   // Acknowledge on A: audio paused on both, shown on both, with who did it.
   await startShift(a.page, "RN Amal Test");
+  // Starting the shift was the tap browsers need: sound is on, bursts are played.
+  const sound = a.page.getByTestId("sound");
+  await expect(sound).toHaveAttribute("data-state", "on");
+  await expect.poll(async () => Number(await sound.getAttribute("data-bursts")), { timeout: 15_000 }).toBeGreaterThan(0);
   await desatA.getByTestId("ack").click();
   const acked = (s: Station) => s.page.locator(`[data-testid="alarm"][data-id="${id}"][data-acked="yes"]`);
   await expect(acked(a)).toHaveCount(1);

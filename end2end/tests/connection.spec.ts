@@ -21,6 +21,10 @@ test("a lost connection is shown at once, and the tablet reconnects and catches 
   for (const ws of open) await ws.close({ code: 1006, reason: "test: network down" });
   await expect(station.connection).toHaveAttribute("data-state", "lost", { timeout: 5_000 });
   await expect(station.connection).toContainText("CONNECTION LOST");
+  // ...and, after its 3 s delay, the tablet's own technical alarm in the list.
+  const lostAlarm = page.locator('[data-testid="alarm"][data-condition="connection_lost"]');
+  await expect(lostAlarm).toHaveCount(1, { timeout: 6_000 });
+  await expect(lostAlarm.getByTestId("alarm-text")).toHaveText("Connection to server lost");
   // the data it shows is marked stale, not passed off as live
   await expect(station.tile("b01").getByTestId("freshness")).toContainText("no data for", { timeout: 10_000 });
 
@@ -28,4 +32,5 @@ test("a lost connection is shown at once, and the tablet reconnects and catches 
   blocked = false;
   await expect(station.connection).toHaveAttribute("data-state", "live", { timeout: 15_000 });
   await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live");
+  await expect(lostAlarm).toHaveCount(0);
 });
