@@ -15,6 +15,8 @@ test("a lost connection is shown at once, and the tablet reconnects and catches 
   const station = new Station(page);
   await station.openWard();
   await expect(station.tiles).toHaveCount(15);
+  // Data has arrived before the cut (else there is nothing to go stale).
+  await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live");
 
   // Cut the link and keep it cut.
   blocked = true;
