@@ -83,6 +83,7 @@ pub fn acknowledge(ctx: LiveContext, bed: &str) {
 pub fn acknowledge_all(ctx: LiveContext) {
     let beds: Vec<String> = ctx.alarms.with_value(|a| {
         let mut beds: Vec<String> = a.shown().iter().map(|x| x.id.bed.clone()).filter(|b| !b.is_empty()).collect();
+        beds.sort();
         beds.dedup();
         beds
     });

@@ -140,6 +140,9 @@ fn handle(ctx: LiveContext, msg: &ServerMessage, t: i64) {
         (Some(Applied::Ward), ServerMessage::Ward { beds, .. }) => {
             ctx.alarms.update_value(|a| a.on_ward(beds));
         }
+        (Some(Applied::CaughtUp { bed }), _) => {
+            ctx.alarms.update_value(|a| a.on_caught_up(&bed));
+        }
         _ => {}
     }
 }
@@ -250,6 +253,15 @@ pub fn load_history(ctx: LiveContext, bed: String) {
                 None => false,
             });
             if merged == Some(true) {
+                // NEWS2 needs the newest NIBP and temperature, which can be an
+                // hour old: more than the live backfill brings.
+                ctx.alarms.update_value(|a| {
+                    for (kind, pts) in &parsed {
+                        if let Some(&(t, v)) = pts.last() {
+                            a.seed(&bed, *kind, t, v);
+                        }
+                    }
+                });
                 ctx.version.update(|v| *v += 1);
                 return;
             }

@@ -108,7 +108,7 @@ pub fn update(ctx: LiveContext, now: i64) {
     if ctx.sound.with_untracked(|s| s.on) != on {
         ctx.sound.update(|s| s.on = on);
     }
-    let (audible, escalated) = ctx.alarms.with_value(|a| (a.audible(now), a.escalated()));
+    let (audible, escalated) = ctx.alarms.with_value(|a| (a.audible(now), a.escalated(now)));
     let (due, last) = NEXT.with(Cell::get);
     let Some(p) = audible else {
         NEXT.with(|n| n.set((0, None)));

@@ -4,6 +4,7 @@
 use crate::clock::now_ms;
 use crate::relay::{frame_message_json, RelayItem};
 use crate::state::AppState;
+use crate::store::Appended;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -51,17 +52,21 @@ async fn session(state: AppState, socket: WebSocket) {
             Ok(ClientMessage::Ping { id }) => {
                 let _ = out.send(to_json(&ServerMessage::Pong { id })).await;
             }
-            Ok(ClientMessage::Event { request }) => {
-                let reply = match record_event(&state, request).await {
-                    Ok(Some(reply)) => reply,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        tracing::error!(error = format!("{e:#}"), "storing an event failed");
-                        ServerMessage::Error { message: "the event could not be stored; try again".into() }
-                    }
-                };
-                let _ = out.send(to_json(&reply)).await;
-            }
+            Ok(ClientMessage::Event { request }) => match record_event(&state, request).await {
+                Ok(Some(reply)) => {
+                    let _ = out.send(to_json(&reply)).await;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    // Not stored, so not confirmed: close the socket, and the
+                    // tablet re-sends its unconfirmed requests when it is back.
+                    tracing::error!(error = format!("{e:#}"), "storing an event failed; closing the tablet's socket");
+                    let _ = out
+                        .send(to_json(&ServerMessage::Error { message: "the event could not be stored".into() }))
+                        .await;
+                    break;
+                }
+            },
             Ok(ClientMessage::Subscribe { beds, since, recent_seconds }) => {
                 feeds.abort_all();
                 if let Err(e) = subscribe(&state, &out, &mut feeds, beds, since, recent_seconds).await {
@@ -86,15 +91,12 @@ async fn record_event(state: &AppState, request: EventRequest) -> anyhow::Result
     if !state.store.bed_exists(&request.bed).await? {
         return reject(format!("there is no bed {:?}", request.bed));
     }
-    let profile = state.store.bed_profile(&request.bed).await?;
-    if let Err(e) = request.validate(profile) {
-        return reject(e.to_string());
-    }
-    let bed = request.bed.clone();
-    let (event, new) = state.store.append_event(request, now_ms()).await?;
-    if !new {
-        return Ok(Some(ServerMessage::Event { event }));
-    }
+    let (bed, id) = (request.bed.clone(), request.id.clone());
+    let event = match state.store.append_event(request, now_ms()).await? {
+        Appended::New(event) => event,
+        Appended::Duplicate(event) => return Ok(Some(ServerMessage::Event { event })),
+        Appended::Refused(reason) => return Ok(Some(ServerMessage::EventRejected { request: id, reason })),
+    };
     tracing::info!(bed = %bed, seq = event.seq, kind = event.event.kind(), "audit event stored");
     state.relay.publish(&bed, RelayItem { cursor: None, json: to_json(&ServerMessage::Event { event }) });
     Ok(None)
@@ -109,11 +111,8 @@ async fn subscribe(
     recent_seconds: Option<u32>,
 ) -> anyhow::Result<()> {
     let all = state.store.beds().await?;
-    let beds: Vec<_> = if wanted.is_empty() {
-        all
-    } else {
-        all.into_iter().filter(|b| wanted.contains(&b.id)).collect()
-    };
+    let beds: Vec<_> =
+        if wanted.is_empty() { all } else { all.into_iter().filter(|b| wanted.contains(&b.id)).collect() };
     out.send(to_json(&ServerMessage::Ward { protocol: PROTOCOL_VERSION, beds: beds.clone() })).await?;
     let recent = recent_seconds.unwrap_or(state.config.recent_seconds_default).min(state.config.recent_seconds_max);
     for bed in beds {

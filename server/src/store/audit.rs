@@ -43,9 +43,21 @@ pub enum ChainCheck {
     },
 }
 
-fn entry_hash(prev: &str, seq: u64, at: i64, bed: Option<&str>, actor: &str, kind: &str, payload: &str) -> String {
+/// One entry's fields as hashed.
+struct Fields<'a> {
+    seq: u64,
+    at: i64,
+    request: Option<&'a str>,
+    bed: Option<&'a str>,
+    actor: &'a str,
+    kind: &'a str,
+    payload: &'a str,
+}
+
+fn entry_hash(prev: &str, f: &Fields<'_>) -> String {
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), &at.to_string(), bed.unwrap_or(""), actor, kind, payload] {
+    let (seq, at) = (f.seq.to_string(), f.at.to_string());
+    for part in [prev, &seq, &at, f.request.unwrap_or(""), f.bed.unwrap_or(""), f.actor, f.kind, f.payload] {
         // Length-prefixed, so no two different entries hash the same bytes.
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
@@ -66,9 +78,36 @@ fn stored_event(
     Ok(StoredEvent { seq, at, bed, actor, request: request.unwrap_or_default(), event })
 }
 
-/// Appends inside the writer's connection: one transaction, so the chain
-/// never forks.
-fn append(conn: &mut Connection, req: &EventRequest, at: i64) -> rusqlite::Result<(StoredEvent, bool)> {
+/// What became of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// Stored now.
+    New(StoredEvent),
+    /// The same request id was stored before; that event, unchanged.
+    Duplicate(StoredEvent),
+    /// Refused: nothing stored.
+    Refused(String),
+}
+
+fn profile_in(tx: &rusqlite::Transaction<'_>, bed: &str) -> rusqlite::Result<Profile> {
+    let payload: Option<String> = tx
+        .query_row(
+            "SELECT payload FROM audit WHERE bed_id = ?1 AND kind = 'set_profile' ORDER BY seq DESC LIMIT 1",
+            [bed],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match payload.map(|p| serde_json::from_str::<BedEvent>(&p)) {
+        Some(Ok(BedEvent::SetProfile { profile })) => profile,
+        _ => Profile::default(),
+    })
+}
+
+/// Checks and appends inside the writer's connection, in one transaction: the
+/// chain never forks, the check sees the profile the event is stored against,
+/// and `at` never goes backwards along `seq` (so tablets that order settings
+/// by time and by seq agree).
+fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rusqlite::Result<Appended> {
     let tx = conn.transaction()?;
     let existing = tx
         .query_row(
@@ -78,16 +117,25 @@ fn append(conn: &mut Connection, req: &EventRequest, at: i64) -> rusqlite::Resul
         )
         .optional()?;
     if let Some((seq, at, bed, actor, request, payload)) = existing {
-        return Ok((stored_event(seq, at, bed, actor, request, &payload)?, false));
+        return Ok(Appended::Duplicate(stored_event(seq, at, bed, actor, request, &payload)?));
     }
-    let (last_seq, prev): (u64, String) = tx
-        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+    if let Err(e) = req.validate(profile_in(&tx, &req.bed)?) {
+        return Ok(Appended::Refused(e.to_string()));
+    }
+    let (last_seq, last_at, prev): (u64, i64, String) = tx
+        .query_row("SELECT seq, at, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?
-        .unwrap_or((0, GENESIS.to_string()));
+        .unwrap_or((0, i64::MIN, GENESIS.to_string()));
     let seq = last_seq + 1;
+    let at = now.max(last_at);
     let payload = serde_json::to_string(&req.event).expect("events serialise");
     let kind = req.event.kind();
-    let hash = entry_hash(&prev, seq, at, Some(&req.bed), &req.actor, kind, &payload);
+    let hash = entry_hash(
+        &prev,
+        &Fields { seq, at, request: Some(&req.id), bed: Some(&req.bed), actor: &req.actor, kind, payload: &payload },
+    );
     tx.execute(
         "INSERT INTO audit (seq, request_id, at, bed_id, actor, kind, payload, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -102,55 +150,43 @@ fn append(conn: &mut Connection, req: &EventRequest, at: i64) -> rusqlite::Resul
         request: req.id.clone(),
         event: req.event.clone(),
     };
-    Ok((event, true))
+    Ok(Appended::New(event))
 }
 
 impl Store {
-    /// Stores a checked request durably at time `at`. Returns the stored event
-    /// and whether it is new (`false`: the same request id was stored before,
-    /// and that earlier event is returned unchanged).
-    pub async fn append_event(&self, req: EventRequest, at: i64) -> anyhow::Result<(StoredEvent, bool)> {
-        self.write(move |conn| append(conn, &req, at)).await
+    /// Checks a request against the bed's profile and stores it durably, at
+    /// `now` (or the previous entry's time if the clock stepped back).
+    pub async fn append_event(&self, req: EventRequest, now: i64) -> anyhow::Result<Appended> {
+        self.write(move |conn| append(conn, &req, now)).await
     }
 
-    /// What a subscribing tablet needs of a bed's events: every settings
-    /// change and observation, and the acknowledgements of the last day.
+    /// What a subscribing tablet needs of a bed's events, in seq order: the
+    /// newest profile and every limit change since it (they build the
+    /// settings), the newest observation, and the acknowledgements of the last
+    /// day (at most the newest [`SNAPSHOT_LIMIT`]).
     pub async fn bed_events(&self, bed: &str, now: i64) -> anyhow::Result<Vec<StoredEvent>> {
         let bed = bed.to_string();
         self.read(move |c| {
             let mut stmt = c.prepare(
-                "SELECT seq, at, bed_id, actor, request_id, payload FROM audit
-                 WHERE bed_id = ?1 AND (kind != 'acknowledge' OR at >= ?2)
-                 ORDER BY seq DESC LIMIT ?3",
+                "WITH p AS (SELECT COALESCE(MAX(seq), 0) AS seq FROM audit WHERE bed_id = ?1 AND kind = 'set_profile'),
+                      o AS (SELECT MAX(seq) AS seq FROM audit WHERE bed_id = ?1 AND kind = 'observe'),
+                      a AS (SELECT seq FROM audit WHERE bed_id = ?1 AND kind = 'acknowledge' AND at >= ?2
+                            ORDER BY seq DESC LIMIT ?3)
+                 SELECT seq, at, bed_id, actor, request_id, payload FROM audit
+                 WHERE bed_id = ?1 AND (
+                       (kind IN ('set_profile', 'set_limits') AND seq >= (SELECT seq FROM p))
+                    OR seq = (SELECT seq FROM o)
+                    OR seq IN (SELECT seq FROM a))
+                 ORDER BY seq",
             )?;
-            let mut events = stmt
+            let events = stmt
                 .query_map(params![bed, now - ACK_HORIZON_MS, SNAPSHOT_LIMIT], |r| {
                     stored_event(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, &r.get::<_, String>(5)?)
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            events.reverse();
             Ok(events)
         })
         .await
-    }
-
-    /// The bed's current profile (the newest `set_profile`), adult if none.
-    pub async fn bed_profile(&self, bed: &str) -> anyhow::Result<Profile> {
-        let bed = bed.to_string();
-        let payload: Option<String> = self
-            .read(move |c| {
-                c.query_row(
-                    "SELECT payload FROM audit WHERE bed_id = ?1 AND kind = 'set_profile' ORDER BY seq DESC LIMIT 1",
-                    [bed],
-                    |r| r.get(0),
-                )
-                .optional()
-            })
-            .await?;
-        Ok(match payload.map(|p| serde_json::from_str::<BedEvent>(&p)) {
-            Some(Ok(BedEvent::SetProfile { profile })) => profile,
-            _ => Profile::default(),
-        })
     }
 
     /// The audit log, oldest first, optionally from `after` on.
@@ -178,8 +214,9 @@ impl Store {
     /// Re-computes every hash of the chain.
     pub async fn check_audit_chain(&self) -> anyhow::Result<ChainCheck> {
         self.read(|c| {
-            let mut stmt =
-                c.prepare("SELECT seq, at, bed_id, actor, kind, payload, prev_hash, hash FROM audit ORDER BY seq")?;
+            let mut stmt = c.prepare(
+                "SELECT seq, at, bed_id, actor, kind, payload, prev_hash, hash, request_id FROM audit ORDER BY seq",
+            )?;
             let mut rows = stmt.query([])?;
             let mut prev = GENESIS.to_string();
             let mut entries = 0;
@@ -188,7 +225,17 @@ impl Store {
                 let bed: Option<String> = r.get(2)?;
                 let (actor, kind, payload): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
                 let (stored_prev, stored_hash): (String, String) = (r.get(6)?, r.get(7)?);
-                let expected = entry_hash(&prev, seq, r.get(1)?, bed.as_deref(), &actor, &kind, &payload);
+                let request: Option<String> = r.get(8)?;
+                let fields = Fields {
+                    seq,
+                    at: r.get(1)?,
+                    request: request.as_deref(),
+                    bed: bed.as_deref(),
+                    actor: &actor,
+                    kind: &kind,
+                    payload: &payload,
+                };
+                let expected = entry_hash(&prev, &fields);
                 if stored_prev != prev || stored_hash != expected {
                     return Ok(ChainCheck::Broken { seq });
                 }

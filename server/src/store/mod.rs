@@ -27,7 +27,7 @@ use vigil_shared::protocol::live::BedInfo;
 use vigil_shared::{Frame, VitalKind};
 use writer::WriteJob;
 
-pub use audit::{AuditEntry, ChainCheck};
+pub use audit::{Appended, AuditEntry, ChainCheck};
 pub use writer::{CommitHook, Committed, StoreOutcome};
 
 /// A handle to the database; cheap to clone.

@@ -153,3 +153,45 @@ async fn the_audit_log_refuses_changes_and_a_forged_entry_breaks_the_chain() {
     db.execute_batch("DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'someone else' WHERE seq = 2;").unwrap();
     assert_eq!(app.store.check_audit_chain().await.unwrap(), ChainCheck::Broken { seq: 2 });
 }
+
+#[tokio::test]
+async fn limits_are_checked_against_the_bed_profile_and_a_new_tablet_gets_the_settings_that_build_it() {
+    let app = spawn_app().await;
+    let (mut a, _b) = two_tablets(&app).await;
+    // Adult bounds refuse HR high 260; neonatal bounds (up to 300) allow it.
+    send(&mut a, hr_limits("r1", 260.0)).await;
+    assert!(matches!(next_event(&mut a).await, ServerMessage::EventRejected { .. }));
+    let mut profile = ack("r2", "b01");
+    profile.event = BedEvent::SetProfile { profile: vigil_shared::alarm::Profile::Neonatal };
+    send(&mut a, profile).await;
+    stored(next_event(&mut a).await);
+    let mut neonatal = hr_limits("r3", 260.0);
+    neonatal.event = BedEvent::SetLimits {
+        kind: VitalKind::Hr,
+        limits: Limits { extreme_low: Some(80.0), low: Some(100.0), high: Some(260.0), extreme_high: Some(280.0) },
+    };
+    send(&mut a, neonatal).await;
+    stored(next_event(&mut a).await);
+    for i in 0..3 {
+        let mut obs = ack(&format!("o{i}"), "b01");
+        obs.event = BedEvent::Observe { consciousness: None, oxygen: None, scale: Default::default() };
+        send(&mut a, obs).await;
+        stored(next_event(&mut a).await);
+    }
+    // A tablet subscribing now: profile, the limit change after it, the newest observation.
+    let mut late = app.tablet(&[]).await;
+    let mut kinds = Vec::new();
+    loop {
+        match next_live_msg(&mut late).await {
+            ServerMessage::Event { event } if event.bed == "b01" => kinds.push((event.event.kind(), event.request)),
+            ServerMessage::CaughtUp { bed, .. } if bed == "b01" => break,
+            _ => {}
+        }
+    }
+    let expected =
+        vec![("set_profile", "r2".to_string()), ("set_limits", "r3".to_string()), ("observe", "o2".to_string())];
+    assert_eq!(kinds, expected);
+    // Times never go backwards along the log.
+    let audit = app.store.audit(0, 100).await.unwrap();
+    assert!(audit.windows(2).all(|w| w[0].at <= w[1].at));
+}

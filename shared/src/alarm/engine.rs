@@ -24,8 +24,8 @@
 //!   A score that lacks parameters can only rise when they arrive, so alarming
 //!   on it early is safe.
 
-use crate::alarm::limits::{policy, AlarmSettings, Band, Delay};
 use crate::alarm::event::StoredEvent;
+use crate::alarm::limits::{policy, AlarmSettings, Band, Delay};
 use crate::alarm::station::AlarmOptions;
 use crate::alarm::{Ack, Alarm, AlarmId, Condition, Priority};
 use crate::frame::Frame;
@@ -62,6 +62,12 @@ struct Run {
     /// The most extreme value so far.
     worst: f64,
     raised: Option<AlarmId>,
+}
+
+/// Whether `alarm` (on this tablet) is the episode another tablet named `id`
+/// and acknowledged at `at`: same condition, spans overlapping.
+fn same_episode(alarm: &Alarm, id: &AlarmId, at: i64) -> bool {
+    alarm.id.condition == id.condition && alarm.id.onset < at && alarm.ended.is_none_or(|e| e >= id.onset)
 }
 
 /// The kinds a sensor measures: when it is off, their values mean nothing.
@@ -131,6 +137,8 @@ pub struct BedAlarms {
     news2: Option<(SampleTime, News2)>,
     /// The bed's audit events this tablet has seen, by audit seq.
     events: BTreeMap<u64, StoredEvent>,
+    /// Subscribed, backfill not complete yet.
+    catching_up: bool,
     changes: Vec<Change>,
 }
 
@@ -154,6 +162,7 @@ impl BedAlarms {
             last_arrival: None,
             news2: None,
             events: BTreeMap::new(),
+            catching_up: false,
             changes: Vec::new(),
         }
     }
@@ -250,6 +259,25 @@ impl BedAlarms {
         }
     }
 
+    /// A value from history (the trend loaded when the tablet opens), used
+    /// only as the newest value for NEWS2 when nothing newer is held; it is
+    /// not judged against limits (that happened when it was measured).
+    pub fn seed(&mut self, kind: VitalKind, t: SampleTime, value: f64) {
+        if self.latest.get(&kind).is_none_or(|(lt, _)| *lt < t) {
+            self.latest.insert(kind, (t, value));
+        }
+    }
+
+    /// A new subscription started: until the bed's backfill has arrived
+    /// ([`BedAlarms::caught_up`]), silence from it is not judged as no data.
+    pub fn subscribing(&mut self) {
+        self.catching_up = true;
+    }
+
+    pub fn caught_up(&mut self) {
+        self.catching_up = false;
+    }
+
     /// Takes in one frame of this bed, judged on its sample times; `now` is the
     /// tablet's clock at arrival (for no-data and escalation).
     pub fn on_frame(&mut self, frame: &Frame, now: i64) {
@@ -264,13 +292,20 @@ impl BedAlarms {
         if let Some(first) = first {
             self.end_where(first, |c| matches!(c, Condition::NoData));
         }
-        for t in frame.technical() {
-            self.on_technical(t.t, t.condition, t.sensor, t.active, now);
-        }
-        let mut numerics: Vec<_> = frame.numerics().to_vec();
-        numerics.sort_by_key(|n| n.t());
-        for n in numerics {
-            self.on_numeric(n.kind(), n.t(), n.value(), now);
+        // In time order; a sensor condition goes before a value of the same ms
+        // (a value measured as the lead came off is not trusted).
+        let mut items: Vec<(SampleTime, u8, usize)> =
+            frame.technical().iter().enumerate().map(|(i, t)| (t.t, 0, i)).collect();
+        items.extend(frame.numerics().iter().enumerate().map(|(i, n)| (n.t(), 1, i)));
+        items.sort_unstable();
+        for (_, which, i) in items {
+            if which == 0 {
+                let t = frame.technical()[i];
+                self.on_technical(t.t, t.condition, t.sensor, t.active, now);
+            } else {
+                let n = frame.numerics()[i];
+                self.on_numeric(n.kind(), n.t(), n.value(), now);
+            }
         }
         let newest = frame.numerics().iter().map(|n| n.t()).chain(frame.waves().iter().map(|w| w.t_end())).max();
         if let Some(newest) = newest {
@@ -330,8 +365,9 @@ impl BedAlarms {
                 .retain(|c, r| !(matches!(c, Condition::Vital { kind: k, .. } if *k == kind) && r.raised.is_none()));
         }
         let hr_window = HR_SOURCE_MS.max(2 * self.interval.get(&VitalKind::Hr).copied().unwrap_or(0));
-        let hr_is_source =
-            kind == VitalKind::Pulse && self.latest.get(&VitalKind::Hr).is_some_and(|(ht, _)| t - ht <= hr_window);
+        let hr_is_source = kind == VitalKind::Pulse
+            && !self.sensors_off.contains(&Sensor::Ecg)
+            && self.latest.get(&VitalKind::Hr).is_some_and(|(ht, _)| t - ht <= hr_window);
         let settings = self.settings_at(t).clone();
         if let (Some(policy), Some(limits)) = (policy(settings.profile, kind), settings.limits(kind)) {
             for band in Band::ALL {
@@ -421,6 +457,8 @@ impl BedAlarms {
             if let Some(alarm) = self.alarms.get_mut(&id) {
                 alarm.current = Some(value);
                 alarm.worst = Some(run.worst);
+                // A limit changed during the alarm: the log shows the one in force.
+                alarm.limit = Some(limit);
             }
             return;
         }
@@ -448,7 +486,13 @@ impl BedAlarms {
         worst: Option<f64>,
         now: i64,
     ) {
-        let ack = self.pending_acks.remove(&id);
+        // An acknowledgement that arrived before this tablet derived the alarm.
+        let ack = self
+            .pending_acks
+            .iter()
+            .filter(|(pid, ack)| pid.condition == id.condition && id.onset < ack.at)
+            .map(|(_, ack)| ack.clone())
+            .min_by_key(|ack| ack.at);
         let alarm = Alarm {
             id: id.clone(),
             priority,
@@ -486,18 +530,28 @@ impl BedAlarms {
     /// Audio pause for these alarms from `at`; a latched alarm whose condition
     /// has ended is cleared. An id this tablet has not derived yet is kept and
     /// applied when it is.
+    ///
+    /// An acknowledgement names alarms as the acknowledging tablet saw them.
+    /// It applies here to every alarm of the same condition whose span overlaps
+    /// the named alarm's, from its onset to the acknowledgement: the same id
+    /// when both tablets hold the same samples, and the same episode when this
+    /// tablet opened later and saw it begin later. An alarm that began after
+    /// the acknowledgement is a new condition and is not silenced.
     pub fn acknowledge(&mut self, ids: &[AlarmId], at: i64, by: &str) {
         for id in ids.iter().filter(|id| id.bed == self.bed) {
             let ack = Ack { at, by: by.to_string(), paused_until: at + self.options.audio_pause_ms };
-            match self.alarms.get_mut(id) {
-                // The first acknowledgement counts; a second one only extends the pause.
-                Some(alarm) => match &mut alarm.ack {
+            let mut found = false;
+            for alarm in self.alarms.values_mut().filter(|a| same_episode(a, id, at)) {
+                found = true;
+                alarm.escalated = false;
+                match &mut alarm.ack {
+                    // The first acknowledgement counts; a later one extends the pause.
                     Some(existing) => existing.paused_until = existing.paused_until.max(ack.paused_until),
-                    None => alarm.ack = Some(ack),
-                },
-                None => {
-                    self.pending_acks.insert(id.clone(), ack);
+                    None => alarm.ack = Some(ack.clone()),
                 }
+            }
+            if !found {
+                self.pending_acks.insert(id.clone(), ack);
             }
         }
         // Acknowledgements of alarms that never appear are dropped after a day.
@@ -511,7 +565,7 @@ impl BedAlarms {
     pub fn tick(&mut self, now: i64, connected: bool) {
         let stale = self.last_arrival.is_some_and(|a| now - a >= self.options.no_data_ms);
         let cond = Condition::NoData;
-        if stale && connected && !self.runs.contains_key(&cond) {
+        if stale && connected && !self.catching_up && !self.runs.contains_key(&cond) {
             let onset = self.newest_sample.unwrap_or(0);
             let id = AlarmId { bed: self.bed.clone(), condition: cond, onset };
             self.runs
@@ -520,11 +574,12 @@ impl BedAlarms {
         }
         let escalate_after = self.options.escalate_after_ms;
         for alarm in self.alarms.values_mut() {
+            // Unanswered: sounding since it was derived, or since its pause ended.
+            let since = alarm.ack.as_ref().map_or(alarm.derived_at, |a| a.paused_until.max(alarm.derived_at));
             if alarm.priority == Priority::High
-                && alarm.shown()
-                && alarm.ack.is_none()
+                && alarm.audible(now)
                 && !alarm.escalated
-                && now - alarm.derived_at >= escalate_after
+                && now - since >= escalate_after
             {
                 alarm.escalated = true;
                 self.changes.push(Change::Escalated(alarm.id.clone()));

@@ -222,7 +222,9 @@ impl Alarm {
     /// numbers: `Desat: SpO2 76 < 85`, `Extreme tachy: HR 152 > 140`.
     pub fn describe(&self) -> String {
         match self.id.condition {
-            Condition::Vital { band, .. } if band.is_extreme() => format!("{}: {}", self.id.condition.title(), self.text()),
+            Condition::Vital { band, .. } if band.is_extreme() => {
+                format!("{}: {}", self.id.condition.title(), self.text())
+            }
             _ => self.text(),
         }
     }

@@ -98,8 +98,22 @@ impl WardAlarms {
     pub fn on_ward(&mut self, beds: &[BedInfo]) {
         self.beds.retain(|id, _| beds.iter().any(|b| &b.id == id));
         for b in beds {
-            self.bed_mut(&b.id).seen_by_server(b.last_frame);
+            let bed = self.bed_mut(&b.id);
+            bed.seen_by_server(b.last_frame);
+            bed.subscribing();
         }
+    }
+
+    /// The bed's backfill after subscribing is complete.
+    pub fn on_caught_up(&mut self, bed: &str) {
+        if let Some(b) = self.beds.get_mut(bed) {
+            b.caught_up();
+        }
+    }
+
+    /// The newest point of a parameter's history, for NEWS2 (see [`BedAlarms::seed`]).
+    pub fn seed(&mut self, bed: &str, kind: crate::vital::VitalKind, t: i64, value: f64) {
+        self.bed_mut(bed).seed(kind, t, value);
     }
 
     pub fn on_frame(&mut self, bed: &str, frame: &Frame, now: i64) {
@@ -218,9 +232,9 @@ impl WardAlarms {
         self.shown().into_iter().filter(|a| a.audible(now)).map(|a| a.priority).max()
     }
 
-    /// Whether any shown alarm has escalated (unanswered high priority).
-    pub fn escalated(&self) -> bool {
-        self.shown().iter().any(|a| a.escalated)
+    /// Whether any alarm sounding now has escalated (unanswered high priority).
+    pub fn escalated(&self, now: i64) -> bool {
+        self.shown().iter().any(|a| a.escalated && a.audible(now))
     }
 
     /// What happened since the last call.

@@ -287,15 +287,87 @@ fn a_bed_that_went_silent_before_the_tablet_opened_raises_no_data_too() {
     let mut w = WardAlarms::default();
     let info = |last_frame| BedInfo { id: "b1".into(), label: "Bed 1".into(), patient: None, last_frame };
     w.on_ward(&[info(Some(T))]);
-    w.tick(T + 5 * S, true);
+    // Before the bed's backfill has arrived, silence is not judged.
+    w.tick(T + 30 * S, true);
     assert!(w.shown().is_empty());
-    w.tick(T + 10 * S, true);
+    w.on_caught_up("b1");
+    w.tick(T + 31 * S, true);
     assert_eq!(w.shown()[0].id.condition, Condition::NoData);
     // A bed that never sent anything (an empty bed) does not alarm.
     let mut w = WardAlarms::default();
     w.on_ward(&[info(None)]);
     w.tick(T + 60 * S, true);
     assert!(w.shown().is_empty());
+}
+
+#[test]
+fn a_tablet_that_opened_later_matches_an_acknowledgement_to_the_same_episode() {
+    // A saw the desaturation from its start; B opened 20 s later and derives
+    // the same episode with a later onset (a different id).
+    let mut a = WardAlarms::default();
+    feed(&mut a, VitalKind::Spo2, 0, &[84.0; 40]);
+    let mut b = WardAlarms::default();
+    feed(&mut b, VitalKind::Spo2, 20, &[84.0; 20]);
+    let (ida, idb) = (a.to_acknowledge("b1"), b.to_acknowledge("b1"));
+    assert_ne!(ida, idb);
+    let ack = event(1, T + 40 * S, BedEvent::Acknowledge { ids: ida });
+    b.on_event(&ack);
+    assert_eq!(b.audible(T + 41 * S), None, "the same episode is silenced on B");
+    // A new desaturation after the acknowledgement is not.
+    feed(&mut b, VitalKind::Spo2, 40, &[97.0; 5]);
+    feed(&mut b, VitalKind::Spo2, 45, &[76.0]);
+    assert_eq!(b.audible(T + 46 * S), Some(Priority::High));
+}
+
+#[test]
+fn a_lead_coming_off_makes_the_pulse_rate_the_alarm_source_at_once() {
+    let mut w = WardAlarms::default();
+    for i in 0..5 {
+        let t = T + i * S;
+        w.on_frame("b1", &frame(i as u64 + 1, &[(VitalKind::Hr, t, 80.0), (VitalKind::Pulse, t, 80.0)]), t);
+    }
+    let t = T + 5 * S;
+    w.on_frame("b1", &technical(10, t, TechnicalCondition::LeadOff, Sensor::Ecg, true), t);
+    feed(&mut w, VitalKind::Pulse, 5, &[30.0; 10]);
+    let brady = log(&w).into_iter().find(|a| a.id.condition == vital(VitalKind::Pulse, Band::ExtremeLow)).unwrap();
+    assert_eq!(brady.id.onset, T + 5 * S);
+    assert_eq!(brady.raised, T + 13 * S, "pulse extreme delay (8 s) only, not the HR hand-over");
+}
+
+#[test]
+fn within_a_frame_sensor_conditions_and_values_are_taken_in_time_order() {
+    // The lead is off from T. One frame then carries HR 200 measured at
+    // 1..=7 s (while the lead was off: noise) and the lead back on at 8 s.
+    // Those values must not be judged, though the frame ends with the lead on.
+    let mut w = WardAlarms::default();
+    w.on_frame("b1", &technical(1, T, TechnicalCondition::LeadOff, Sensor::Ecg, true), T);
+    let raw = RawFrame {
+        seq: 2,
+        numerics: (1..=7).map(|i| RawNumeric { kind: VitalKind::Hr, t: T + i * S, value: 200.0 }).collect(),
+        waves: vec![],
+        technical: vec![Technical {
+            t: T + 8 * S,
+            condition: TechnicalCondition::LeadOff,
+            sensor: Sensor::Ecg,
+            active: false,
+        }],
+    };
+    w.on_frame("b1", &Frame::try_from(raw).unwrap(), T + 8 * S);
+    let vitals: Vec<_> =
+        log(&w).into_iter().filter(|a| matches!(a.id.condition, Condition::Vital { .. })).map(|a| a.id).collect();
+    assert!(vitals.is_empty(), "{vitals:?}");
+}
+
+#[test]
+fn an_acknowledged_high_alarm_still_sounding_after_its_pause_escalates_again() {
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Spo2, 0, &[75.0; 2]);
+    w.on_event(&event(1, T + 5 * S, BedEvent::Acknowledge { ids: w.to_acknowledge("b1") }));
+    w.tick(T + 100 * S, true);
+    assert!(!w.escalated(T + 100 * S), "paused: not unanswered");
+    // Pause ends at 125 s; still sounding 60 s later it is unanswered again.
+    w.tick(T + 186 * S, true);
+    assert!(w.escalated(T + 186 * S));
 }
 
 #[test]
@@ -318,9 +390,9 @@ fn an_unacknowledged_high_priority_alarm_escalates() {
     feed(&mut w, VitalKind::Spo2, 0, &[75.0; 2]);
     w.take_changes();
     w.tick(T + 59 * S, true);
-    assert!(!w.escalated());
+    assert!(!w.escalated(T + 59 * S));
     w.tick(T + 62 * S, true);
-    assert!(w.escalated());
+    assert!(w.escalated(T + 62 * S));
     assert!(w.take_changes().iter().any(|c| matches!(c, Change::Escalated(_))));
 }
 
