@@ -137,8 +137,13 @@ fn handle(ctx: LiveContext, msg: &ServerMessage, t: i64) {
         (Some(Applied::Frame { fresh: true, .. }), ServerMessage::Frame { bed, frame, .. }) => {
             ctx.alarms.update_value(|a| a.on_frame(bed, frame, t));
         }
-        (Some(Applied::Ward), ServerMessage::Ward { beds, .. }) => {
-            ctx.alarms.update_value(|a| a.on_ward(beds));
+        (Some(Applied::Ward), ServerMessage::Ward { beds, alarms, .. }) => {
+            ctx.alarms.update_value(|a| {
+                if let Some(options) = alarms {
+                    a.set_options(*options);
+                }
+                a.on_ward(beds);
+            });
         }
         (Some(Applied::CaughtUp { bed }), _) => {
             ctx.alarms.update_value(|a| a.on_caught_up(&bed));

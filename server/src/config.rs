@@ -5,6 +5,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use vigil_shared::alarm::AlarmOptions;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -22,6 +23,10 @@ pub struct Config {
     pub recent_seconds_max: u32,
     /// Largest WebSocket message accepted from a device, bytes.
     pub max_device_message_bytes: usize,
+    /// The ward's alarm behaviour, sent to every tablet (`[alarms]` table:
+    /// `audio_pause_ms`, `escalate_after_ms`, `latch_high`, `no_data_ms`,
+    /// `connection_delay_ms`, `news2_delay_ms`, `max_gap_ms`, `keep_log`).
+    pub alarms: AlarmOptions,
 }
 
 impl Default for Config {
@@ -33,6 +38,7 @@ impl Default for Config {
             recent_seconds_default: 15,
             recent_seconds_max: 600,
             max_device_message_bytes: 1 << 20,
+            alarms: AlarmOptions::default(),
         }
     }
 }
@@ -49,6 +55,7 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
+        config.alarms.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         Ok(config)
     }
 
@@ -76,6 +83,16 @@ mod tests {
         c.apply_env(|k| (k == "VIGIL_LISTEN").then(|| "127.0.0.1:9000".to_string())).unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.database, PathBuf::from("/var/lib/vigil/v.db"));
+    }
+
+    #[test]
+    fn the_ward_alarm_settings_are_read_and_checked() {
+        let c: Config = toml::from_str("[alarms]\naudio_pause_ms = 60000\nescalate_after_ms = 30000").unwrap();
+        assert_eq!((c.alarms.audio_pause_ms, c.alarms.escalate_after_ms), (60_000, 30_000));
+        assert_eq!(c.alarms.no_data_ms, AlarmOptions::default().no_data_ms, "unset keys keep their default");
+        let c: Config = toml::from_str("[alarms]\naudio_pause_ms = 0").unwrap();
+        assert!(c.alarms.check().unwrap_err().contains("audio_pause_ms"));
+        assert!(toml::from_str::<Config>("[alarms]\naudio_pause = 1").is_err(), "unknown alarm keys are errors");
     }
 
     #[test]

@@ -401,7 +401,7 @@ mod tests {
     fn the_ward_keeps_bed_order_and_resume_cursors() {
         let mut w = WardState::default();
         let info = |id: &str| BedInfo { id: id.into(), label: id.into(), patient: None, last_frame: None };
-        w.apply(&ServerMessage::Ward { protocol: 1, beds: vec![info("b02"), info("b01")] }, T);
+        w.apply(&ServerMessage::Ward { protocol: 1, beds: vec![info("b02"), info("b01")], alarms: None }, T);
         w.apply(&ServerMessage::Frame { bed: "b01".into(), cursor: 9, received: T, frame: hr(1, T, 60.0) }, T);
         let order: Vec<_> = w.beds().map(|b| b.info.id.as_str()).collect();
         assert_eq!(order, vec!["b02", "b01"]);

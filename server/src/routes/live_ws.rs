@@ -113,7 +113,11 @@ async fn subscribe(
     let all = state.store.beds().await?;
     let beds: Vec<_> =
         if wanted.is_empty() { all } else { all.into_iter().filter(|b| wanted.contains(&b.id)).collect() };
-    out.send(to_json(&ServerMessage::Ward { protocol: PROTOCOL_VERSION, beds: beds.clone() })).await?;
+    out.send(to_json(&ServerMessage::Ward {
+        protocol: PROTOCOL_VERSION,
+        beds: beds.clone(),
+        alarms: Some(state.config.alarms),
+    })).await?;
     let recent = recent_seconds.unwrap_or(state.config.recent_seconds_default).min(state.config.recent_seconds_max);
     for bed in beds {
         // Subscribe before reading storage: nothing committed in between is missed.

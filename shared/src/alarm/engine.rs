@@ -171,6 +171,10 @@ impl BedAlarms {
         &self.bed
     }
 
+    pub fn set_options(&mut self, options: AlarmOptions) {
+        self.options = options;
+    }
+
     /// The settings in force for a sample taken at `t`.
     pub fn settings_at(&self, t: SampleTime) -> &AlarmSettings {
         self.settings.range(..=(t, u64::MAX)).next_back().map(|(_, s)| s).expect("a default from the start")

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// Ward-wide alarm behaviour. Every field is configuration, not a constant.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AlarmOptions {
     /// How long an acknowledgement pauses the sound (IEC: manufacturer's
     /// choice; 2 min is usual).
@@ -50,6 +50,30 @@ impl Default for AlarmOptions {
     }
 }
 
+impl AlarmOptions {
+    /// Refuses settings no ward should run with; the text says which and why.
+    pub fn check(&self) -> Result<(), String> {
+        let s = |ms: i64| ms / 1000;
+        let within = |name: &str, v: i64, lo: i64, hi: i64| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("alarms.{name} = {v} ms is outside {lo}..={hi} ms ({}..={} s)", s(lo), s(hi)))
+            }
+        };
+        within("audio_pause_ms", self.audio_pause_ms, 10_000, 15 * 60_000)?;
+        within("escalate_after_ms", self.escalate_after_ms, 10_000, 30 * 60_000)?;
+        within("no_data_ms", self.no_data_ms, 3_000, 120_000)?;
+        within("connection_delay_ms", self.connection_delay_ms, 0, 30_000)?;
+        within("news2_delay_ms", self.news2_delay_ms, 0, 30 * 60_000)?;
+        within("max_gap_ms", self.max_gap_ms, 5_000, 10 * 60_000)?;
+        if !(10..=10_000).contains(&self.keep_log) {
+            return Err(format!("alarms.keep_log = {} is outside 10..=10000", self.keep_log));
+        }
+        Ok(())
+    }
+}
+
 /// Every bed's alarms and the tablet's connection alarm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WardAlarms {
@@ -82,6 +106,18 @@ impl WardAlarms {
 
     pub fn options(&self) -> &AlarmOptions {
         &self.options
+    }
+
+    /// The ward's alarm settings, as the server sends them with the ward.
+    /// Settings that fail [`AlarmOptions::check`] are ignored (the server never
+    /// starts with them; a tablet does not trust them blindly either).
+    pub fn set_options(&mut self, options: AlarmOptions) {
+        if options.check().is_ok() && options != self.options {
+            self.options = options;
+            for b in self.beds.values_mut() {
+                b.set_options(options);
+            }
+        }
     }
 
     pub fn bed(&self, bed: &str) -> Option<&BedAlarms> {

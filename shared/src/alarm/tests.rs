@@ -371,6 +371,18 @@ fn an_acknowledged_high_alarm_still_sounding_after_its_pause_escalates_again() {
 }
 
 #[test]
+fn the_ward_settings_set_the_audio_pause_and_unsafe_ones_are_ignored() {
+    let mut w = WardAlarms::default();
+    w.set_options(AlarmOptions { audio_pause_ms: 60_000, ..AlarmOptions::default() });
+    feed(&mut w, VitalKind::Hr, 0, &[130.0; 8]);
+    w.on_event(&event(1, T + 8 * S, BedEvent::Acknowledge { ids: w.to_acknowledge("b1") }));
+    assert_eq!(w.audible(T + 67 * S), None);
+    assert_eq!(w.audible(T + 68 * S), Some(Priority::Medium), "sounds again after the ward's 60 s pause");
+    w.set_options(AlarmOptions { audio_pause_ms: 0, ..AlarmOptions::default() });
+    assert_eq!(w.options().audio_pause_ms, 60_000);
+}
+
+#[test]
 fn a_lost_connection_alarms_after_its_delay_and_ends_on_reconnect() {
     let mut w = WardAlarms::default();
     w.tick(T, false);

@@ -6,7 +6,7 @@
 //! they are stored. Cursors are the server's storage order: strictly increasing
 //! per bed, so a tablet can resume exactly where it stopped.
 
-use crate::alarm::{EventRequest, StoredEvent};
+use crate::alarm::{AlarmOptions, EventRequest, StoredEvent};
 use crate::frame::Frame;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -50,8 +50,14 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    /// The beds the subscription covers, sent first.
-    Ward { protocol: u32, beds: Vec<BedInfo> },
+    /// The beds the subscription covers, sent first, with the ward's alarm
+    /// settings (audio pause, escalation, delays) when the server has them.
+    Ward {
+        protocol: u32,
+        beds: Vec<BedInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alarms: Option<AlarmOptions>,
+    },
     /// One stored frame of one bed.
     Frame {
         bed: String,
@@ -61,15 +67,27 @@ pub enum ServerMessage {
         frame: Frame,
     },
     /// Everything stored for `bed` up to `cursor` has been sent; live from here.
-    CaughtUp { bed: String, cursor: Option<u64> },
-    Pong { id: u64 },
+    CaughtUp {
+        bed: String,
+        cursor: Option<u64>,
+    },
+    Pong {
+        id: u64,
+    },
     /// An event from the audit log of a subscribed bed: on subscribing, the
     /// bed's settings and recent acknowledgements; then each new one.
-    Event { event: StoredEvent },
+    Event {
+        event: StoredEvent,
+    },
     /// The request was refused and nothing was stored.
-    EventRejected { request: String, reason: String },
+    EventRejected {
+        request: String,
+        reason: String,
+    },
     /// The last message could not be handled; the subscription is unchanged.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 #[cfg(test)]
