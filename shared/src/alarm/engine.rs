@@ -29,12 +29,14 @@ use crate::alarm::limits::{policy, AlarmSettings, Band, Delay};
 use crate::alarm::station::AlarmOptions;
 use crate::alarm::{Ack, Alarm, AlarmId, Condition, Priority};
 use crate::frame::Frame;
-use crate::news2::{self, Consciousness, News2, News2Input, Oxygen, Risk, SpO2Scale};
+use crate::news2::{Consciousness, News2, Oxygen, SpO2Scale};
 use crate::technical::{Sensor, TechnicalCondition};
 use crate::vital::VitalKind;
 use crate::SampleTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+mod news2_bands;
 
 /// What a clinician has observed for NEWS2.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -99,15 +101,6 @@ fn technical_priority(condition: TechnicalCondition) -> Priority {
         TechnicalCondition::LeadOff | TechnicalCondition::SensorOff | TechnicalCondition::DeviceFault => {
             Priority::Medium
         }
-    }
-}
-
-/// How long a value still counts for NEWS2.
-fn news2_validity_ms(kind: VitalKind) -> i64 {
-    match kind {
-        VitalKind::NibpSys | VitalKind::NibpDia | VitalKind::NibpMean => 60 * 60_000,
-        VitalKind::Temp => 4 * 60 * 60_000,
-        _ => 5 * 60_000,
     }
 }
 
@@ -398,35 +391,6 @@ impl BedAlarms {
         ) {
             self.judge_news2(t, now);
         }
-    }
-
-    fn fresh(&self, kind: VitalKind, t: SampleTime) -> Option<f64> {
-        if self.sensors_off.contains(&sensor_of(kind)) {
-            return None;
-        }
-        self.latest.get(&kind).filter(|(lt, _)| t - lt <= news2_validity_ms(kind)).map(|(_, v)| *v)
-    }
-
-    fn judge_news2(&mut self, t: SampleTime, now: i64) {
-        let obs = self.observation_at(t);
-        let input = News2Input {
-            respiration_rate: self.fresh(VitalKind::Rr, t),
-            spo2: self.fresh(VitalKind::Spo2, t),
-            scale: obs.scale,
-            oxygen: obs.oxygen,
-            systolic_bp: self.fresh(VitalKind::NibpSys, t).or_else(|| self.fresh(VitalKind::ArtSys, t)),
-            pulse: self.fresh(VitalKind::Hr, t).or_else(|| self.fresh(VitalKind::Pulse, t)),
-            consciousness: obs.consciousness,
-            temperature: self.fresh(VitalKind::Temp, t),
-        };
-        let score = news2::score(&input);
-        let total = f64::from(score.total);
-        let single3 = score.parts.iter().any(|(_, s)| *s == Some(3));
-        let delay = Delay::fixed(self.options.news2_delay_ms);
-        self.judge(Condition::News2 { risk: Risk::LowMedium }, t, single3, 3.0, 3.0, delay, Priority::Low, now);
-        self.judge(Condition::News2 { risk: Risk::Medium }, t, total >= 5.0, total, 5.0, delay, Priority::Medium, now);
-        self.judge(Condition::News2 { risk: Risk::High }, t, total >= 7.0, total, 7.0, delay, Priority::High, now);
-        self.news2 = Some((t, score));
     }
 
     /// One sample's verdict on one condition.
