@@ -86,6 +86,27 @@ pub enum Command {
         #[arg(long, env = "VIGIL_DATA_DIR", default_value = "../shared/data")]
         data_dir: PathBuf,
     },
+    /// Check arrhythmia alarms against every waveform: reads the WFDB records
+    /// listed in DIR/RECORDS (alarm type = first header comment) and prints
+    /// `record,alarm_type,decision` (1 keep, 0 suppress). When DIR/ALARMS has
+    /// labels, the Challenge 2015 score goes to stderr.
+    ReviewAlarms {
+        dir: PathBuf,
+        /// Print each decision's reason to stderr.
+        #[arg(long)]
+        reasons: bool,
+        /// Also cross-validate by record with K folds (thresholds tuned inside each fold).
+        #[arg(long, value_name = "K")]
+        cross_validate: Option<usize>,
+    },
+    /// The QRS detector against the MIT-BIH reference beats (ANSI/AAMI EC57:
+    /// 150 ms match window, from minute 5): sensitivity and positive
+    /// predictivity per record.
+    QrsCheck {
+        /// Folder of MIT-BIH records with `.atr` annotations.
+        #[arg(long, env = "VIGIL_MITBIH_DIR", default_value = "../shared/data/mitbih")]
+        dir: PathBuf,
+    },
     /// Print the audit log (acknowledgements, limit changes, observations) as
     /// tab-separated lines and check its hash chain; exits 1 if it is broken.
     Audit {

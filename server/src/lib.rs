@@ -29,6 +29,7 @@ pub mod device_link;
 pub mod error;
 pub mod relay;
 pub mod replay;
+pub mod review;
 pub mod routes;
 pub mod sim;
 pub mod startup;

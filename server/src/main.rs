@@ -95,6 +95,18 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", report.render());
             Ok(())
         }
+        Command::ReviewAlarms { dir, reasons, cross_validate } => {
+            let opts = vigil_server::review::ReviewOptions { reasons, folds: cross_validate };
+            let (out, err) = vigil_server::review::review_dir(&dir, &opts)?;
+            print!("{out}");
+            eprint!("{err}");
+            Ok(())
+        }
+        Command::QrsCheck { dir } => {
+            let rows = vigil_server::review::qrs_check(&dir)?;
+            print!("{}", vigil_server::review::qrs_table(&rows));
+            Ok(())
+        }
         Command::Audit { server, verify } => {
             let c = config(&server)?;
             if !c.database.exists() {

@@ -23,10 +23,12 @@
 //!   streams, working on bytes and strings handed to them.
 
 pub mod alarm;
+pub mod arrhythmia;
 pub mod bidmc;
 pub mod frame;
 pub mod news2;
 pub mod protocol;
+pub mod signal;
 pub mod technical;
 pub mod vital;
 pub mod ward;

@@ -213,6 +213,72 @@ impl Header {
     }
 }
 
+/// One annotation of an MIT-format annotation file (`.atr`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    /// Sample index in the record.
+    pub sample: u64,
+    /// Annotation code (1 N, 5 V, 12 paced, 14 noise, 28 rhythm change, ...).
+    pub code: u8,
+    /// Auxiliary text (the rhythm name for a rhythm change, e.g. `(VT`).
+    pub aux: String,
+}
+
+impl Annotation {
+    /// Whether the code marks a beat (the beat codes of the WFDB library's
+    /// `isqrs`: N L R a V F J A S E j / Q e n f r B).
+    pub fn is_beat(&self) -> bool {
+        matches!(self.code, 1..=13 | 25 | 30 | 34 | 35 | 38)
+    }
+}
+
+/// Parses an MIT-format annotation file: little-endian 16-bit words with a
+/// 6-bit code and a 10-bit time increment; SKIP, NUM, SUB, CHN and AUX carry
+/// no annotation of their own.
+pub fn parse_annotations(bytes: &[u8]) -> Result<Vec<Annotation>, WfdbError> {
+    let err = |m: String| WfdbError::Data { file: "annotations".into(), message: m };
+    let mut out: Vec<Annotation> = Vec::new();
+    let mut t: u64 = 0;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let word = u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+        i += 2;
+        let code = (word >> 10) as u8;
+        let field = (word & 0x3ff) as usize;
+        match code {
+            0 if field == 0 => return Ok(out),
+            59 => {
+                if i + 4 > bytes.len() {
+                    return Err(err("SKIP without its 32-bit interval".into()));
+                }
+                // PDP-11 order: high 16-bit word first, each word little-endian.
+                let hi = u16::from_le_bytes([bytes[i], bytes[i + 1]]) as u32;
+                let lo = u16::from_le_bytes([bytes[i + 2], bytes[i + 3]]) as u32;
+                let skip = ((hi << 16) | lo) as i32;
+                t = t.checked_add_signed(skip as i64).ok_or_else(|| err("SKIP before the start".into()))?;
+                i += 4;
+            }
+            60..=62 => {}
+            63 => {
+                let end = i + field;
+                if end > bytes.len() {
+                    return Err(err(format!("AUX of {field} bytes runs past the end")));
+                }
+                let text = String::from_utf8_lossy(&bytes[i..end]).trim_end_matches('\0').to_string();
+                if let Some(last) = out.last_mut() {
+                    last.aux = text;
+                }
+                i = end + (field & 1);
+            }
+            _ => {
+                t += field as u64;
+                out.push(Annotation { sample: t, code, aux: String::new() });
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +345,25 @@ mod tests {
     #[test]
     fn unsupported_formats_are_named() {
         assert_eq!(Header::parse("r 1 250\nr.dat 80 100\n"), Err(WfdbError::Format("80".into())));
+    }
+
+    #[test]
+    fn annotations_carry_skip_and_aux_text() {
+        let word = |code: u16, field: u16| ((code << 10) | field).to_le_bytes();
+        let mut b = Vec::new();
+        b.extend(word(1, 18)); // N at 18
+        b.extend(word(59, 0)); // SKIP 70000
+        b.extend(1u16.to_le_bytes());
+        b.extend(4464u16.to_le_bytes());
+        b.extend(word(5, 2)); // V at 18 + 70000 + 2
+        b.extend(word(63, 3)); // AUX "(VT" padded to 4
+        b.extend(b"(VT\0");
+        b.extend(word(0, 0));
+        let a = parse_annotations(&b).unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!((a[0].sample, a[0].code), (18, 1));
+        assert_eq!((a[1].sample, a[1].code, a[1].aux.as_str()), (70_020, 5, "(VT"));
+        assert!(a[0].is_beat() && a[1].is_beat());
+        assert!(parse_annotations(&word(63, 40)).is_err(), "an AUX longer than the file is refused");
     }
 }

@@ -2,19 +2,10 @@
 //! digital values were decoded independently (a few lines of Python with
 //! `struct`, following the format description in `shared/data/README.md`).
 
-use std::path::PathBuf;
+use crate::data;
 use vigil_server::replay::Recording;
 use vigil_shared::wfdb::Header;
 use vigil_shared::{VitalKind, WaveKind};
-
-fn data(rel: &str) -> PathBuf {
-    let base = std::env::var_os("VIGIL_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let p = base.join(rel);
-    assert!(p.exists(), "{} is missing: the PhysioNet data must be in ../shared/data (or VIGIL_DATA_DIR)", p.display());
-    p
-}
 
 fn record(rel: &str) -> (Header, Vec<Vec<i32>>) {
     let hea = data(&format!("{rel}.hea"));

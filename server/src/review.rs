@@ -1,0 +1,231 @@
+//! `vigil review-alarms DIR` and `vigil qrs-check`: the arrhythmia-alarm check
+//! and the QRS detector of `vigil_shared` run over PhysioNet records on disk.
+//! The decisions are made from the waveforms alone; labels (the third column
+//! of `DIR/ALARMS`) are read only afterwards, to score.
+
+use anyhow::{bail, Context};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use vigil_shared::arrhythmia::check::{self, Decision, Evidence};
+use vigil_shared::arrhythmia::record;
+use vigil_shared::arrhythmia::score::{self, Labelled};
+use vigil_shared::signal::{ec57, qrs};
+use vigil_shared::wfdb::{parse_annotations, Header, WfdbError};
+
+/// One reviewed alarm.
+pub struct Reviewed {
+    pub record: String,
+    pub alarm_type: String,
+    pub decision: Option<Decision>,
+    pub evidence: Option<Evidence>,
+}
+
+fn read_header(dir: &Path, name: &str) -> anyhow::Result<Header> {
+    let path = dir.join(format!("{name}.hea"));
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Header::parse(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Reviews one record: loads every channel, gathers the evidence at its last
+/// sample and decides with the default thresholds.
+pub fn review_record(dir: &Path, name: &str) -> anyhow::Result<Reviewed> {
+    let header = read_header(dir, name)?;
+    let alarm_type = header.comments.first().cloned().unwrap_or_default();
+    let rec = record::load(&header, |file| {
+        std::fs::read(dir.join(file)).map_err(|e| WfdbError::Data { file: file.to_string(), message: e.to_string() })
+    })
+    .with_context(|| format!("reading record {name}"))?;
+    let Some(kind) = rec.alarm else {
+        return Ok(Reviewed { record: name.to_string(), alarm_type, decision: None, evidence: None });
+    };
+    let evidence = Evidence::gather(&rec.monitor, kind, rec.duration);
+    let decision = check::decide(&evidence, &Default::default());
+    Ok(Reviewed { record: name.to_string(), alarm_type, decision: Some(decision), evidence: Some(evidence) })
+}
+
+/// Options of `review-alarms`.
+pub struct ReviewOptions {
+    /// Print each decision's reason to stderr.
+    pub reasons: bool,
+    /// Also run K-fold cross-validation (needs labels).
+    pub folds: Option<usize>,
+}
+
+/// Reviews every record in `DIR/RECORDS`; returns stdout (one line per record)
+/// and stderr (scores when `DIR/ALARMS` has labels).
+pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, String)> {
+    let list =
+        std::fs::read_to_string(dir.join("RECORDS")).with_context(|| format!("reading {}/RECORDS", dir.display()))?;
+    let mut out = String::new();
+    let mut err = String::new();
+    let mut reviewed = Vec::new();
+    for name in list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let r = match review_record(dir, name) {
+            Ok(r) => r,
+            Err(e) => {
+                // A record that cannot be read is kept (fail safe) and named.
+                let _ = writeln!(out, "{name},,1");
+                let _ = writeln!(err, "{name}: kept, the record could not be checked: {e:#}");
+                continue;
+            }
+        };
+        match &r.decision {
+            Some(d) => {
+                let _ = writeln!(out, "{},{},{}", r.record, r.alarm_type, u8::from(d.keep));
+                if opts.reasons {
+                    let _ = writeln!(
+                        err,
+                        "{}: {} {}: {}",
+                        r.record,
+                        d.alarm.label(),
+                        if d.keep { "kept" } else { "suppressed" },
+                        d.reason
+                    );
+                }
+            }
+            None => {
+                // An alarm type the check does not know: kept, as a monitor would.
+                let _ = writeln!(out, "{},{},1", r.record, r.alarm_type);
+                let _ = writeln!(err, "{}: unknown alarm type {:?}, kept", r.record, r.alarm_type);
+            }
+        }
+        reviewed.push(r);
+    }
+
+    // Labels, read only now, to score.
+    let labels = match std::fs::read_to_string(dir.join("ALARMS")) {
+        Ok(text) => parse_labels(&text)?,
+        Err(_) => BTreeMap::new(),
+    };
+    if !labels.is_empty() {
+        let mut items = Vec::new();
+        for r in reviewed {
+            if let (Some(ev), Some(&truth)) = (r.evidence, labels.get(&r.record)) {
+                items.push(Labelled { record: r.record, evidence: ev, truth });
+            }
+        }
+        let report = score::evaluate(&items, &score::default_params());
+        let _ = writeln!(err, "Challenge 2015 score with the default thresholds ({} labelled alarms):", items.len());
+        err.push_str(&report.table());
+        if let Some(k) = opts.folds {
+            if k < 2 || k > items.len() {
+                bail!("--cross-validate needs between 2 and {} folds", items.len());
+            }
+            let (cv, chosen) = score::cross_validate(&items, k);
+            let _ = writeln!(err, "\n{k}-fold cross-validation by record (thresholds tuned inside each fold, scored on the held-out fold):");
+            err.push_str(&cv.table());
+            let _ = writeln!(err, "thresholds chosen per fold:");
+            for (f, p) in chosen.iter().enumerate() {
+                let _ = writeln!(err, "  fold {f}: {}", describe_params(p));
+            }
+        }
+    }
+    Ok((out, err))
+}
+
+fn describe_params(p: &score::TypeParams) -> String {
+    use vigil_shared::arrhythmia::ArrhythmiaKind as K;
+    let g = |k: K| p.get(&k).copied().unwrap_or_default();
+    format!(
+        "asystole gap {}s tmpl {}; brady {}/min tmpl {}; tachy {}/min tmpl {}; VT cv {} size {} rate {} tmpl {}; VF gap {}s tmpl {}",
+        g(K::Asystole).asystole_gap_s,
+        g(K::Asystole).template,
+        g(K::ExtremeBradycardia).brady_rate,
+        g(K::ExtremeBradycardia).template,
+        g(K::ExtremeTachycardia).tachy_rate,
+        g(K::ExtremeTachycardia).template,
+        g(K::VentricularTachycardia).vt_rr_cv,
+        g(K::VentricularTachycardia).vt_size_cv,
+        g(K::VentricularTachycardia).vt_rate,
+        g(K::VentricularTachycardia).template,
+        g(K::VentricularFlutterFib).vf_gap_s,
+        g(K::VentricularFlutterFib).template,
+    )
+}
+
+/// `record,type,label` lines; a line with only two columns has no label.
+fn parse_labels(text: &str) -> anyhow::Result<BTreeMap<String, bool>> {
+    let mut m = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.trim().split(',').map(str::trim).collect();
+        if f.len() < 3 || f[0].is_empty() {
+            continue;
+        }
+        let truth = match f[2] {
+            "1" => true,
+            "0" => false,
+            other => bail!("ALARMS line {}: label {other:?} is not 0 or 1", i + 1),
+        };
+        m.insert(f[0].to_string(), truth);
+    }
+    Ok(m)
+}
+
+/// One MIT-BIH record checked beat by beat.
+pub struct QrsRow {
+    pub record: String,
+    pub counts: ec57::BeatCounts,
+}
+
+/// The QRS detector on the first lead of every MIT-BIH record in `dir` against
+/// its reference annotations (EC57: 150 ms window, from 5 min on).
+pub fn qrs_check(dir: &Path) -> anyhow::Result<Vec<QrsRow>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".atr")).map(str::to_string))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        bail!("no .atr annotation files in {}", dir.display());
+    }
+    let mut rows = Vec::new();
+    for name in names {
+        let header = read_header(dir, &name)?;
+        let file = header.signals[0].file.clone();
+        let bytes = std::fs::read(dir.join(&file)).with_context(|| format!("reading {file}"))?;
+        let signals = header.decode(&file, &bytes)?;
+        let spec = &header.signals[header.signals_in(&file)[0]];
+        let beats = qrs::detect_all(header.fs, signals[0].iter().map(|&v| spec.physical(v)));
+        let detected: Vec<u64> = beats.iter().map(|b| b.index).collect();
+        let ann = parse_annotations(&std::fs::read(dir.join(format!("{name}.atr")))?)?;
+        let reference: Vec<u64> = ann.iter().filter(|a| a.is_beat()).map(|a| a.sample).collect();
+        let counts =
+            ec57::compare(&reference, &detected, (0.15 * header.fs).round() as u64, (300.0 * header.fs) as u64);
+        rows.push(QrsRow { record: name, counts });
+    }
+    Ok(rows)
+}
+
+pub fn qrs_table(rows: &[QrsRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{:<8} {:>6} {:>5} {:>5} {:>8} {:>8}", "record", "TP", "FN", "FP", "Se %", "+P %");
+    let mut total = ec57::BeatCounts::default();
+    for r in rows {
+        let c = r.counts;
+        total.add(c);
+        let _ = writeln!(
+            s,
+            "{:<8} {:>6} {:>5} {:>5} {:>8.2} {:>8.2}",
+            r.record,
+            c.tp,
+            c.fn_,
+            c.fp,
+            100.0 * c.sensitivity(),
+            100.0 * c.positive_predictivity()
+        );
+    }
+    let c = total;
+    let _ = writeln!(
+        s,
+        "{:<8} {:>6} {:>5} {:>5} {:>8.2} {:>8.2}",
+        "gross",
+        c.tp,
+        c.fn_,
+        c.fp,
+        100.0 * c.sensitivity(),
+        100.0 * c.positive_predictivity()
+    );
+    s
+}
