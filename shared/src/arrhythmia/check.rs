@@ -139,8 +139,21 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                     s.max_gap
                 )),
                 None => {
-                    let longest = ev.long.iter().map(|s| s.max_gap).fold(0.0, f64::max);
-                    keep(format!("no beat on any channel for up to {longest:.1} s"))
+                    // Every channel paused at least this long.
+                    let pause = ev.long.iter().map(|s| s.max_gap).fold(f64::INFINITY, f64::min);
+                    match ev
+                        .long
+                        .iter()
+                        .filter(|s| s.max_gap < p.asystole_gap_s)
+                        .min_by(|a, b| a.max_gap.total_cmp(&b.max_gap))
+                    {
+                        Some(s) => keep(format!(
+                            "beats on {} are not trustworthy (shapes disagree or signal flat)",
+                            channel(s)
+                        )),
+                        None if pause.is_finite() => keep(format!("every channel paused at least {pause:.1} s")),
+                        None => keep("no waveform to refute it".into()),
+                    }
                 }
             }
         }

@@ -1,0 +1,97 @@
+//! The arrhythmia check gives the same decisions, with the same reasons, in
+//! WebAssembly (Node, `wasm-bindgen-test-runner`) as natively: both runs must
+//! match `golden/challenge_decisions.txt`, made natively. Regenerate it after a
+//! deliberate change to the check with
+//! `VIGIL_BLESS=1 cargo test -p vigil-shared --test same_decisions`.
+//! Also prints the throughput of the streaming monitor (samples per second of
+//! every channel fed) for the platform it runs on.
+
+use vigil_shared::arrhythmia::{check, record};
+use vigil_shared::wfdb::{Header, WfdbError};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// Records of every alarm type, true and false, with ECG, PPG and ABP.
+const RECORDS: [&str; 12] =
+    ["a103l", "a105l", "a161l", "b183l", "b349l", "b497l", "t320s", "t546s", "v328s", "v623l", "v200s", "f563l"];
+
+const GOLDEN: &str = include_str!("golden/challenge_decisions.txt");
+
+fn data_dir() -> String {
+    let base = option_env!("VIGIL_DATA_DIR")
+        .map(str::to_string)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data").to_string());
+    format!("{base}/challenge2015")
+}
+
+#[cfg(target_arch = "wasm32")]
+mod io {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(module = "fs")]
+    extern "C" {
+        #[wasm_bindgen(js_name = readFileSync, catch)]
+        fn read_file_sync(path: &str) -> Result<Vec<u8>, JsValue>;
+    }
+
+    pub fn read(path: &str) -> Result<Vec<u8>, String> {
+        read_file_sync(path).map_err(|e| format!("{path}: {e:?}"))
+    }
+
+    pub fn now_ms() -> f64 {
+        js_sys::Date::now()
+    }
+
+    pub fn report(line: &str) {
+        wasm_bindgen_test::console_log!("{line}");
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod io {
+    pub fn read(path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| format!("{path}: {e}"))
+    }
+
+    pub fn now_ms() -> f64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    }
+
+    pub fn report(line: &str) {
+        println!("{line}");
+    }
+}
+
+#[test]
+fn decisions_match_the_native_golden_file() {
+    let dir = data_dir();
+    let mut lines = Vec::new();
+    let (mut samples, mut ms) = (0u64, 0.0);
+    for name in RECORDS {
+        let hea = io::read(&format!("{dir}/{name}.hea")).expect("the PhysioNet data must be in ../shared/data");
+        let header = Header::parse(&String::from_utf8_lossy(&hea)).unwrap();
+        let bytes = io::read(&format!("{dir}/{}", header.signals[0].file)).unwrap();
+        let t0 = io::now_ms();
+        let rec = record::load(&header, |_| Ok::<_, WfdbError>(bytes.clone())).unwrap();
+        let d = check::check(&rec.monitor, rec.alarm.unwrap(), rec.duration);
+        ms += io::now_ms() - t0;
+        samples += (rec.duration * header.fs) as u64 * rec.monitor.channels.len() as u64;
+        lines.push(format!("{name},{},{},{}", d.alarm.challenge_name(), u8::from(d.keep), d.reason));
+    }
+    io::report(&format!(
+        "arrhythmia monitor on {}: {samples} samples in {ms:.0} ms = {:.2} M samples/s",
+        if cfg!(target_arch = "wasm32") { "wasm32" } else { "native" },
+        samples as f64 / ms.max(1.0) / 1000.0
+    ));
+    let got = lines.join("\n") + "\n";
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var_os("VIGIL_BLESS").is_some() {
+        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/challenge_decisions.txt"), &got).unwrap();
+        return;
+    }
+    assert_eq!(got, GOLDEN, "decisions differ from the native golden file");
+}
