@@ -163,6 +163,7 @@ fn parse_labels(text: &str) -> anyhow::Result<BTreeMap<String, bool>> {
 }
 
 /// One MIT-BIH record checked beat by beat.
+#[derive(Debug)]
 pub struct QrsRow {
     pub record: String,
     pub counts: ec57::BeatCounts,
@@ -183,10 +184,13 @@ pub fn qrs_check(dir: &Path) -> anyhow::Result<Vec<QrsRow>> {
     let mut rows = Vec::new();
     for name in names {
         let header = read_header(dir, &name)?;
-        let file = header.signals[0].file.clone();
+        let Some(spec) = header.signals.first() else {
+            bail!("{name}.hea describes no signal");
+        };
+        let file = spec.file.clone();
         let bytes = std::fs::read(dir.join(&file)).with_context(|| format!("reading {file}"))?;
+        // The first signal is the first of its file (signals_in keeps header order).
         let signals = header.decode(&file, &bytes)?;
-        let spec = &header.signals[header.signals_in(&file)[0]];
         let beats = qrs::detect_all(header.fs, signals[0].iter().map(|&v| spec.physical(v)));
         let detected: Vec<u64> = beats.iter().map(|b| b.index).collect();
         let ann = parse_annotations(&std::fs::read(dir.join(format!("{name}.atr")))?)?;

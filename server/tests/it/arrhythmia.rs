@@ -106,6 +106,12 @@ fn bad_input_gets_a_clear_error_or_a_safe_decision() {
     assert_eq!(lines[1..], ["x1,,1", "x2,,1"]);
     assert!(err.contains("x1: kept, the record could not be checked") && err.contains("x2: kept"), "{err}");
 
+    let mit = tempfile::tempdir().unwrap();
+    assert!(format!("{:#}", qrs_check(mit.path()).unwrap_err()).contains("no .atr"));
+    std::fs::write(mit.path().join("r.atr"), [0u8, 0]).unwrap();
+    std::fs::write(mit.path().join("r.hea"), "r 0 360 10\n").unwrap();
+    assert!(format!("{:#}", qrs_check(mit.path()).unwrap_err()).contains("describes no signal"));
+
     std::fs::write(dir.path().join("ALARMS"), "a103l,Asystole,maybe\n").unwrap();
     let e = review_dir(dir.path(), &ReviewOptions { reasons: false, folds: None }).unwrap_err();
     assert!(format!("{e:#}").contains("not 0 or 1"), "{e:#}");
