@@ -1,6 +1,7 @@
 //! Arrhythmia alarms checked against every waveform of a bed.
 
 pub mod check;
+pub mod detect;
 pub mod monitor;
 pub mod record;
 pub mod score;

@@ -2,6 +2,7 @@
 //! wave, a flat line with noise, and the decisions they must lead to.
 
 use super::check::{check, decide, CheckParams, Evidence};
+use super::detect::{conditions, qrs_width, Edge, RhythmDetector};
 use super::monitor::{Channel, ChannelKind, RhythmMonitor};
 use super::ArrhythmiaKind;
 use crate::signal::qrs::detect_all;
@@ -29,6 +30,9 @@ fn gauss(t: f64, at: f64, width: f64, height: f64) -> f64 {
 /// ECG (mV) with beats at `beats` (s): P, QRS and T waves, plus noise.
 fn ecg(seconds: f64, beats: &[f64], noise_mv: f64) -> Vec<f64> {
     let mut n = Noise(7);
+    if beats.is_empty() {
+        return (0..(seconds * FS) as usize).map(|_| noise_mv * n.next()).collect();
+    }
     (0..(seconds * FS) as usize)
         .map(|i| {
             let t = i as f64 / FS;
@@ -63,6 +67,20 @@ fn pulse(seconds: f64, beats: &[f64]) -> Vec<f64> {
                 })
                 .sum::<f64>()
                 + 0.5
+        })
+        .collect()
+}
+
+/// Wide ventricular complexes (about 160 ms) with no P wave, at `beats`.
+fn wide_beats(seconds: f64, beats: &[f64]) -> Vec<f64> {
+    (0..(seconds * FS) as usize)
+        .map(|i| {
+            let t = i as f64 / FS;
+            beats
+                .iter()
+                .filter(|&&b| (b - t).abs() < 0.5)
+                .map(|&b| gauss(t, b, 0.03, 1.2) + gauss(t, b + 0.07, 0.03, -0.6))
+                .sum()
         })
         .collect()
 }
@@ -160,8 +178,9 @@ fn with_no_trustworthy_channel_nothing_is_suppressed() {
 fn a_steady_pulse_refutes_vt_and_vf_on_a_noisy_ecg() {
     let mut n = Noise(3);
     // ECG: large 5 Hz artefact (what a monitor reads as VT/VF).
-    let noisy: Vec<f64> =
-        (0..(40.0 * FS) as usize).map(|i| 0.8 * (i as f64 / FS * 5.0 * std::f64::consts::TAU).sin() + 0.2 * n.next()).collect();
+    let noisy: Vec<f64> = (0..(40.0 * FS) as usize)
+        .map(|i| 0.8 * (i as f64 / FS * 5.0 * std::f64::consts::TAU).sin() + 0.2 * n.next())
+        .collect();
     let p = pulse(40.0, &regular(0.3, 40.0, 84.0));
     let m = monitor(&[(ChannelKind::Ecg, "II", &noisy), (ChannelKind::Ppg, "PLETH", &p)]);
     for kind in [ArrhythmiaKind::VentricularTachycardia, ArrhythmiaKind::VentricularFlutterFib] {
@@ -179,4 +198,108 @@ fn thresholds_change_the_verdict_only_through_the_evidence() {
     let ev = Evidence::gather(&m, ArrhythmiaKind::ExtremeBradycardia, 40.0);
     assert!(decide(&ev, &CheckParams { brady_rate: 46.0, ..Default::default() }).keep);
     assert!(!decide(&ev, &CheckParams { brady_rate: 42.0, ..Default::default() }).keep);
+}
+
+fn detected(m: &RhythmMonitor, t: f64) -> Vec<ArrhythmiaKind> {
+    conditions(m, t).into_keys().collect()
+}
+
+/// The first `t` seconds of a signal (a monitor is asked about its present).
+fn until(x: &[f64], t: f64) -> &[f64] {
+    &x[..((t * FS) as usize).min(x.len())]
+}
+
+#[test]
+fn a_normal_rhythm_raises_no_arrhythmia_and_its_complexes_are_narrow() {
+    let beats = regular(0.5, 60.0, 75.0);
+    let e = ecg(60.0, &beats, 0.02);
+    for t in [20.0, 40.0, 60.0] {
+        let m = monitor(&[(ChannelKind::Ecg, "II", until(&e, t))]);
+        assert_eq!(detected(&m, t), vec![], "at {t}");
+    }
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
+    let lead = &m.channels[0];
+    let b = lead.marks(50.0, 58.0)[2];
+    let w = qrs_width(lead, b.index).unwrap();
+    assert!((0.04..0.11).contains(&w), "narrow QRS measured {w}");
+}
+
+#[test]
+fn asystole_begins_at_the_last_beat_once_4_s_have_passed() {
+    let beats = regular(0.5, 20.0, 75.0);
+    let last = *beats.last().unwrap();
+    let e = ecg(30.0, &beats, 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", until(&e, last + 3.5))]);
+    assert_eq!(detected(&m, last + 3.5), vec![]);
+    let m = monitor(&[(ChannelKind::Ecg, "II", until(&e, last + 4.5))]);
+    let c = conditions(&m, last + 4.5);
+    let onset = c.get(&ArrhythmiaKind::Asystole).copied().expect("asystole");
+    assert!((onset - last).abs() < 0.05, "onset {onset}, last beat {last}");
+}
+
+#[test]
+fn slow_and_fast_rhythms_raise_extreme_brady_and_tachy() {
+    let e = ecg(40.0, &regular(0.5, 40.0, 36.0), 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
+    assert_eq!(detected(&m, 40.0), vec![ArrhythmiaKind::ExtremeBradycardia]);
+    let e = ecg(40.0, &regular(0.5, 40.0, 160.0), 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
+    assert_eq!(detected(&m, 40.0), vec![ArrhythmiaKind::ExtremeTachycardia]);
+}
+
+#[test]
+fn a_run_of_wide_complexes_above_100_is_ventricular_tachycardia() {
+    // Normal at 70/min, then wide complexes at 130/min from 20 s.
+    let normal = regular(0.5, 20.0, 70.0);
+    let run = regular(20.2, 40.0, 130.0);
+    let a = ecg(40.0, &normal, 0.01);
+    let b = wide_beats(40.0, &run);
+    let e: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", until(&e, 19.0))]);
+    assert_eq!(detected(&m, 19.0), vec![]);
+    let m = monitor(&[(ChannelKind::Ecg, "II", until(&e, 30.0))]);
+    let c = conditions(&m, 30.0);
+    assert!(c.contains_key(&ArrhythmiaKind::VentricularTachycardia), "{c:?}");
+    let lead = &m.channels[0];
+    let w = qrs_width(lead, lead.marks(25.0, 28.0)[1].index).unwrap();
+    assert!(w >= 0.12, "wide QRS measured {w}");
+}
+
+#[test]
+fn a_coarse_oscillation_without_qrs_is_flutter_fibrillation_and_edges_are_reported_once() {
+    let mut n = Noise(11);
+    let normal = ecg(40.0, &regular(0.5, 20.0, 72.0), 0.01);
+    let e: Vec<f64> = (0..(40.0 * FS) as usize)
+        .map(|i| {
+            let t = i as f64 / FS;
+            if t < 20.0 {
+                normal[i]
+            } else {
+                0.6 * (t * 5.2 * std::f64::consts::TAU + 0.8 * (t * 0.9).sin()).sin() + 0.05 * n.next()
+            }
+        })
+        .collect();
+    let mut m = RhythmMonitor::new();
+    m.add(Channel::new(ChannelKind::Ecg, "II", FS, 0.0));
+    let mut det = RhythmDetector::new();
+    let mut began = Vec::new();
+    for (i, v) in e.iter().enumerate() {
+        m.channels[0].push(Some(*v));
+        if (i + 1) % (FS as usize / 4) == 0 {
+            for edge in det.evaluate(&m, (i + 1) as f64 / FS) {
+                if let Edge::Began { kind, onset } = edge {
+                    began.push((kind, onset));
+                }
+            }
+        }
+    }
+    // Nothing during the normal rhythm; the fibrillation's 4 s window may
+    // reach back a little into it. Each condition begins once (held through
+    // brief lapses), a wide-complex V-tach alongside is allowed.
+    assert!(began.iter().all(|(_, onset)| *onset >= 16.0), "nothing before the fibrillation: {began:?}");
+    for kind in ArrhythmiaKind::ALL {
+        assert!(began.iter().filter(|(k, _)| *k == kind).count() <= 1, "{began:?}");
+    }
+    assert!(began.iter().any(|(k, _)| *k == ArrhythmiaKind::VentricularFlutterFib), "{began:?}");
+    assert!(det.active().contains_key(&ArrhythmiaKind::VentricularFlutterFib));
 }

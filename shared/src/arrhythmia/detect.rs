@@ -1,0 +1,203 @@
+//! Vigil's own detection of the five arrhythmia alarms from the ECG, with the
+//! same detectors the check uses and the Challenge 2015 definitions:
+//! asystole (no QRS for 4 s on any working lead), extreme bradycardia (5 beats
+//! below 40/min), extreme tachycardia (17 beats above 140/min), ventricular
+//! tachycardia (5 or more wide complexes, >= 120 ms, above 100/min) and
+//! ventricular flutter/fibrillation (4 s of a large, smooth oscillation at
+//! 2.5-9 Hz with no QRS spikes standing out of it and no ordinary rhythm).
+//!
+//! Evaluated at a time the caller passes; it reports when each condition
+//! begins (with its onset: the first sample that meets the definition) and
+//! ends. Whether an alarm sounds is then the check's decision.
+
+use super::monitor::{Channel, ChannelKind, RhythmMonitor};
+use super::summary::summarise;
+use super::ArrhythmiaKind;
+use std::collections::BTreeMap;
+
+/// A condition beginning or ending.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Edge {
+    /// Began; `onset` is when the definition was first met (s).
+    Began {
+        kind: ArrhythmiaKind,
+        onset: f64,
+    },
+    Ended {
+        kind: ArrhythmiaKind,
+        at: f64,
+    },
+}
+
+/// Seconds of signal a lead needs before it is analysed (detector learning).
+const WARM_UP_S: f64 = 6.0;
+
+/// Width of the QRS complex at sample `index` (s): the span around the R peak
+/// where the signal stays away from the baseline before it (30 % of the R
+/// amplitude) or moves fast (20 % of the steepest slope), gaps under 12 ms
+/// bridged.
+pub fn qrs_width(ch: &Channel, index: u64) -> Option<f64> {
+    let fs = ch.fs;
+    let t = ch.time_of(index);
+    let x = ch.filtered(t - 0.25, t + 0.2);
+    let r = (0.25 * fs) as usize;
+    if x.len() < r + (0.15 * fs) as usize {
+        return None;
+    }
+    let mut pre: Vec<f32> = x[..(0.13 * fs) as usize].to_vec();
+    pre.sort_by(f32::total_cmp);
+    let base = pre[pre.len() / 2];
+    let amp = (x[r] - base).abs();
+    if amp <= 0.0 {
+        return None;
+    }
+    let slope: Vec<f32> = x.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    let lo = r - (0.12 * fs) as usize;
+    let hi = (r + (0.15 * fs) as usize).min(slope.len());
+    let max_slope = slope[lo..hi].iter().copied().fold(0.0f32, f32::max);
+    let inside = |i: usize| (x[i] - base).abs() > 0.3 * amp || slope.get(i).is_some_and(|&s| s > 0.2 * max_slope);
+    let bridge = ((0.012 * fs) as usize).max(1);
+    let mut a = r;
+    let mut gap = 0;
+    while a > lo && gap <= bridge {
+        a -= 1;
+        gap = if inside(a) { 0 } else { gap + 1 };
+    }
+    let mut b = r;
+    gap = 0;
+    while b + 1 < hi && gap <= bridge {
+        b += 1;
+        gap = if inside(b) { 0 } else { gap + 1 };
+    }
+    Some(((b - gap) - (a + gap)) as f64 / fs)
+}
+
+/// Whether each condition holds at time `t`, with its onset.
+pub fn conditions(monitor: &RhythmMonitor, t: f64) -> BTreeMap<ArrhythmiaKind, f64> {
+    let mut out = BTreeMap::new();
+    let leads: Vec<&Channel> = monitor
+        .channels
+        .iter()
+        .filter(|c| c.kind == ChannelKind::Ecg && c.duration() >= WARM_UP_S && c.next_time() >= t - 0.5)
+        .collect();
+    if leads.is_empty() {
+        return out;
+    }
+    // Asystole: the newest beat on every lead at least 4 s old.
+    let newest: Vec<f64> = leads.iter().map(|c| c.marks(t - 30.0, t + 1.0).last().map_or(c.start, |m| m.t)).collect();
+    let last_beat = newest.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if t - last_beat >= 4.0 {
+        out.insert(ArrhythmiaKind::Asystole, last_beat);
+    }
+    // Rate conditions on the lead whose beats agree best in shape.
+    let primary = leads
+        .iter()
+        .map(|c| (summarise(c, t - 16.0, t), *c))
+        .max_by(|a, b| a.0.template.total_cmp(&b.0.template))
+        .map(|(_, c)| c);
+    let Some(lead) = primary else { return out };
+    let beats = lead.marks(t - 30.0, t + 1.0);
+    let times: Vec<f64> = beats.iter().map(|m| m.t).collect();
+    let rate = |w: &[f64]| 60.0 * (w.len() - 1) as f64 / (w[w.len() - 1] - w[0]);
+    if times.len() >= 5 {
+        let w = &times[times.len() - 5..];
+        if rate(w) < 40.0 {
+            out.insert(ArrhythmiaKind::ExtremeBradycardia, w[0]);
+        }
+    }
+    if times.len() >= 17 {
+        let w = &times[times.len() - 17..];
+        if rate(w) > 140.0 && t - w[16] < 2.0 {
+            out.insert(ArrhythmiaKind::ExtremeTachycardia, w[0]);
+        }
+    }
+    if beats.len() >= 5 {
+        let run = &beats[beats.len() - 5..];
+        let w: Vec<f64> = run.iter().map(|m| m.t).collect();
+        let fast = rate(&w) > 100.0 && w.windows(2).all(|p| p[1] - p[0] < 0.6) && t - w[4] < 2.0;
+        if fast {
+            let wide = run.iter().filter(|m| qrs_width(lead, m.index).is_some_and(|x| x >= 0.12)).count();
+            if wide >= 4 {
+                out.insert(ArrhythmiaKind::VentricularTachycardia, w[0]);
+            }
+        }
+    }
+    // Flutter/fibrillation: the last 4 s of some lead.
+    for c in &leads {
+        let x = c.filtered(t - 4.0, t);
+        if x.len() < (3.5 * c.fs) as usize {
+            continue;
+        }
+        let n = x.len() as f64;
+        let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n;
+        let sd = (x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+        if sd < 0.08 {
+            continue;
+        }
+        let kurt = x.iter().map(|&v| ((v as f64 - mean) / sd).powi(4)).sum::<f64>() / n;
+        let crossings = x.windows(2).filter(|w| (w[0] as f64 - mean) * (w[1] as f64 - mean) < 0.0).count();
+        let hz = crossings as f64 / 2.0 / (n / c.fs);
+        // ...and no ordinary QRS rhythm in it: beats faster than 240/min,
+        // irregular, or of shapes that do not agree.
+        let sum = summarise(c, t - 4.0, t);
+        let disorganised = sum.rate.is_none_or(|r| r > 240.0) || sum.rr_cv > 0.3 || sum.template < 0.5;
+        if kurt < 2.5 && (2.5..=9.0).contains(&hz) && disorganised {
+            out.insert(ArrhythmiaKind::VentricularFlutterFib, t - 4.0);
+            // Flutter read as a run of wide complexes is the same event: the
+            // graver name stands alone.
+            out.remove(&ArrhythmiaKind::VentricularTachycardia);
+            break;
+        }
+    }
+    out
+}
+
+/// Seconds a condition must be absent before it ends (so a condition that
+/// flickers at the edge of its definition is one alarm, not many).
+pub const HOLD_S: f64 = 3.0;
+
+/// Tracks which conditions hold and reports their edges.
+#[derive(Debug, Clone, Default)]
+pub struct RhythmDetector {
+    /// Active conditions: onset, and when last seen holding.
+    active: BTreeMap<ArrhythmiaKind, (f64, f64)>,
+}
+
+impl RhythmDetector {
+    pub fn new() -> RhythmDetector {
+        RhythmDetector::default()
+    }
+
+    /// The conditions now active, with their onsets.
+    pub fn active(&self) -> BTreeMap<ArrhythmiaKind, f64> {
+        self.active.iter().map(|(k, (onset, _))| (*k, *onset)).collect()
+    }
+
+    /// Evaluates at `t` and returns what began and what ended.
+    pub fn evaluate(&mut self, monitor: &RhythmMonitor, t: f64) -> Vec<Edge> {
+        let now = conditions(monitor, t);
+        let mut edges = Vec::new();
+        for (&kind, &onset) in &now {
+            match self.active.get_mut(&kind) {
+                Some(seen) => seen.1 = t,
+                None => {
+                    self.active.insert(kind, (onset, t));
+                    edges.push(Edge::Began { kind, onset });
+                }
+            }
+        }
+        self.active.retain(|&kind, &mut (_, seen)| {
+            let gone = !now.contains_key(&kind) && t - seen >= HOLD_S;
+            if gone {
+                edges.push(Edge::Ended { kind, at: seen });
+            }
+            !gone
+        });
+        edges
+    }
+
+    /// Forgets everything (a gap in the signal).
+    pub fn reset(&mut self) {
+        self.active.clear();
+    }
+}
