@@ -42,9 +42,12 @@ pub fn blood_pressure(bed: &BedState, newest_t: i64) -> (String, &'static str) {
         return (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "ART");
     }
     // NIBP is intermittent: show the last one for up to an hour.
-    let nibp = [VitalKind::NibpSys, VitalKind::NibpDia, VitalKind::NibpMean].map(|k| current(bed, k, newest_t, 3_600_000));
+    let nibp =
+        [VitalKind::NibpSys, VitalKind::NibpDia, VitalKind::NibpMean].map(|k| current(bed, k, newest_t, 3_600_000));
     match nibp {
-        [Some(s), Some(d), m] => (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "NIBP"),
+        [Some(s), Some(d), m] => {
+            (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "NIBP")
+        }
         _ => ("-?-".into(), "NIBP"),
     }
 }
@@ -138,7 +141,8 @@ mod tests {
 
     #[test]
     fn the_arterial_line_wins_over_nibp_and_nibp_shows_its_mean() {
-        let b = bed_with(&[(VitalKind::NibpSys, T, 120.0), (VitalKind::NibpDia, T, 80.0), (VitalKind::NibpMean, T, 93.0)]);
+        let b =
+            bed_with(&[(VitalKind::NibpSys, T, 120.0), (VitalKind::NibpDia, T, 80.0), (VitalKind::NibpMean, T, 93.0)]);
         assert_eq!(blood_pressure(&b, T + 600_000), ("120/80 (93)".into(), "NIBP"));
         let b = bed_with(&[
             (VitalKind::NibpSys, T, 120.0),
@@ -153,6 +157,7 @@ mod tests {
     fn an_alarm_state_is_said_in_words() {
         use vigil_shared::alarm::{Ack, AlarmId, Condition, Priority};
         let mut a = Alarm {
+            rhythm: None,
             id: AlarmId { bed: "b".into(), condition: Condition::NoData, onset: T },
             priority: Priority::High,
             raised: T,

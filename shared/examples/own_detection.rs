@@ -5,6 +5,8 @@
 //!
 //! `cargo run --release -p vigil-shared --example own_detection`
 
+#![allow(clippy::needless_range_loop)] // channels and samples are indexed in step
+
 use std::collections::BTreeMap;
 use vigil_shared::arrhythmia::detect::{Edge, RhythmDetector};
 use vigil_shared::arrhythmia::monitor::{Channel, ChannelKind, RhythmMonitor};

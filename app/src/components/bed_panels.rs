@@ -235,6 +235,10 @@ pub fn AlarmHistory(bed: String) -> impl IntoView {
                     let mut v: Vec<_> = x
                         .log()
                         .map(|al| {
+                            let title = match &al.rhythm {
+                                Some(d) => format!("{} (checked: {})", al.id.condition.title(), d.reason),
+                                None => al.id.condition.title(),
+                            };
                             let f = |v: Option<f64>| match al.id.condition {
                                 vigil_shared::alarm::Condition::Vital { kind, .. } => {
                                     v.map(|v| kind.format(v)).unwrap_or_default()
@@ -242,19 +246,42 @@ pub fn AlarmHistory(bed: String) -> impl IntoView {
                                 _ => v.map(|v| format!("{v:.0}")).unwrap_or_default(),
                             };
                             (
-                                al.id.to_string(),
-                                al.priority.marker(),
-                                al.id.condition.title(),
-                                format::clock(al.id.onset, 0),
-                                format!("{} s", (al.raised - al.id.onset) / 1000),
-                                al.ended.map(|e| format::clock(e, 0)).unwrap_or_else(|| "active".into()),
-                                f(al.limit),
-                                f(al.trigger),
-                                f(al.worst),
-                                al.ack.as_ref().map(|k| k.by.clone()).unwrap_or_default(),
+                                al.id.onset,
+                                (
+                                    al.id.to_string(),
+                                    al.priority.marker(),
+                                    title,
+                                    format::clock(al.id.onset, 0),
+                                    format!("{} s", (al.raised - al.id.onset) / 1000),
+                                    al.ended.map(|e| format::clock(e, 0)).unwrap_or_else(|| "active".into()),
+                                    f(al.limit),
+                                    f(al.trigger),
+                                    f(al.worst),
+                                    al.ack.as_ref().map(|k| k.by.clone()).unwrap_or_default(),
+                                ),
                             )
                         })
                         .collect();
+                    // Arrhythmias the check suppressed: logged, never dropped.
+                    v.extend(x.suppressed().map(|sp| {
+                        (
+                            sp.onset,
+                            (
+                                format!("{}/suppressed@{}", b, sp.onset),
+                                "–",
+                                format!("{} suppressed: {}", sp.kind.label(), sp.reason),
+                                format::clock(sp.onset, 0),
+                                format!("{} s", (sp.at - sp.onset) / 1000),
+                                "not raised".to_string(),
+                                String::new(),
+                                String::new(),
+                                String::new(),
+                                String::new(),
+                            ),
+                        )
+                    }));
+                    v.sort_by_key(|(onset, _)| *onset);
+                    let mut v: Vec<_> = v.into_iter().map(|(_, row)| row).collect();
                     v.reverse();
                     v
                 })

@@ -282,4 +282,41 @@ mod tests {
             .unwrap();
         assert!((83.0..=85.0).contains(&spo2_at_180.value), "{}", spo2_at_180.value);
     }
+
+    /// What Vigil's own rhythm detection and check make of a simulated bed:
+    /// (arrhythmia alarms raised, arrhythmias suppressed).
+    fn rhythm_verdicts(name: &str, seconds: i64, equipment: Equipment) -> (Vec<String>, Vec<String>) {
+        use vigil_shared::alarm::{AlarmOptions, Condition, WardAlarms};
+        let mut sim = BedSim::new(Scenario::builtin(name).unwrap(), equipment, 7, T0);
+        let mut w = WardAlarms::new(AlarmOptions::default());
+        for i in 1..=seconds * 4 {
+            let now = T0 + i * 250;
+            if let Some(f) = sim.frame_until(now) {
+                w.on_frame("b1", &Frame::try_from(f).unwrap(), now);
+            }
+        }
+        let bed = w.bed("b1").unwrap();
+        let raised = bed.log().filter(|a| matches!(a.id.condition, Condition::Arrhythmia { .. })).map(|a| a.id.to_string()).collect();
+        let suppressed = bed.suppressed().map(|s| format!("{:?}: {}", s.kind, s.reason)).collect();
+        (raised, suppressed)
+    }
+
+    #[test]
+    fn the_simulated_ward_raises_arrhythmias_only_where_its_scenario_has_one() {
+        let arterial = Equipment { abp_hz: Some(125.0), ..Equipment::default() };
+        for name in Scenario::BUILTIN {
+            for eq in [Equipment::default(), arterial] {
+                let (raised, suppressed) = rhythm_verdicts(name, 120, eq);
+                let expected: &[&str] = match name {
+                    "tachycardia" => &["arrhythmia.tachycardia"],
+                    "bradycardia" => &["arrhythmia.bradycardia"],
+                    // A lead-off is a technical alarm, not an asystole.
+                    _ => &[],
+                };
+                let kinds: Vec<&str> = raised.iter().map(|id| id.split(['/', '@']).nth(1).unwrap_or("")).collect();
+                assert_eq!(kinds, expected, "{name} (ABP {:?}): raised {raised:?}", eq.abp_hz);
+                assert!(suppressed.is_empty(), "{name}: nothing to suppress in a simulated ward: {suppressed:?}");
+            }
+        }
+    }
 }

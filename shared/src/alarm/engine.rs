@@ -37,6 +37,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod news2_bands;
+mod rhythm;
+
+pub use rhythm::Suppressed;
 
 /// What a clinician has observed for NEWS2.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -133,6 +136,8 @@ pub struct BedAlarms {
     /// Subscribed, backfill not complete yet.
     catching_up: bool,
     changes: Vec<Change>,
+    /// Waves, rhythm detection and arrhythmia checks.
+    rhythm: rhythm::Rhythm,
 }
 
 impl BedAlarms {
@@ -157,6 +162,7 @@ impl BedAlarms {
             events: BTreeMap::new(),
             catching_up: false,
             changes: Vec::new(),
+            rhythm: rhythm::Rhythm::default(),
         }
     }
 
@@ -304,6 +310,7 @@ impl BedAlarms {
                 self.on_numeric(n.kind(), n.t(), n.value(), now);
             }
         }
+        self.on_waves(frame, now);
         let newest = frame.numerics().iter().map(|n| n.t()).chain(frame.waves().iter().map(|w| w.t_end())).max();
         if let Some(newest) = newest {
             self.newest_sample = Some(self.newest_sample.map_or(newest, |n| n.max(newest)));
@@ -474,6 +481,7 @@ impl BedAlarms {
             ack,
             escalated: false,
             derived_at: now,
+            rhythm: None,
         };
         self.alarms.insert(id.clone(), alarm);
         self.changes.push(Change::Raised(id));

@@ -26,6 +26,8 @@ pub use event::{BedEvent, EventError, EventRequest, StoredEvent};
 pub use limits::{AlarmSettings, Band, Delay, Limits, Profile};
 pub use station::{AlarmOptions, WardAlarms};
 
+use crate::arrhythmia::check::Decision;
+use crate::arrhythmia::ArrhythmiaKind;
 use crate::news2::Risk;
 use crate::technical::{Sensor, TechnicalCondition};
 use crate::vital::VitalKind;
@@ -83,6 +85,9 @@ pub enum Condition {
     NoData,
     /// The tablet's own connection to the server is lost.
     ConnectionLost,
+    /// A life-threatening arrhythmia found on the ECG and kept by the check
+    /// against every waveform.
+    Arrhythmia { kind: ArrhythmiaKind },
 }
 
 impl Condition {
@@ -94,6 +99,7 @@ impl Condition {
             Condition::Technical { condition, sensor } => format!("tech.{condition:?}.{sensor:?}").to_lowercase(),
             Condition::NoData => "no_data".into(),
             Condition::ConnectionLost => "connection_lost".into(),
+            Condition::Arrhythmia { kind } => format!("arrhythmia.{}", kind.challenge_name().to_lowercase()),
         }
     }
 
@@ -123,6 +129,7 @@ impl Condition {
             Condition::Technical { condition, sensor } => format!("{} ({})", condition.label(), sensor.label()),
             Condition::NoData => "No data from bed".into(),
             Condition::ConnectionLost => "Connection to server lost".into(),
+            Condition::Arrhythmia { kind } => kind.label().into(),
         }
     }
 
@@ -138,6 +145,8 @@ impl Condition {
         match *self {
             Condition::Vital { kind, band } => (0, Some(kind), band.is_low()),
             Condition::News2 { .. } => (1, None, false),
+            // One rhythm at a time, as a monitor shows it.
+            Condition::Arrhythmia { .. } => (3, None, false),
             _ => (2, None, false),
         }
     }
@@ -201,6 +210,9 @@ pub struct Alarm {
     pub escalated: bool,
     /// The tablet's clock when this tablet derived the alarm (for escalation).
     pub derived_at: i64,
+    /// For an arrhythmia: the check against every waveform that kept it.
+    #[serde(default)]
+    pub rhythm: Option<Decision>,
 }
 
 impl Alarm {

@@ -205,6 +205,7 @@ impl WardAlarms {
                 let id = AlarmId { bed: String::new(), condition: Condition::ConnectionLost, onset: since };
                 self.changes.push(Change::Raised(id.clone()));
                 self.connection = Some(Alarm {
+                    rhythm: None,
                     id,
                     priority: Priority::Medium,
                     raised: now,

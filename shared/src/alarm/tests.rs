@@ -540,3 +540,4 @@ fn requests_are_checked_before_they_are_stored() {
 // Property tests (proptest runs natively only).
 #[cfg(not(target_arch = "wasm32"))]
 mod properties;
+mod rhythm;

@@ -115,7 +115,7 @@ fn ecg_state(e: &[Summary]) -> &'static str {
     } else if ecg.iter().all(|s| s.flat > 0.8) {
         "ECG flat"
     } else {
-        "ECG noisy"
+        "no clear QRS on the ECG"
     }
 }
 

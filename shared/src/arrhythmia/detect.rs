@@ -4,7 +4,8 @@
 //! below 40/min), extreme tachycardia (17 beats above 140/min), ventricular
 //! tachycardia (5 or more wide complexes, >= 120 ms, above 100/min) and
 //! ventricular flutter/fibrillation (4 s of a large, smooth oscillation at
-//! 2.5-9 Hz with no QRS spikes standing out of it and no ordinary rhythm).
+//! 2.5-9 Hz, kurtosis below 2.5: no QRS spikes standing out of it; a
+//! regular flutter counts as much as an irregular fibrillation).
 //!
 //! Evaluated at a time the caller passes; it reports when each condition
 //! begins (with its onset: the first sample that meets the definition) and
@@ -137,11 +138,7 @@ pub fn conditions(monitor: &RhythmMonitor, t: f64) -> BTreeMap<ArrhythmiaKind, f
         let kurt = x.iter().map(|&v| ((v as f64 - mean) / sd).powi(4)).sum::<f64>() / n;
         let crossings = x.windows(2).filter(|w| (w[0] as f64 - mean) * (w[1] as f64 - mean) < 0.0).count();
         let hz = crossings as f64 / 2.0 / (n / c.fs);
-        // ...and no ordinary QRS rhythm in it: beats faster than 240/min,
-        // irregular, or of shapes that do not agree.
-        let sum = summarise(c, t - 4.0, t);
-        let disorganised = sum.rate.is_none_or(|r| r > 240.0) || sum.rr_cv > 0.3 || sum.template < 0.5;
-        if kurt < 2.5 && (2.5..=9.0).contains(&hz) && disorganised {
+        if kurt < 2.5 && (2.5..=9.0).contains(&hz) {
             out.insert(ArrhythmiaKind::VentricularFlutterFib, t - 4.0);
             // Flutter read as a run of wide complexes is the same event: the
             // graver name stands alone.
@@ -157,7 +154,7 @@ pub fn conditions(monitor: &RhythmMonitor, t: f64) -> BTreeMap<ArrhythmiaKind, f
 pub const HOLD_S: f64 = 3.0;
 
 /// Tracks which conditions hold and reports their edges.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RhythmDetector {
     /// Active conditions: onset, and when last seen holding.
     active: BTreeMap<ArrhythmiaKind, (f64, f64)>,

@@ -63,4 +63,6 @@ impl ArrhythmiaKind {
 }
 
 #[cfg(test)]
+pub(crate) mod synthetic;
+#[cfg(test)]
 mod tests;

@@ -49,6 +49,7 @@ impl ChannelKind {
     }
 }
 
+#[derive(Debug, Clone, PartialEq)]
 enum Detector {
     Qrs(Box<QrsDetector>),
     Pulse(Box<PulseDetector>),
@@ -65,6 +66,7 @@ pub struct Mark {
 }
 
 /// One waveform channel of a bed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
     pub kind: ChannelKind,
     pub name: String,
@@ -163,7 +165,7 @@ impl Channel {
 }
 
 /// All channels of one bed.
-#[derive(Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RhythmMonitor {
     pub channels: Vec<Channel>,
 }

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::f64::consts::PI;
 
 /// One second-order IIR section in direct form II transposed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Biquad {
     b: [f64; 3],
     a: [f64; 2],
@@ -56,7 +56,7 @@ impl Biquad {
 }
 
 /// A cascade of sections applied in order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cascade(pub Vec<Biquad>);
 
 impl Cascade {
@@ -85,7 +85,7 @@ impl Cascade {
 }
 
 /// A ring of the last `capacity` values, indexed by absolute sample number.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Ring {
     buf: VecDeque<f32>,
     capacity: usize,

@@ -19,7 +19,7 @@ pub struct Pulse {
 }
 
 /// Streaming pulse detector for one pulsatile channel sampled at `fs`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PulseDetector {
     fs: f64,
     lp: Biquad,

@@ -23,7 +23,7 @@ pub struct Beat {
     pub searched_back: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Peak {
     idx: u64,
     val: f64,
@@ -31,7 +31,7 @@ struct Peak {
 }
 
 /// Streaming QRS detector for one lead at sampling rate `fs`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QrsDetector {
     fs: f64,
     band: Cascade,

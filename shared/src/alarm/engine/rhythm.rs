@@ -1,0 +1,186 @@
+//! Arrhythmia alarms: the bed's ECG, pleth and arterial waves fed into the
+//! rhythm monitor, Vigil's own detection of the five arrhythmias, and the
+//! check of each against every waveform before it sounds. A suppressed one is
+//! logged with its reason (never dropped silently) and re-checked every few
+//! seconds while it lasts: if the evidence against it goes, it is raised with
+//! its true onset.
+
+use super::{BedAlarms, Run};
+use crate::alarm::{AlarmId, Condition, Priority};
+use crate::arrhythmia::check::{check, Decision};
+use crate::arrhythmia::detect::{Edge, RhythmDetector};
+use crate::arrhythmia::monitor::{Channel, ChannelKind, RhythmMonitor};
+use crate::arrhythmia::ArrhythmiaKind;
+use crate::frame::{Frame, WaveChunk};
+use crate::technical::Sensor;
+use crate::vital::WaveKind;
+use crate::SampleTime;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Seconds between re-checks of a suppressed arrhythmia that goes on.
+const RECHECK_S: f64 = 5.0;
+/// Suppressed arrhythmias kept in the bed's log.
+const SUPPRESSED_LOG: usize = 200;
+
+/// An arrhythmia the check suppressed, as the bed's history shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suppressed {
+    pub kind: ArrhythmiaKind,
+    /// When the condition began (device clock, ms).
+    pub onset: SampleTime,
+    /// When it was detected and checked.
+    pub at: SampleTime,
+    pub reason: String,
+}
+
+/// The bed's rhythm state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rhythm {
+    monitor: RhythmMonitor,
+    channels: BTreeMap<WaveKind, usize>,
+    detector: RhythmDetector,
+    /// Suppressed conditions that go on: onset (s) and next re-check (s).
+    pending: BTreeMap<ArrhythmiaKind, (f64, f64)>,
+    log: VecDeque<Suppressed>,
+}
+
+fn channel_kind(kind: WaveKind) -> Option<ChannelKind> {
+    match kind {
+        WaveKind::EcgII => Some(ChannelKind::Ecg),
+        WaveKind::Pleth => Some(ChannelKind::Ppg),
+        WaveKind::Abp => Some(ChannelKind::Abp),
+        WaveKind::Resp => None,
+    }
+}
+
+fn ms(t: f64) -> SampleTime {
+    (t * 1000.0).round() as SampleTime
+}
+
+impl Rhythm {
+    /// Feeds one chunk; a gap, an overlap or a new rate starts the channel afresh.
+    fn feed(&mut self, w: &WaveChunk) {
+        let Some(kind) = channel_kind(w.kind()) else { return };
+        let start = w.t0() as f64 / 1000.0;
+        let name = if w.kind() == WaveKind::EcgII { "II" } else { w.kind().label() };
+        let fresh = || Channel::new(kind, name, w.rate_hz(), start);
+        match self.channels.get(&w.kind()).copied() {
+            Some(i) => {
+                let ch = &mut self.monitor.channels[i];
+                let step = 1.0 / ch.fs;
+                let drift = start - ch.next_time();
+                if drift < -0.5 * step && drift > -1.0 {
+                    return; // already seen (a resent chunk)
+                }
+                if (ch.fs - w.rate_hz()).abs() > 1e-9 || drift.abs() > 1.5 * step {
+                    *ch = fresh();
+                }
+            }
+            None => {
+                self.channels.insert(w.kind(), self.monitor.add(fresh()));
+            }
+        }
+        let i = self.channels[&w.kind()];
+        for &v in w.samples() {
+            self.monitor.channels[i].push(Some(v as f64));
+        }
+    }
+
+    /// Starts a channel afresh from where it is (its history forgotten, its
+    /// detector learning again): after a lead-off, the beats before it say
+    /// nothing about the rhythm after it.
+    fn restart(&mut self, kind: WaveKind) {
+        if let Some(&i) = self.channels.get(&kind) {
+            let ch = &self.monitor.channels[i];
+            self.monitor.channels[i] = Channel::new(ch.kind, ch.name.clone(), ch.fs, ch.next_time());
+        }
+    }
+
+    /// Time (s) up to which the ECG has arrived.
+    fn ecg_now(&self) -> Option<f64> {
+        self.channels.get(&WaveKind::EcgII).map(|&i| self.monitor.channels[i].next_time())
+    }
+
+    pub fn suppressed(&self) -> impl DoubleEndedIterator<Item = &Suppressed> {
+        self.log.iter()
+    }
+}
+
+impl BedAlarms {
+    /// The frame's waves into the rhythm monitor, then detection and checks at
+    /// the newest ECG sample.
+    pub(super) fn on_waves(&mut self, frame: &Frame, now: i64) {
+        if frame.waves().is_empty() {
+            return;
+        }
+        for w in frame.waves() {
+            self.rhythm.feed(w);
+        }
+        let Some(t) = self.rhythm.ecg_now() else { return };
+        if self.sensors_off.contains(&Sensor::Ecg) {
+            // Lead off: the technical alarm says so; no rhythm is judged.
+            for kind in self.rhythm.detector.active().into_keys() {
+                self.end_arrhythmia(kind, ms(t));
+            }
+            self.rhythm.detector.reset();
+            self.rhythm.pending.clear();
+            self.rhythm.restart(WaveKind::EcgII);
+            return;
+        }
+        for edge in self.rhythm.detector.evaluate(&self.rhythm.monitor, t) {
+            match edge {
+                Edge::Began { kind, onset } => {
+                    let decision = check(&self.rhythm.monitor, kind, t);
+                    self.verdict(kind, onset, t, decision, now);
+                }
+                Edge::Ended { kind, at } => self.end_arrhythmia(kind, ms(at)),
+            }
+        }
+        let due: Vec<(ArrhythmiaKind, f64)> = self
+            .rhythm
+            .pending
+            .iter()
+            .filter(|(_, (_, next))| t >= *next)
+            .map(|(k, (onset, _))| (*k, *onset))
+            .collect();
+        for (kind, onset) in due {
+            let decision = check(&self.rhythm.monitor, kind, t);
+            if decision.keep {
+                self.verdict(kind, onset, t, decision, now);
+            } else if let Some(p) = self.rhythm.pending.get_mut(&kind) {
+                p.1 = t + RECHECK_S;
+            }
+        }
+    }
+
+    fn verdict(&mut self, kind: ArrhythmiaKind, onset: f64, t: f64, decision: Decision, now: i64) {
+        if decision.keep {
+            self.rhythm.pending.remove(&kind);
+            let cond = Condition::Arrhythmia { kind };
+            let id = AlarmId { bed: self.bed.clone(), condition: cond, onset: ms(onset) };
+            self.runs
+                .insert(cond, Run { since: ms(onset), last_t: ms(t), area: 0.0, worst: 0.0, raised: Some(id.clone()) });
+            self.raise(id.clone(), Priority::High, ms(t), None, None, None, now);
+            if let Some(a) = self.alarms.get_mut(&id) {
+                a.rhythm = Some(decision);
+            }
+        } else {
+            self.rhythm.pending.insert(kind, (onset, t + RECHECK_S));
+            self.rhythm.log.push_back(Suppressed { kind, onset: ms(onset), at: ms(t), reason: decision.reason });
+            while self.rhythm.log.len() > SUPPRESSED_LOG {
+                self.rhythm.log.pop_front();
+            }
+        }
+    }
+
+    fn end_arrhythmia(&mut self, kind: ArrhythmiaKind, at: SampleTime) {
+        self.rhythm.pending.remove(&kind);
+        self.end_where(at, |c| *c == Condition::Arrhythmia { kind });
+    }
+
+    /// Arrhythmias the check suppressed, oldest first, with their reasons.
+    pub fn suppressed(&self) -> impl DoubleEndedIterator<Item = &Suppressed> {
+        self.rhythm.suppressed()
+    }
+}
