@@ -145,8 +145,13 @@ impl Condition {
         match *self {
             Condition::Vital { kind, band } => (0, Some(kind), band.is_low()),
             Condition::News2 { .. } => (1, None, false),
-            // One rhythm at a time, as a monitor shows it.
-            Condition::Arrhythmia { .. } => (3, None, false),
+            // The ECG's extreme brady/tachy and the HR value's extreme limits
+            // are one family: one episode, one alarm shown (both logged).
+            Condition::Arrhythmia { kind: ArrhythmiaKind::ExtremeBradycardia } => (0, Some(VitalKind::Hr), true),
+            Condition::Arrhythmia { kind: ArrhythmiaKind::ExtremeTachycardia } => (0, Some(VitalKind::Hr), false),
+            Condition::Arrhythmia { kind: ArrhythmiaKind::Asystole } => (3, None, false),
+            Condition::Arrhythmia { kind: ArrhythmiaKind::VentricularTachycardia } => (4, None, false),
+            Condition::Arrhythmia { kind: ArrhythmiaKind::VentricularFlutterFib } => (5, None, false),
             _ => (2, None, false),
         }
     }

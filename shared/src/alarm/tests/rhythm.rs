@@ -4,7 +4,7 @@
 use super::*;
 use crate::arrhythmia::synthetic::{ecg, pulse, regular, FS};
 use crate::arrhythmia::ArrhythmiaKind;
-use crate::frame::{RawFrame, RawWave};
+use crate::frame::{RawFrame, RawNumeric, RawWave};
 use crate::vital::WaveKind;
 
 #[cfg(target_arch = "wasm32")]
@@ -13,13 +13,22 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 /// Streams the signals as a monitor would: one frame per 250 ms with a chunk
 /// of each wave; the tablet clock equals the device time.
 fn stream(w: &mut WardAlarms, waves: &[(WaveKind, &[f64])]) {
+    stream_with_hr(w, waves, None)
+}
+
+/// As [`stream`], with the monitor's HR value once a second if `hr` is given.
+fn stream_with_hr(w: &mut WardAlarms, waves: &[(WaveKind, &[f64])], hr: Option<f64>) {
     let chunk = (FS / 4.0) as usize;
     let n = waves.iter().map(|(_, x)| x.len()).min().unwrap_or(0);
     for (k, start) in (0..n).step_by(chunk).enumerate() {
         let t0 = T + (start as f64 / FS * 1000.0) as i64;
+        let numerics = match hr {
+            Some(value) if k % 4 == 3 => vec![RawNumeric { kind: VitalKind::Hr, t: t0 + 250, value }],
+            _ => vec![],
+        };
         let raw = RawFrame {
             seq: k as u64 + 1,
-            numerics: vec![],
+            numerics,
             waves: waves
                 .iter()
                 .map(|(kind, x)| RawWave {
@@ -105,4 +114,17 @@ fn a_lead_off_ecg_is_not_judged_for_rhythm() {
     let bed = w.bed("b1").unwrap();
     assert!(bed.log().all(|a| !matches!(a.id.condition, Condition::Arrhythmia { .. })));
     assert_eq!(bed.suppressed().count(), 0);
+}
+
+#[test]
+fn the_ecg_tachycardia_and_the_hr_limit_are_one_alarm_on_screen_both_logged() {
+    let e = ecg(40.0, &regular(0.5, 40.0, 160.0), 0.005);
+    let mut w = WardAlarms::new(AlarmOptions::default());
+    stream_with_hr(&mut w, &[(WaveKind::EcgII, &e)], Some(160.0));
+    let bed = w.bed("b1").unwrap();
+    let logged: Vec<Condition> = bed.log().map(|a| a.id.condition).collect();
+    assert!(logged.contains(&arrhythmia(ArrhythmiaKind::ExtremeTachycardia)), "{logged:?}");
+    assert!(logged.contains(&Condition::Vital { kind: VitalKind::Hr, band: Band::ExtremeHigh }), "{logged:?}");
+    let shown: Vec<Condition> = bed.shown().iter().map(|a| a.id.condition).collect();
+    assert_eq!(shown.len(), 1, "one episode, one alarm on screen: {shown:?}");
 }
