@@ -121,11 +121,12 @@ impl Ring {
         index.checked_sub(self.first_index()).and_then(|i| self.buf.get(i as usize)).copied()
     }
 
-    /// Values from absolute index `from` (clamped to what is held) to `to` (exclusive).
+    /// Values from absolute index `from` to `to` (exclusive), clamped to what
+    /// is held: a span partly or wholly outside it gives what overlaps.
     pub fn range(&self, from: u64, to: u64) -> impl Iterator<Item = f32> + '_ {
         let first = self.first_index();
-        let from = from.max(first);
-        let to = to.min(self.next).max(from);
+        let from = from.clamp(first, self.next);
+        let to = to.clamp(from, self.next);
         self.buf.range((from - first) as usize..(to - first) as usize).copied()
     }
 
@@ -193,5 +194,7 @@ mod tests {
         assert_eq!(r.get(1), None);
         assert_eq!(r.get(4), Some(4.0));
         assert_eq!(r.range(0, 10).collect::<Vec<_>>(), vec![2.0, 3.0, 4.0]);
+        assert_eq!(r.range(7, 9).count(), 0, "a span after the newest value is empty");
+        assert_eq!(r.range(0, 1).count(), 0, "a span before the oldest value is empty");
     }
 }

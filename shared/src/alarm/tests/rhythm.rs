@@ -128,3 +128,31 @@ fn the_ecg_tachycardia_and_the_hr_limit_are_one_alarm_on_screen_both_logged() {
     let shown: Vec<Condition> = bed.shown().iter().map(|a| a.id.condition).collect();
     assert_eq!(shown.len(), 1, "one episode, one alarm on screen: {shown:?}");
 }
+
+#[test]
+fn a_pleth_that_stops_streaming_while_the_ecg_goes_on_is_judged_without_it() {
+    // The oximeter is unplugged at 10 s: no more pleth chunks at all. The
+    // check must still run on the ECG (no panic on a channel left behind).
+    let beats = regular(0.5, 20.0, 75.0);
+    let e = ecg(60.0, &beats, 0.005);
+    let p = pulse(10.0, &regular(0.7, 10.0, 75.0));
+    let mut w = WardAlarms::new(AlarmOptions::default());
+    stream(&mut w, &[(WaveKind::EcgII, &e[..(10.0 * FS) as usize]), (WaveKind::Pleth, &p)]);
+    let chunk = (FS / 4.0) as usize;
+    for (k, start) in ((10.0 * FS) as usize..e.len()).step_by(chunk).enumerate() {
+        let t0 = T + (start as f64 / FS * 1000.0) as i64;
+        let samples = e[start..(start + chunk).min(e.len())].iter().map(|&v| v as f32).collect();
+        let raw = RawFrame {
+            seq: 1000 + k as u64,
+            numerics: vec![],
+            waves: vec![RawWave { kind: WaveKind::EcgII, t0, rate_hz: FS, samples }],
+            technical: vec![],
+        };
+        w.on_frame("b1", &Frame::try_from(raw).unwrap(), t0 + 250);
+    }
+    let bed = w.bed("b1").unwrap();
+    assert!(
+        bed.log().any(|a| a.id.condition == arrhythmia(ArrhythmiaKind::Asystole)),
+        "asystole kept: no pulse left to refute it"
+    );
+}
