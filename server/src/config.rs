@@ -27,6 +27,40 @@ pub struct Config {
     /// `audio_pause_ms`, `escalate_after_ms`, `latch_high`, `no_data_ms`,
     /// `connection_delay_ms`, `news2_delay_ms`, `max_gap_ms`, `keep_log`).
     pub alarms: AlarmOptions,
+    /// How long data is kept (`[retention]` table).
+    pub retention: Retention,
+}
+
+/// How long stored data is kept. Older data is deleted in the background.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Full disclosure (every frame, waveforms included), hours.
+    pub waveforms_hours: u32,
+    /// Numerics and their per-minute aggregates (the trends), days.
+    pub numerics_days: u32,
+    /// How often the background pass runs, minutes.
+    pub every_minutes: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { waveforms_hours: 72, numerics_days: 30, every_minutes: 10 }
+    }
+}
+
+impl Retention {
+    pub fn check(&self) -> Result<(), String> {
+        if self.waveforms_hours == 0 || self.numerics_days == 0 || self.every_minutes == 0 {
+            return Err("retention: waveforms_hours, numerics_days and every_minutes must be at least 1".into());
+        }
+        if u64::from(self.numerics_days) * 24 < u64::from(self.waveforms_hours) {
+            return Err(
+                "retention: numerics_days must cover at least waveforms_hours (trends outlive waveforms)".into()
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -39,6 +73,7 @@ impl Default for Config {
             recent_seconds_max: 600,
             max_device_message_bytes: 1 << 20,
             alarms: AlarmOptions::default(),
+            retention: Retention::default(),
         }
     }
 }
@@ -56,6 +91,7 @@ impl Config {
         };
         config.apply_env(|k| std::env::var(k).ok())?;
         config.alarms.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        config.retention.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         Ok(config)
     }
 
@@ -93,6 +129,17 @@ mod tests {
         let c: Config = toml::from_str("[alarms]\naudio_pause_ms = 0").unwrap();
         assert!(c.alarms.check().unwrap_err().contains("audio_pause_ms"));
         assert!(toml::from_str::<Config>("[alarms]\naudio_pause = 1").is_err(), "unknown alarm keys are errors");
+    }
+
+    #[test]
+    fn retention_defaults_to_72_hours_of_waves_and_30_days_of_numerics_and_is_checked() {
+        let c: Config = toml::from_str("").unwrap();
+        assert_eq!((c.retention.waveforms_hours, c.retention.numerics_days), (72, 30));
+        let c: Config = toml::from_str("[retention]\nwaveforms_hours = 24").unwrap();
+        assert_eq!((c.retention.waveforms_hours, c.retention.numerics_days), (24, 30));
+        let c: Config = toml::from_str("[retention]\nwaveforms_hours = 96\nnumerics_days = 2").unwrap();
+        assert!(c.retention.check().unwrap_err().contains("numerics_days"));
+        assert!(toml::from_str::<Config>("[retention]\nwaves_hours = 1").is_err());
     }
 
     #[test]

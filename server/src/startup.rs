@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/device", get(routes::device_ws::device_ws))
         .route("/ws/live", get(routes::live_ws::live_ws))
         .route("/api/beds/{bed}/trend", get(routes::trend::trend))
+        .route("/api/beds/{bed}/waves", get(routes::trend::waves))
         .leptos_routes(&state, app_routes, move || vigil_app::shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(vigil_app::shell))
         .layer(TraceLayer::new_for_http())
@@ -77,9 +78,45 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    /// Serves until `shutdown` resolves. Retention runs in the background.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let retention = tokio::spawn(retention_loop(self.state.store.clone(), self.state.config.retention));
         let app = router(self.state);
+        let _stop_retention = AbortOnDrop(retention);
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving")
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Deletes data older than the retention, at start and then periodically.
+/// A failed pass is logged and retried at the next period.
+async fn retention_loop(store: Store, retention: crate::config::Retention) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(u64::from(retention.every_minutes) * 60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = crate::clock::now_ms();
+        let frames_before = now - i64::from(retention.waveforms_hours) * 3_600_000;
+        let numerics_before = now - i64::from(retention.numerics_days) * 86_400_000;
+        match store.enforce_retention(frames_before, numerics_before).await {
+            Ok(p) if p == Default::default() => tracing::debug!("retention: nothing to delete"),
+            Ok(p) => tracing::info!(
+                frames = p.frames,
+                numerics = p.numerics,
+                minutes = p.minutes,
+                "retention: deleted old data"
+            ),
+            Err(e) => tracing::error!(error = format!("{e:#}"), "retention pass failed"),
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! - `GET /health`: liveness and database reachability.
 //! - `GET /ws/device`: device ingest ([`device_ws`]), bearer device token.
 //! - `GET /ws/live`: tablets' live feed ([`live_ws`]).
-//! - `GET /api/beds/{bed}/trend`: numeric trends ([`trend`]).
+//! - `GET /api/beds/{bed}/trend`: numeric trends, `GET /api/beds/{bed}/waves`:
+//!   full disclosure ([`trend`]).
 //! - everything else: the central-station app (SSR) and its static files.
 
 pub mod device_ws;

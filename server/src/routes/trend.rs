@@ -1,3 +1,5 @@
+//! History: numeric trends and full-disclosure waveforms of one bed.
+
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -5,79 +7,124 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use vigil_shared::VitalKind;
+use vigil_shared::frame::RawFrame;
+use vigil_shared::WaveKind;
+
+/// Longest trend range: the default numerics retention, 30 days.
+const MAX_MINUTES: u32 = 30 * 24 * 60;
+/// Longest full-disclosure window one request returns.
+pub const MAX_WAVE_WINDOW_MS: i64 = 5 * 60_000;
 
 #[derive(Deserialize)]
 pub struct TrendQuery {
-    /// How far back, minutes (1..=4320).
+    /// How far back from `to`, minutes (1..=43200).
     #[serde(default = "default_minutes")]
     minutes: u32,
-    /// Bucket width, seconds (1..=3600): each bucket gives mean, min and max,
-    /// so a short spike is still visible in a long range.
-    #[serde(default = "default_step")]
-    step: u32,
+    /// End of the range, ms since the epoch; now by default.
+    to: Option<i64>,
+    /// How many buckets the screen can show (10..=2000); the step follows.
+    points: Option<u32>,
+    /// Or the bucket width itself, seconds (1..=3600).
+    step: Option<u32>,
 }
 
 fn default_minutes() -> u32 {
     60
 }
-fn default_step() -> u32 {
-    5
+
+/// The bucket width for `minutes` shown in `points`: whole seconds, and
+/// whole minutes from half a minute up (so 8 hours and longer read the
+/// per-minute aggregates, never every reading). Never more than `points`.
+pub fn step_for(minutes: u32, points: u32) -> i64 {
+    let ceil = |a: i64, b: i64| (a + b - 1) / b;
+    let raw = ceil(i64::from(minutes) * 60_000, i64::from(points.max(1)));
+    if raw >= 30_000 {
+        ceil(raw, 60_000) * 60_000
+    } else {
+        ceil(raw, 1000).max(1) * 1000
+    }
 }
 
-/// `{ "bed": id, "step": s, "series": { "hr": [[t, mean, min, max], ...], ... } }`
+/// `{ "bed", "from", "to", "step" (s), "series": { "hr": [[t, mean, min, max], ...] } }`
 pub async fn trend(
     State(state): State<AppState>,
     Path(bed): Path<String>,
     Query(q): Query<TrendQuery>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    if !(1..=4320).contains(&q.minutes) || !(1..=3600).contains(&q.step) {
-        return Err(AppError::BadRequest("minutes must be 1..=4320 and step 1..=3600".into()));
+    if !(1..=MAX_MINUTES).contains(&q.minutes) {
+        return Err(AppError::BadRequest(format!("minutes must be 1..={MAX_MINUTES}")));
+    }
+    let step_ms = match (q.step, q.points) {
+        (Some(s), None) if (1..=3600).contains(&s) => i64::from(s) * 1000,
+        (None, Some(p)) if (10..=2000).contains(&p) => step_for(q.minutes, p),
+        (None, None) => step_for(q.minutes, 600),
+        _ => return Err(AppError::BadRequest("give either step (1..=3600 s) or points (10..=2000), not both".into())),
+    };
+    if !state.store.bed_exists(&bed).await? {
+        return Err(AppError::NotFound);
+    }
+    let to = q.to.unwrap_or_else(now_ms);
+    let from = to - i64::from(q.minutes) * 60_000;
+    // Buckets start on whole steps, so the first one may begin before `from`.
+    let series = state.store.trend(&bed, from.div_euclid(step_ms) * step_ms, to, step_ms).await?;
+    Ok(Json(serde_json::json!({ "bed": bed, "from": from, "to": to, "step": step_ms / 1000, "series": series })))
+}
+
+#[derive(Deserialize)]
+pub struct WaveQuery {
+    from: i64,
+    to: i64,
+}
+
+/// Full disclosure: every waveform sample of `from..to` (device ms, at most
+/// five minutes), per wave kind, as stored chunks cut to the window.
+/// `{ "bed", "from", "to", "waves": { "ecg_ii": [{ "t0", "rate_hz", "samples" }] } }`
+pub async fn waves(
+    State(state): State<AppState>,
+    Path(bed): Path<String>,
+    Query(q): Query<WaveQuery>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    if q.to <= q.from || q.to - q.from > MAX_WAVE_WINDOW_MS {
+        return Err(AppError::BadRequest(format!(
+            "from must be before to, at most {} s apart",
+            MAX_WAVE_WINDOW_MS / 1000
+        )));
     }
     if !state.store.bed_exists(&bed).await? {
         return Err(AppError::NotFound);
     }
-    let since = now_ms() - i64::from(q.minutes) * 60_000;
-    let raw = state.store.trend(&bed, since).await?;
-    let series: BTreeMap<VitalKind, Vec<[f64; 4]>> =
-        raw.into_iter().map(|(kind, points)| (kind, bucket(&points, i64::from(q.step) * 1000))).collect();
-    Ok(Json(serde_json::json!({ "bed": bed, "step": q.step, "series": series })))
-}
-
-/// Mean, min and max per bucket of `step_ms`, from time-ordered points.
-fn bucket(points: &[(i64, f64)], step_ms: i64) -> Vec<[f64; 4]> {
-    let mut out: Vec<[f64; 4]> = Vec::new();
-    let mut current: Option<(i64, f64, f64, f64, u32)> = None;
-    for &(t, v) in points {
-        let b = t.div_euclid(step_ms) * step_ms;
-        match &mut current {
-            Some((cb, sum, lo, hi, n)) if *cb == b => {
-                *sum += v;
-                *lo = lo.min(v);
-                *hi = hi.max(v);
-                *n += 1;
-            }
-            _ => {
-                if let Some((cb, sum, lo, hi, n)) = current {
-                    out.push([cb as f64, sum / f64::from(n), lo, hi]);
-                }
-                current = Some((b, v, v, v, 1));
+    let frames = state.store.frames_between(&bed, q.from, q.to).await?;
+    let mut waves: BTreeMap<WaveKind, Vec<serde_json::Value>> = BTreeMap::new();
+    for stored in frames {
+        let raw: RawFrame = serde_json::from_str(&stored.payload).map_err(|e| AppError::Internal(e.into()))?;
+        for w in raw.waves {
+            if let Some(part) = crate::store::codec::wave_window(&w, q.from, q.to - 1) {
+                waves
+                    .entry(part.kind)
+                    .or_default()
+                    .push(serde_json::json!({ "t0": part.t0, "rate_hz": part.rate_hz, "samples": part.samples }));
             }
         }
     }
-    if let Some((cb, sum, lo, hi, n)) = current {
-        out.push([cb as f64, sum / f64::from(n), lo, hi]);
+    for chunks in waves.values_mut() {
+        chunks.sort_by_key(|c| c["t0"].as_i64());
     }
-    out
+    Ok(Json(serde_json::json!({ "bed": bed, "from": q.from, "to": q.to, "waves": waves })))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::bucket;
+    use super::step_for;
 
     #[test]
-    fn buckets_keep_the_spike_in_their_envelope() {
-        let pts = [(0, 60.0), (1000, 62.0), (2000, 180.0), (5000, 70.0)];
-        assert_eq!(bucket(&pts, 5000), vec![[0.0, 302.0 / 3.0, 60.0, 180.0], [5000.0, 70.0, 70.0, 70.0]]);
+    fn steps_fit_the_screen_and_long_ranges_use_whole_minutes() {
+        assert_eq!(step_for(60, 600), 6_000, "1 h in 600 points: 6 s");
+        assert_eq!(step_for(8 * 60, 600), 60_000, "8 h: 48 s rounds up to a minute");
+        assert_eq!(step_for(24 * 60, 600), 180_000, "24 h: 144 s rounds up to 3 min");
+        assert_eq!(step_for(72 * 60, 600), 480_000, "72 h: 7.2 min rounds up to 8 min");
+        assert_eq!(step_for(1, 2000), 1000, "never below a second");
+        for (m, p) in [(60, 600), (480, 600), (1440, 600), (4320, 600), (1440, 37)] {
+            assert!(i64::from(m) * 60_000 / step_for(m, p) <= i64::from(p), "{m} min in {p} points");
+        }
     }
 }

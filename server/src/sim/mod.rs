@@ -148,7 +148,11 @@ impl BedSim {
                 numerics.push(RawNumeric { kind: VitalKind::Hr, t, value: (q.hr + jitter(1.0)).round() });
             }
             if !q.spo2_off {
-                numerics.push(RawNumeric { kind: VitalKind::Spo2, t, value: (q.spo2 + jitter(0.6)).round().clamp(0.0, 100.0) });
+                numerics.push(RawNumeric {
+                    kind: VitalKind::Spo2,
+                    t,
+                    value: (q.spo2 + jitter(0.6)).round().clamp(0.0, 100.0),
+                });
                 numerics.push(RawNumeric { kind: VitalKind::Pulse, t, value: (q.hr + jitter(1.5)).round() });
             }
             numerics.push(RawNumeric { kind: VitalKind::Rr, t, value: (q.rr + jitter(0.8)).round().max(0.0) });
@@ -162,7 +166,8 @@ impl BedSim {
         if self.next_nibp <= now {
             let t = self.next_nibp;
             let q = self.physiology(t);
-            let (s, d) = ((q.sys + self.rng.gen_range(-4.0..4.0)).round(), (q.dia + self.rng.gen_range(-3.0..3.0)).round());
+            let (s, d) =
+                ((q.sys + self.rng.gen_range(-4.0..4.0)).round(), (q.dia + self.rng.gen_range(-3.0..3.0)).round());
             numerics.push(RawNumeric { kind: VitalKind::NibpSys, t, value: s });
             numerics.push(RawNumeric { kind: VitalKind::NibpDia, t, value: d });
             numerics.push(RawNumeric { kind: VitalKind::NibpMean, t, value: (d + (s - d) / 3.0).round() });
@@ -196,7 +201,10 @@ impl BedSim {
                         self.rng.gen_range(-0.01..0.01)
                     } else {
                         let wander = 0.06 * (self.resp_phase * std::f64::consts::TAU).sin();
-                        ecg_shape(phase) + wander + self.artefact.sample(dt, &mut self.rng) + self.rng.gen_range(-0.02..0.02)
+                        ecg_shape(phase)
+                            + wander
+                            + self.artefact.sample(dt, &mut self.rng)
+                            + self.rng.gen_range(-0.02..0.02)
                     }
                 }
                 WaveKind::Pleth => {
@@ -217,9 +225,21 @@ impl BedSim {
                     (self.resp_phase * std::f64::consts::TAU).sin() * 0.5 + self.rng.gen_range(-0.02..0.02)
                 }
             };
-            out.push(v as f32);
+            // A monitor's converter sends whole steps of its resolution.
+            let step = adc_step(kind);
+            out.push(((v / step).round() * step) as f32);
         }
         out
+    }
+}
+
+/// Resolution of the simulated converters: ECG 2.5 uV, ABP 0.05 mmHg,
+/// pleth and respiration 0.001 of their unit.
+fn adc_step(kind: WaveKind) -> f64 {
+    match kind {
+        WaveKind::EcgII => 0.0025,
+        WaveKind::Abp => 0.05,
+        WaveKind::Pleth | WaveKind::Resp => 0.001,
     }
 }
 
@@ -269,17 +289,17 @@ mod tests {
         assert!(at(30).numerics.iter().any(|n| n.kind == VitalKind::Hr));
         assert!(!at(50).numerics.iter().any(|n| n.kind == VitalKind::Hr));
         let raised = frames.iter().flat_map(|f| &f.technical).find(|t| t.active).unwrap();
-        assert_eq!((raised.condition, raised.sensor, raised.t), (TechnicalCondition::LeadOff, Sensor::Ecg, T0 + 45_000));
+        assert_eq!(
+            (raised.condition, raised.sensor, raised.t),
+            (TechnicalCondition::LeadOff, Sensor::Ecg, T0 + 45_000)
+        );
     }
 
     #[test]
     fn the_desaturation_reaches_its_target_in_the_numerics() {
         let frames = run("desaturation", 200);
-        let spo2_at_180 = frames
-            .iter()
-            .flat_map(|f| &f.numerics)
-            .find(|n| n.kind == VitalKind::Spo2 && n.t == T0 + 180_000)
-            .unwrap();
+        let spo2_at_180 =
+            frames.iter().flat_map(|f| &f.numerics).find(|n| n.kind == VitalKind::Spo2 && n.t == T0 + 180_000).unwrap();
         assert!((83.0..=85.0).contains(&spo2_at_180.value), "{}", spo2_at_180.value);
     }
 
@@ -296,7 +316,11 @@ mod tests {
             }
         }
         let bed = w.bed("b1").unwrap();
-        let raised = bed.log().filter(|a| matches!(a.id.condition, Condition::Arrhythmia { .. })).map(|a| a.id.to_string()).collect();
+        let raised = bed
+            .log()
+            .filter(|a| matches!(a.id.condition, Condition::Arrhythmia { .. }))
+            .map(|a| a.id.to_string())
+            .collect();
         let suppressed = bed.suppressed().map(|s| format!("{:?}: {}", s.kind, s.reason)).collect();
         (raised, suppressed)
     }

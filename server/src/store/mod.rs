@@ -10,6 +10,7 @@
 //! ([`rows`]) are separate from wire types and converted here.
 
 mod audit;
+pub mod codec;
 pub mod rows;
 mod schema;
 mod writer;
@@ -29,6 +30,22 @@ use writer::WriteJob;
 
 pub use audit::{Appended, AuditEntry, ChainCheck};
 pub use writer::{CommitHook, Committed, StoreOutcome};
+
+/// Longest device-time span of one frame that full disclosure looks back
+/// for: 4,096 samples at 10 Hz, rounded up.
+pub const MAX_FRAME_SPAN_MS: i64 = 10 * 60_000;
+
+/// Per kind, buckets of `[start ms, mean, min, max]`.
+pub type Trend = BTreeMap<VitalKind, Vec<[f64; 4]>>;
+
+fn stored_frame(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFrame> {
+    let body: Vec<u8> = r.get(2)?;
+    let frame = codec::decode(&body)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Blob, Box::new(e)))?;
+    let payload = serde_json::to_string(&frame)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Blob, Box::new(e)))?;
+    Ok(StoredFrame { cursor: r.get::<_, i64>(0)? as u64, received_at: r.get(1)?, payload })
+}
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -116,11 +133,9 @@ impl Store {
     pub async fn authenticate_device(&self, token: &str) -> anyhow::Result<Option<DeviceIdentity>> {
         let hash = token_hash(token);
         self.read(move |c| {
-            c.query_row(
-                "SELECT id, bed_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
-                [hash],
-                |r| Ok(DeviceIdentity { id: r.get(0)?, bed: r.get(1)? }),
-            )
+            c.query_row("SELECT id, bed_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL", [hash], |r| {
+                Ok(DeviceIdentity { id: r.get(0)?, bed: r.get(1)? })
+            })
             .optional()
         })
         .await
@@ -128,8 +143,7 @@ impl Store {
 
     pub async fn last_stored_seq(&self, device_id: &str) -> anyhow::Result<Option<u64>> {
         let id = device_id.to_string();
-        self.read(move |c| c.query_row("SELECT MAX(seq) FROM frames WHERE device_id = ?1", [id], |r| r.get(0)))
-            .await
+        self.read(move |c| c.query_row("SELECT MAX(seq) FROM frames WHERE device_id = ?1", [id], |r| r.get(0))).await
     }
 
     /// Every bed, in ward order, with its admitted patient.
@@ -141,7 +155,9 @@ impl Store {
                  LEFT JOIN patients p ON p.bed_id = b.id AND p.discharged_at IS NULL
                  ORDER BY b.ward_id, b.position, b.id",
             )?;
-            let rows = stmt.query_map([], |r| Ok(BedInfo { id: r.get(0)?, label: r.get(1)?, patient: r.get(2)?, last_frame: r.get(3)? }))?;
+            let rows = stmt.query_map([], |r| {
+                Ok(BedInfo { id: r.get(0)?, label: r.get(1)?, patient: r.get(2)?, last_frame: r.get(3)? })
+            })?;
             rows.collect()
         })
         .await
@@ -152,12 +168,25 @@ impl Store {
         let bed = bed.to_string();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT cursor, received_at, payload FROM frames
+                "SELECT cursor, received_at, body FROM frames
                  WHERE bed_id = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![bed, after as i64, limit], |r| {
-                Ok(StoredFrame { cursor: r.get::<_, i64>(0)? as u64, received_at: r.get(1)?, payload: r.get(2)? })
-            })?;
+            let rows = stmt.query_map(params![bed, after as i64, limit], stored_frame)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Frames of `bed` covering device time `from..to` (ms), in device-time
+    /// order: full disclosure. Frames span at most [`MAX_FRAME_SPAN_MS`].
+    pub async fn frames_between(&self, bed: &str, from: i64, to: i64) -> anyhow::Result<Vec<StoredFrame>> {
+        let bed = bed.to_string();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT cursor, received_at, body FROM frames
+                 WHERE bed_id = ?1 AND t_start >= ?2 AND t_start < ?3 AND t_end > ?4 ORDER BY t_start, cursor",
+            )?;
+            let rows = stmt.query_map(params![bed, from - MAX_FRAME_SPAN_MS, to, from], stored_frame)?;
             rows.collect()
         })
         .await
@@ -184,21 +213,39 @@ impl Store {
         .await
     }
 
-    /// Numerics of `bed` with device time at or after `since` (ms), per kind, in time order.
-    pub async fn trend(&self, bed: &str, since: i64) -> anyhow::Result<BTreeMap<VitalKind, Vec<(i64, f64)>>> {
+    /// Numerics of `bed` with device time in `from..to` (ms), in buckets of
+    /// `step_ms` per kind, in time order: mean, min and max per bucket, so a
+    /// spike shows in the envelope of a long range. Steps of whole minutes
+    /// read the per-minute aggregates, shorter ones the raw readings.
+    pub async fn trend(&self, bed: &str, from: i64, to: i64, step_ms: i64) -> anyhow::Result<Trend> {
+        anyhow::ensure!(step_ms > 0, "trend step must be positive");
         let bed = bed.to_string();
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT kind, t, value FROM numerics WHERE bed_id = ?1 AND t >= ?2 ORDER BY kind, t",
-            )?;
-            let mut out: BTreeMap<VitalKind, Vec<(i64, f64)>> = BTreeMap::new();
-            let mut rows = stmt.query(params![bed, since])?;
+            // One index range per kind: `kind IN (...)` keeps SQLite on the
+            // (bed, kind, t) key instead of scanning the bed's 30 days.
+            let kinds = VitalKind::ALL.iter().map(|k| format!("'{}'", k.code())).collect::<Vec<_>>().join(",");
+            let sql = if step_ms % 60_000 == 0 {
+                format!(
+                    "SELECT kind, (minute / ?4) * ?4 AS b, SUM(sum) / SUM(n), MIN(lo), MAX(hi) FROM numerics_minute
+                     WHERE bed_id = ?1 AND kind IN ({kinds}) AND minute >= ?2 AND minute < ?3
+                     GROUP BY kind, b ORDER BY kind, b"
+                )
+            } else {
+                format!(
+                    "SELECT kind, (t / ?4) * ?4 AS b, AVG(value), MIN(value), MAX(value) FROM numerics
+                     WHERE bed_id = ?1 AND kind IN ({kinds}) AND t >= ?2 AND t < ?3
+                     GROUP BY kind, b ORDER BY kind, b"
+                )
+            };
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut out = Trend::new();
+            let mut rows = stmt.query(params![bed, from, to, step_ms])?;
             while let Some(r) = rows.next()? {
-                let kind: String = r.get(0)?;
-                // Stored kinds were written from `VitalKind`; an unknown one
-                // (a newer schema) is skipped rather than failing the chart.
-                if let Ok(kind) = serde_json::from_value::<VitalKind>(serde_json::Value::String(kind)) {
-                    out.entry(kind).or_default().push((r.get(1)?, r.get(2)?));
+                let code: String = r.get(0)?;
+                // An unknown kind (written by a newer server) is skipped
+                // rather than failing the chart.
+                if let Some(kind) = VitalKind::ALL.iter().copied().find(|k| k.code() == code) {
+                    out.entry(kind).or_default().push([r.get::<_, i64>(1)? as f64, r.get(2)?, r.get(3)?, r.get(4)?]);
                 }
             }
             Ok(out)
@@ -206,10 +253,66 @@ impl Store {
         .await
     }
 
+    /// Deletes what is older than the retention: frames (waveforms) received
+    /// before `frames_before`, numerics and their minute aggregates measured
+    /// before `numerics_before` (ms). Works in slices so that ingest waits at
+    /// most one slice. Returns what was deleted.
+    pub async fn enforce_retention(&self, frames_before: i64, numerics_before: i64) -> anyhow::Result<rows::Pruned> {
+        const SLICE: i64 = 2_000;
+        let mut pruned = rows::Pruned::default();
+        loop {
+            let n = self
+                .write(move |c| {
+                    c.execute(
+                        "DELETE FROM frames WHERE cursor IN
+                         (SELECT cursor FROM frames WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)",
+                        params![frames_before, SLICE],
+                    )
+                })
+                .await?;
+            pruned.frames += n as u64;
+            if (n as i64) < SLICE {
+                break;
+            }
+        }
+        let pairs: Vec<(String, String)> = self
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT DISTINCT bed_id, kind FROM numerics_minute")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await?;
+        for (bed, kind) in pairs {
+            let (n, m) = self
+                .write(move |c| {
+                    let tx = c.transaction()?;
+                    let n = tx.execute(
+                        "DELETE FROM numerics WHERE bed_id = ?1 AND kind = ?2 AND t < ?3",
+                        params![bed, kind, numerics_before],
+                    )?;
+                    let m = tx.execute(
+                        "DELETE FROM numerics_minute WHERE bed_id = ?1 AND kind = ?2 AND minute < ?3",
+                        params![bed, kind, numerics_before],
+                    )?;
+                    tx.commit()?;
+                    Ok((n, m))
+                })
+                .await?;
+            pruned.numerics += n as u64;
+            pruned.minutes += m as u64;
+        }
+        Ok(pruned)
+    }
+
+    /// Bytes the database files take on disk (main file and write-ahead log).
+    pub fn size_on_disk(&self) -> u64 {
+        let wal = self.path.with_extension("db-wal");
+        [self.path.as_path(), wal.as_path()].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+    }
+
     pub async fn bed_exists(&self, bed: &str) -> anyhow::Result<bool> {
         let bed = bed.to_string();
-        self.read(move |c| c.query_row("SELECT EXISTS(SELECT 1 FROM beds WHERE id = ?1)", [bed], |r| r.get(0)))
-            .await
+        self.read(move |c| c.query_row("SELECT EXISTS(SELECT 1 FROM beds WHERE id = ?1)", [bed], |r| r.get(0))).await
     }
 
     /// Counts for the health endpoint and the tests.
@@ -268,7 +371,10 @@ impl Store {
         let id = device_id.to_string();
         let n = self
             .write(move |c| {
-                c.execute("UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, now_ms()])
+                c.execute(
+                    "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                    params![id, now_ms()],
+                )
             })
             .await?;
         Ok(n == 1)

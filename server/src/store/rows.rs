@@ -35,3 +35,11 @@ pub struct NewWard {
     pub name: String,
     pub beds: Vec<NewBed>,
 }
+
+/// What one retention pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Pruned {
+    pub frames: u64,
+    pub numerics: u64,
+    pub minutes: u64,
+}

@@ -130,28 +130,40 @@ fn insert_frame(
 ) -> rusqlite::Result<StoreOutcome> {
     let payload = serde_json::to_string(frame).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let (t_start, t_end) = frame.time_span();
-    let inserted = conn.prepare_cached(
-        "INSERT INTO frames(device_id, seq, bed_id, t_start, t_end, received_at, samples, payload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(device_id, seq) DO NOTHING",
-    )?
-    .execute(params![
-        device.id,
-        frame.seq() as i64,
-        device.bed,
-        t_start,
-        t_end,
-        received_at,
-        frame.sample_count() as i64,
-        payload
-    ])?;
+    let body = super::codec::encode(frame);
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO frames(device_id, seq, bed_id, t_start, t_end, received_at, samples, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(device_id, seq) DO NOTHING",
+        )?
+        .execute(params![
+            device.id,
+            frame.seq() as i64,
+            device.bed,
+            t_start,
+            t_end,
+            received_at,
+            frame.sample_count() as i64,
+            body
+        ])?;
     if inserted == 0 {
         return Ok(StoreOutcome::Duplicate);
     }
     let cursor = conn.last_insert_rowid();
-    let mut stmt = conn.prepare_cached("INSERT INTO numerics(bed_id, kind, t, value, cursor) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut raw = conn.prepare_cached(
+        "INSERT INTO numerics(bed_id, kind, t, cursor, value) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    )?;
+    let mut minute = conn.prepare_cached(
+        "INSERT INTO numerics_minute(bed_id, kind, minute, n, sum, lo, hi) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4)
+         ON CONFLICT(bed_id, kind, minute) DO UPDATE
+         SET n = n + 1, sum = sum + excluded.sum, lo = MIN(lo, excluded.lo), hi = MAX(hi, excluded.hi)",
+    )?;
     for n in frame.numerics() {
-        let kind = serde_json::to_value(n.kind()).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        stmt.execute(params![device.bed, kind, n.t(), n.value(), cursor])?;
+        let kind = n.kind().code();
+        // The same reading twice in one frame (same kind and time) counts once.
+        if raw.execute(params![device.bed, kind, n.t(), cursor, n.value()])? == 1 {
+            minute.execute(params![device.bed, kind, n.t().div_euclid(60_000) * 60_000, n.value()])?;
+        }
     }
     Ok(StoreOutcome::Stored { cursor: cursor as u64, payload: payload.into() })
 }

@@ -60,7 +60,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
-    async fn device(&self, token: &str) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    pub async fn device(&self, token: &str) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
         let mut req = format!("ws://{}/ws/device", self.addr).into_client_request().unwrap();
         req.headers_mut().insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
@@ -91,7 +91,7 @@ fn frame(seq: u64, hr: f64) -> RawFrame {
     }
 }
 
-async fn send_frame(ws: &mut Ws, f: RawFrame) -> ServerToDevice {
+pub async fn send_frame(ws: &mut Ws, f: RawFrame) -> ServerToDevice {
     let text = serde_json::to_string(&DeviceMessage::Frame(f)).unwrap();
     ws.send(Message::Text(text.into())).await.unwrap();
     next_device_msg(ws).await
@@ -179,7 +179,8 @@ async fn a_resent_frame_is_acknowledged_but_stored_once() {
     // and after a reconnect, the welcome says what is stored already
     drop(dev);
     let mut req = format!("ws://{}/ws/device", app.addr).into_client_request().unwrap();
-    req.headers_mut().insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {}", app.tokens[0])).unwrap());
+    req.headers_mut()
+        .insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {}", app.tokens[0])).unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
     assert!(matches!(next_device_msg(&mut ws).await, ServerToDevice::Welcome { last_stored_seq: Some(1), .. }));
     assert_eq!(send_frame(&mut ws, frame(1, 70.0)).await, ServerToDevice::Ack { seq: 1, duplicate: true });
@@ -275,18 +276,7 @@ async fn the_health_and_trend_endpoints_answer() {
         technical: vec![],
     };
     send_frame(&mut dev, f).await;
-    let get = |path: &str| {
-        let url = format!("http://{}{path}", app.addr);
-        async move {
-            let mut stream = TcpStream::connect(url.trim_start_matches("http://").split('/').next().unwrap()).await.unwrap();
-            let path = "/".to_string() + url.trim_start_matches("http://").split_once('/').unwrap().1;
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-            let mut out = String::new();
-            stream.read_to_string(&mut out).await.unwrap();
-            out
-        }
-    };
+    let get = |path: &str| http_get(app.addr, path.to_string());
     let health = get("/health").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains(r#""frames":1"#), "{health}");
@@ -313,7 +303,11 @@ async fn a_device_keeps_what_the_server_has_not_acknowledged_and_sends_it_when_t
     let state = vigil_server::startup::open_state(config.clone()).unwrap();
     state
         .store
-        .create_ward(NewWard { id: "w".into(), name: "w".into(), beds: vec![NewBed { id: "b01".into(), label: "1".into(), patient: None }] })
+        .create_ward(NewWard {
+            id: "w".into(),
+            name: "w".into(),
+            beds: vec![NewBed { id: "b01".into(), label: "1".into(), patient: None }],
+        })
         .await
         .unwrap();
     let token = state.store.register_device("dev", "b01").await.unwrap();
@@ -336,4 +330,14 @@ async fn a_device_keeps_what_the_server_has_not_acknowledged_and_sends_it_when_t
     assert_eq!(stats.get(&stats.acked), 30);
     assert_eq!(stats.get(&stats.dropped), 0);
     assert_eq!(store.counts().await.unwrap().frames, 30);
+}
+
+/// A plain HTTP/1.1 GET; the whole response, status line first.
+pub async fn http_get(addr: std::net::SocketAddr, path: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    out
 }

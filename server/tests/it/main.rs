@@ -7,6 +7,7 @@
 mod api;
 mod arrhythmia;
 mod events;
+mod history;
 mod physionet;
 
 use std::path::PathBuf;
