@@ -55,14 +55,37 @@ impl Report {
         l.sort_by(|a, b| a.total_cmp(b));
         let received: u64 = self.frames_received.iter().sum();
         let expected = self.frames_expected_per_tablet * self.frames_received.len() as i64;
-        println!("vigil bench: {} beds, {} tablets, {} s measured after {} s warm-up", o.beds, o.subscribers, self.measured_s.round(), o.warmup_s);
-        println!("  latency device -> tablet (ms): p50 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}  (n = {})",
-            percentile(&l, 0.5), percentile(&l, 0.99), percentile(&l, 0.999), l.last().copied().unwrap_or(f64::NAN), l.len());
-        println!("  stored: {} frames, {} samples ({:.0} samples/s in)", self.frames_stored, self.samples_stored,
-            self.samples_stored as f64 / (self.measured_s + o.warmup_s as f64));
-        println!("  relayed: {received} of {expected} frames expected across tablets ({} missing)", expected - received as i64);
-        println!("  server: CPU {:.1} % of one core, RSS {} MiB (peak {} MiB)", self.server_cpu_percent,
-            self.server_rss_kib / 1024, self.server_peak_rss_kib / 1024);
+        println!(
+            "vigil bench: {} beds, {} tablets, {} s measured after {} s warm-up",
+            o.beds,
+            o.subscribers,
+            self.measured_s.round(),
+            o.warmup_s
+        );
+        println!(
+            "  latency device -> tablet (ms): p50 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}  (n = {})",
+            percentile(&l, 0.5),
+            percentile(&l, 0.99),
+            percentile(&l, 0.999),
+            l.last().copied().unwrap_or(f64::NAN),
+            l.len()
+        );
+        println!(
+            "  stored: {} frames, {} samples ({:.0} samples/s in)",
+            self.frames_stored,
+            self.samples_stored,
+            self.samples_stored as f64 / (self.measured_s + o.warmup_s as f64)
+        );
+        println!(
+            "  relayed: {received} of {expected} frames expected across tablets ({} missing)",
+            expected - received as i64
+        );
+        println!(
+            "  server: CPU {:.1} % of one core, RSS {} MiB (peak {} MiB)",
+            self.server_cpu_percent,
+            self.server_rss_kib / 1024,
+            self.server_peak_rss_kib / 1024
+        );
     }
 }
 
@@ -74,7 +97,7 @@ fn proc_cpu_ticks(pid: u32) -> anyhow::Result<u64> {
     Ok(f[11].parse::<u64>()? + f[12].parse::<u64>()?)
 }
 
-fn proc_status_kib(pid: u32, key: &str) -> u64 {
+pub(crate) fn proc_status_kib(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
@@ -90,7 +113,7 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-async fn health(addr: &str) -> Option<serde_json::Value> {
+pub(crate) async fn health(addr: &str) -> Option<serde_json::Value> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
     s.write_all(b"GET /health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n").await.ok()?;
@@ -99,7 +122,7 @@ async fn health(addr: &str) -> Option<serde_json::Value> {
     serde_json::from_str(out.split_once("\r\n\r\n")?.1).ok()
 }
 
-struct Child(std::process::Child, PathBuf);
+pub(crate) struct Child(pub(crate) std::process::Child, pub(crate) PathBuf);
 
 impl Drop for Child {
     fn drop(&mut self) {
@@ -149,7 +172,10 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<Report> {
             let (mut received, mut latencies) = (0u64, Vec::new());
             while let Some(Ok(msg)) = ws.next().await {
                 let Message::Text(text) = msg else { continue };
-                let now_us = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0) as f64;
+                let now_us = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_micros())
+                    .unwrap_or(0) as f64;
                 if let Ok(ServerMessage::Frame { frame, .. }) = serde_json::from_str::<ServerMessage>(&text) {
                     received += 1;
                     let newest = frame.waves().iter().map(|w| w.t_end()).max().unwrap_or(frame.time_span().1);
@@ -197,13 +223,15 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-async fn provision(db: &Path, beds: usize, arterial_line: bool) -> anyhow::Result<Vec<SimDevice>> {
+pub(crate) async fn provision(db: &Path, beds: usize, arterial_line: bool) -> anyhow::Result<Vec<SimDevice>> {
     let store = Store::open(db, Box::new(|_| {}))?;
     store
         .create_ward(NewWard {
             id: "w1".into(),
             name: "bench".into(),
-            beds: (1..=beds).map(|i| NewBed { id: format!("b{i:03}"), label: format!("Bed {i}"), patient: None }).collect(),
+            beds: (1..=beds)
+                .map(|i| NewBed { id: format!("b{i:03}"), label: format!("Bed {i}"), patient: None })
+                .collect(),
         })
         .await?;
     let mut devices = Vec::new();

@@ -79,6 +79,26 @@ pub enum Command {
         #[arg(long)]
         arterial_line: bool,
     },
+    /// Kill the server with SIGKILL mid-stream, restart it, and check that
+    /// every frame the devices sent is stored exactly once (starts its own
+    /// server; exits 1 if anything was lost or doubled).
+    FaultTest {
+        #[arg(long, default_value_t = 100)]
+        beds: usize,
+        #[arg(long, default_value_t = 3)]
+        kills: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
+    /// Measure the embedded database: sustained ingest with waveforms, bytes
+    /// per bed per day, the 24 h trend query (in-process, fresh database).
+    StoreBench {
+        #[arg(long, default_value_t = 100)]
+        beds: usize,
+        /// Simulated seconds per bed.
+        #[arg(long, default_value_t = 120)]
+        seconds: u64,
+    },
     /// Alarms per patient-hour on the real numerics (BIDMC, MIMIC-II): plain
     /// thresholds against Vigil's alarm engine, and the known events checked.
     AlarmBurden {

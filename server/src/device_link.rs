@@ -76,7 +76,8 @@ pub async fn run(
             return Ok(());
         }
         let mut request = config.url.as_str().into_client_request().map_err(|e| LinkError::Url(e.to_string()))?;
-        let bearer = HeaderValue::from_str(&format!("Bearer {}", config.token)).map_err(|e| LinkError::Url(e.to_string()))?;
+        let bearer =
+            HeaderValue::from_str(&format!("Bearer {}", config.token)).map_err(|e| LinkError::Url(e.to_string()))?;
         request.headers_mut().insert(header::AUTHORIZATION, bearer);
         match tokio_tungstenite::connect_async(request).await {
             Ok((ws, _)) => {
@@ -110,7 +111,13 @@ pub async fn run(
                                 match serde_json::from_str::<ServerToDevice>(&text) {
                                     Ok(ServerToDevice::Welcome { last_stored_seq, .. }) => {
                                         if let Some(last) = last_stored_seq {
+                                            // Stored before the link broke, its ack lost on the way:
+                                            // the welcome acknowledges them.
+                                            let before = pending.len();
                                             pending.retain(|p| p.seq > last);
+                                            let confirmed = (before - pending.len()) as u64;
+                                            stats.acked.fetch_add(confirmed, Ordering::Relaxed);
+                                            stats.duplicates.fetch_add(confirmed, Ordering::Relaxed);
                                         }
                                         for p in &pending {
                                             sink.send(Message::Text(p.text.clone().into())).await.map_err(|_| ())?;

@@ -84,10 +84,23 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { beds, subscribers, warmup, seconds, arterial_line } => {
-            let options = vigil_server::bench::BenchOptions { beds, subscribers, warmup_s: warmup, seconds, arterial_line };
+            let options =
+                vigil_server::bench::BenchOptions { beds, subscribers, warmup_s: warmup, seconds, arterial_line };
             let report = vigil_server::bench::run(options.clone()).await?;
             report.print(&options);
             Ok(())
+        }
+        Command::FaultTest { beds, kills, seconds } => {
+            let options = vigil_server::fault::FaultOptions { beds, kills, seconds };
+            let report = vigil_server::fault::run(options.clone()).await?;
+            report.print(&options);
+            if !report.passed() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::StoreBench { beds, seconds } => {
+            vigil_server::store_bench::run(vigil_server::store_bench::StoreBenchOptions { beds, seconds }).await
         }
         Command::AlarmBurden { data_dir } => {
             let report = vigil_server::burden::run(&data_dir)

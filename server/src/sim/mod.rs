@@ -225,9 +225,10 @@ impl BedSim {
                     (self.resp_phase * std::f64::consts::TAU).sin() * 0.5 + self.rng.gen_range(-0.02..0.02)
                 }
             };
-            // A monitor's converter sends whole steps of its resolution.
+            // A monitor's converter sends whole steps of its resolution
+            // (`+ 0.0` turns a rounded -0 into 0, as a converter has no -0).
             let step = adc_step(kind);
-            out.push(((v / step).round() * step) as f32);
+            out.push(((v / step).round() * step + 0.0) as f32);
         }
         out
     }

@@ -304,6 +304,25 @@ impl Store {
         Ok(pruned)
     }
 
+    /// Bytes each kind of data takes in the database file (pages of the
+    /// table and its indexes, after a checkpoint), from SQLite's `dbstat`.
+    pub async fn table_sizes(&self) -> anyhow::Result<rows::TableSizes> {
+        self.write(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            let size = |names: &str| -> rusqlite::Result<u64> {
+                c.query_row(&format!("SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN ({names})"), [], |r| {
+                    r.get::<_, i64>(0).map(|v| v as u64)
+                })
+            };
+            Ok(rows::TableSizes {
+                frames: size("'frames', 'frames_by_bed', 'frames_by_bed_time', 'frames_by_bed_device_time', 'frames_by_received', 'sqlite_autoindex_frames_v3_1'")?,
+                numerics: size("'numerics'")?,
+                minutes: size("'numerics_minute'")?,
+            })
+        })
+        .await
+    }
+
     /// Bytes the database files take on disk (main file and write-ahead log).
     pub fn size_on_disk(&self) -> u64 {
         let wal = self.path.with_extension("db-wal");

@@ -43,3 +43,11 @@ pub struct Pruned {
     pub numerics: u64,
     pub minutes: u64,
 }
+
+/// Bytes on disk per kind of data (tables with their indexes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableSizes {
+    pub frames: u64,
+    pub numerics: u64,
+    pub minutes: u64,
+}

@@ -51,7 +51,10 @@ fn a_challenge_record_replays_as_ecg_and_pleth_at_250_hz() {
 fn bidmc_21_numerics_and_signals_are_read_together() {
     let rec = Recording::open(&data("bidmc/numerics/bidmc_21_Numerics.csv")).unwrap();
     let first: Vec<_> = rec.numerics.iter().filter(|n| n.0 == 0).map(|n| (n.1, n.2)).collect();
-    assert_eq!(first, vec![(VitalKind::Hr, 118.0), (VitalKind::Pulse, 117.0), (VitalKind::Rr, 14.0), (VitalKind::Spo2, 100.0)]);
+    assert_eq!(
+        first,
+        vec![(VitalKind::Hr, 118.0), (VitalKind::Pulse, 117.0), (VitalKind::Rr, 14.0), (VitalKind::Spo2, 100.0)]
+    );
     assert_eq!(rec.numerics.iter().filter(|n| n.1 == VitalKind::Hr).count(), 481);
     let waves: Vec<_> = rec.tracks.iter().map(|t| (t.kind, t.rate_hz)).collect();
     assert_eq!(waves, vec![(WaveKind::Resp, 125.0), (WaveKind::Pleth, 125.0), (WaveKind::EcgII, 125.0)]);
@@ -70,8 +73,8 @@ fn mimic_numerics_come_a_minute_apart_with_not_measured_zeros_left_out() {
 async fn a_replayed_record_is_stored_sample_for_sample() {
     let app = crate::api::spawn_app().await;
     let rec = Recording::open(&data("challenge2015/a103l.hea")).unwrap();
-    let sent: usize = rec.tracks.iter().map(|t| t.samples.iter().filter(|s| s.is_some()).count()).sum::<usize>()
-        + rec.numerics.len();
+    let sent: usize =
+        rec.tracks.iter().map(|t| t.samples.iter().filter(|s| s.is_some()).count()).sum::<usize>() + rec.numerics.len();
     let server = format!("ws://{}", app.addr);
     // 90 s of record at 50x: under two seconds.
     vigil_server::replay::stream(&server, &app.tokens[0], rec, 50.0, false, std::future::pending()).await.unwrap();
@@ -92,5 +95,44 @@ fn on_the_real_numerics_vigil_alarms_less_than_plain_thresholds_and_misses_no_na
     assert_eq!(report.events.len(), 7, "every named event was found in the data");
     for e in &report.events {
         assert_eq!(!e.vigil.is_empty(), e.should_alarm, "{} ({}): {:?}", e.record, e.expected, e.vigil);
+    }
+}
+
+/// Real recordings replayed into frames and kept by the storage codec: every
+/// sample comes back bit for bit; prints the bytes per sample.
+#[test]
+fn real_recordings_are_stored_losslessly_and_compactly() {
+    use vigil_server::replay::Player;
+    use vigil_server::store::codec;
+    for (rel, at_most) in [
+        ("mitbih/100.hea", 1.0),
+        ("challenge2015/a103l.hea", 1.8),
+        ("challenge2015/v101l.hea", 1.7),
+        ("bidmc/numerics/bidmc_21_Numerics.csv", 2.6),
+    ] {
+        let rec = Recording::open(&data(rel)).unwrap();
+        let t0 = 1_789_999_200_000;
+        let mut player = Player::new(rec, t0, 1.0, 1);
+        let (mut samples, mut bytes, mut raw_chunks, mut chunks, mut json) = (0usize, 0usize, 0usize, 0usize, 0usize);
+        let mut now = t0;
+        while !player.finished() && now < t0 + 120_000 {
+            now += 250;
+            for raw in player.frames_until(now) {
+                let frame = vigil_shared::Frame::try_from(raw.clone()).unwrap();
+                let body = codec::encode(&frame);
+                assert_eq!(codec::decode(&body).unwrap(), frame, "{rel} seq {}", raw.seq);
+                chunks += raw.waves.len();
+                raw_chunks += codec::encode_is_raw(&frame);
+                samples += frame.sample_count();
+                bytes += body.len();
+                json += serde_json::to_string(&frame).unwrap().len();
+            }
+        }
+        let per = bytes as f64 / samples as f64;
+        eprintln!(
+            "{rel}: {samples} samples, {per:.2} B/sample stored ({:.2} as JSON), {raw_chunks}/{chunks} chunks as raw floats",
+            json as f64 / samples as f64
+        );
+        assert!(per < at_most, "{rel}: {per:.2} bytes per sample");
     }
 }
