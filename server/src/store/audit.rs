@@ -3,10 +3,9 @@
 //!
 //! Each entry's hash is SHA-256 over the previous entry's hash and the entry's
 //! own fields, so changing or removing an entry anywhere breaks every hash
-//! after it, which [`Store::check_audit_chain`] finds. The database refuses
+//! after it, which [`super::Storage::check_audit_chain`] finds. The database refuses
 //! UPDATE and DELETE on the table outright.
 
-use super::Store;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use vigil_shared::alarm::{BedEvent, EventRequest, Profile, StoredEvent};
@@ -107,7 +106,7 @@ fn profile_in(tx: &rusqlite::Transaction<'_>, bed: &str) -> rusqlite::Result<Pro
 /// chain never forks, the check sees the profile the event is stored against,
 /// and `at` never goes backwards along `seq` (so tablets that order settings
 /// by time and by seq agree).
-fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rusqlite::Result<Appended> {
+pub(super) fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rusqlite::Result<Appended> {
     let tx = conn.transaction()?;
     let existing = tx
         .query_row(
@@ -153,22 +152,13 @@ fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rusqlite::Resu
     Ok(Appended::New(event))
 }
 
-impl Store {
-    /// Checks a request against the bed's profile and stores it durably, at
-    /// `now` (or the previous entry's time if the clock stepped back).
-    pub async fn append_event(&self, req: EventRequest, now: i64) -> anyhow::Result<Appended> {
-        self.write(move |conn| append(conn, &req, now)).await
-    }
-
-    /// What a subscribing tablet needs of a bed's events, in seq order: the
-    /// newest profile and every limit change since it (they build the
-    /// settings), the newest observation, and the acknowledgements of the last
-    /// day (at most the newest [`SNAPSHOT_LIMIT`]).
-    pub async fn bed_events(&self, bed: &str, now: i64) -> anyhow::Result<Vec<StoredEvent>> {
-        let bed = bed.to_string();
-        self.read(move |c| {
-            let mut stmt = c.prepare(
-                "WITH p AS (SELECT COALESCE(MAX(seq), 0) AS seq FROM audit WHERE bed_id = ?1 AND kind = 'set_profile'),
+/// What a subscribing tablet needs of a bed's events (see
+/// [`super::Storage::bed_events`]); at most the newest [`SNAPSHOT_LIMIT`]
+/// acknowledgements.
+pub(super) fn bed_events(c: &Connection, bed: &str, now: i64) -> rusqlite::Result<Vec<StoredEvent>> {
+    {
+        let mut stmt = c.prepare(
+            "WITH p AS (SELECT COALESCE(MAX(seq), 0) AS seq FROM audit WHERE bed_id = ?1 AND kind = 'set_profile'),
                       o AS (SELECT MAX(seq) AS seq FROM audit WHERE bed_id = ?1 AND kind = 'observe'),
                       a AS (SELECT seq FROM audit WHERE bed_id = ?1 AND kind = 'acknowledge' AND at >= ?2
                             ORDER BY seq DESC LIMIT ?3)
@@ -178,72 +168,66 @@ impl Store {
                     OR seq = (SELECT seq FROM o)
                     OR seq IN (SELECT seq FROM a))
                  ORDER BY seq",
-            )?;
-            let events = stmt
-                .query_map(params![bed, now - ACK_HORIZON_MS, SNAPSHOT_LIMIT], |r| {
-                    stored_event(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, &r.get::<_, String>(5)?)
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(events)
-        })
-        .await
+        )?;
+        let events = stmt
+            .query_map(params![bed, now - ACK_HORIZON_MS, SNAPSHOT_LIMIT], |r| {
+                stored_event(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, &r.get::<_, String>(5)?)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(events)
     }
+}
 
-    /// The audit log, oldest first, optionally from `after` on.
-    pub async fn audit(&self, after: u64, limit: u32) -> anyhow::Result<Vec<AuditEntry>> {
-        self.read(move |c| {
-            let mut stmt = c.prepare(
-                "SELECT seq, at, bed_id, actor, kind, payload, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![after, limit], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    bed: r.get(2)?,
-                    actor: r.get(3)?,
-                    kind: r.get(4)?,
-                    payload: r.get(5)?,
-                    hash: r.get(6)?,
-                })
-            })?;
-            rows.collect()
-        })
-        .await
+pub(super) fn entries(c: &Connection, after: u64, limit: u32) -> rusqlite::Result<Vec<AuditEntry>> {
+    {
+        let mut stmt = c.prepare(
+            "SELECT seq, at, bed_id, actor, kind, payload, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit], |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                bed: r.get(2)?,
+                actor: r.get(3)?,
+                kind: r.get(4)?,
+                payload: r.get(5)?,
+                hash: r.get(6)?,
+            })
+        })?;
+        rows.collect()
     }
+}
 
-    /// Re-computes every hash of the chain.
-    pub async fn check_audit_chain(&self) -> anyhow::Result<ChainCheck> {
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT seq, at, bed_id, actor, kind, payload, prev_hash, hash, request_id FROM audit ORDER BY seq",
-            )?;
-            let mut rows = stmt.query([])?;
-            let mut prev = GENESIS.to_string();
-            let mut entries = 0;
-            while let Some(r) = rows.next()? {
-                let seq: u64 = r.get(0)?;
-                let bed: Option<String> = r.get(2)?;
-                let (actor, kind, payload): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
-                let (stored_prev, stored_hash): (String, String) = (r.get(6)?, r.get(7)?);
-                let request: Option<String> = r.get(8)?;
-                let fields = Fields {
-                    seq,
-                    at: r.get(1)?,
-                    request: request.as_deref(),
-                    bed: bed.as_deref(),
-                    actor: &actor,
-                    kind: &kind,
-                    payload: &payload,
-                };
-                let expected = entry_hash(&prev, &fields);
-                if stored_prev != prev || stored_hash != expected {
-                    return Ok(ChainCheck::Broken { seq });
-                }
-                prev = stored_hash;
-                entries += 1;
+pub(super) fn check_chain(c: &Connection) -> rusqlite::Result<ChainCheck> {
+    {
+        let mut stmt = c.prepare(
+            "SELECT seq, at, bed_id, actor, kind, payload, prev_hash, hash, request_id FROM audit ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut prev = GENESIS.to_string();
+        let mut entries = 0;
+        while let Some(r) = rows.next()? {
+            let seq: u64 = r.get(0)?;
+            let bed: Option<String> = r.get(2)?;
+            let (actor, kind, payload): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
+            let (stored_prev, stored_hash): (String, String) = (r.get(6)?, r.get(7)?);
+            let request: Option<String> = r.get(8)?;
+            let fields = Fields {
+                seq,
+                at: r.get(1)?,
+                request: request.as_deref(),
+                bed: bed.as_deref(),
+                actor: &actor,
+                kind: &kind,
+                payload: &payload,
+            };
+            let expected = entry_hash(&prev, &fields);
+            if stored_prev != prev || stored_hash != expected {
+                return Ok(ChainCheck::Broken { seq });
             }
-            Ok(ChainCheck::Intact { entries })
-        })
-        .await
+            prev = stored_hash;
+            entries += 1;
+        }
+        Ok(ChainCheck::Intact { entries })
     }
 }

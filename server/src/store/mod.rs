@@ -1,34 +1,36 @@
-//! Storage on the embedded database (SQLite).
+//! Storage: what Vigil needs from a database ([`Storage`]), and the handle the
+//! rest of the server holds ([`Store`]).
 //!
-//! One writer thread owns the write connection and commits frames in groups:
-//! every frame waiting when a commit starts goes into that commit, so many
-//! devices share one fsync. A frame is acknowledged only after its commit
-//! returned. Reads go through a separate connection (WAL lets them run while
-//! the writer commits).
+//! SQLite ([`SqliteStore`], embedded, one file) is the default. The trait is
+//! written so that a PostgreSQL implementation can fill it for a
+//! hospital-wide installation: every method is a whole operation (no
+//! connections or transactions leak out), takes time as input where it
+//! matters, and speaks in rows ([`rows`]) separate from wire types. What an
+//! implementation must promise is said on each method; the contract tests in
+//! `server/tests/it` run against [`Store`] and would run against any backend.
 //!
-//! The methods are the interface a PostgreSQL implementation would fill; rows
-//! ([`rows`]) are separate from wire types and converted here.
+//! Frames are kept as compact bodies ([`codec`]), numerics per reading and
+//! per minute (count, sum, min, max) for long trends; retention deletes old
+//! frames and old numerics on its own schedules.
 
 mod audit;
 pub mod codec;
 pub mod rows;
 mod schema;
+mod sqlite;
 mod writer;
 
-use crate::clock::now_ms;
-use anyhow::Context;
 use rows::{DeviceIdentity, StoredFrame};
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, oneshot};
+use std::path::Path;
+use std::sync::Arc;
+use vigil_shared::alarm::{EventRequest, StoredEvent};
 use vigil_shared::protocol::live::BedInfo;
 use vigil_shared::{Frame, VitalKind};
-use writer::WriteJob;
 
 pub use audit::{Appended, AuditEntry, ChainCheck};
+pub use sqlite::SqliteStore;
 pub use writer::{CommitHook, Committed, StoreOutcome};
 
 /// Longest device-time span of one frame that full disclosure looks back
@@ -38,32 +40,137 @@ pub const MAX_FRAME_SPAN_MS: i64 = 10 * 60_000;
 /// Per kind, buckets of `[start ms, mean, min, max]`.
 pub type Trend = BTreeMap<VitalKind, Vec<[f64; 4]>>;
 
-fn stored_frame(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFrame> {
-    let body: Vec<u8> = r.get(2)?;
-    let frame = codec::decode(&body)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Blob, Box::new(e)))?;
-    let payload = serde_json::to_string(&frame)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Blob, Box::new(e)))?;
-    Ok(StoredFrame { cursor: r.get::<_, i64>(0)? as u64, received_at: r.get(1)?, payload })
+/// What Vigil needs from a database.
+#[async_trait::async_trait]
+pub trait Storage: Send + Sync + 'static {
+    // --- Ingest -----------------------------------------------------------
+
+    /// Stores a validated frame durably and returns once it would survive a
+    /// crash or power cut: only then may the device be acknowledged. A frame
+    /// whose (device, seq) is already stored is not stored again
+    /// ([`StoreOutcome::Duplicate`]). Newly stored frames get a cursor that
+    /// grows in storage order and is never reused, even after retention, and
+    /// are handed to the commit hook given at opening, in cursor order,
+    /// before this returns.
+    async fn store_frame(
+        &self,
+        device: &DeviceIdentity,
+        frame: Arc<Frame>,
+        received_at: i64,
+    ) -> anyhow::Result<StoreOutcome>;
+
+    /// The device a token belongs to, if the token is known and not revoked.
+    async fn authenticate_device(&self, token: &str) -> anyhow::Result<Option<DeviceIdentity>>;
+
+    /// The highest seq stored for a device (its frames up to there need not
+    /// be resent).
+    async fn last_stored_seq(&self, device_id: &str) -> anyhow::Result<Option<u64>>;
+
+    // --- The ward ---------------------------------------------------------
+
+    /// Every bed, in ward order, with its admitted patient.
+    async fn beds(&self) -> anyhow::Result<Vec<BedInfo>>;
+
+    async fn bed_exists(&self, bed: &str) -> anyhow::Result<bool>;
+
+    /// Creates a ward with beds and (optionally) admitted patients, all or nothing.
+    async fn create_ward(&self, ward: rows::NewWard) -> anyhow::Result<()>;
+
+    /// Registers a device for a bed and returns its token. Only the token's
+    /// hash ([`token_hash`]) is stored: this is the one time it can be read.
+    async fn register_device(&self, device_id: &str, bed: &str) -> anyhow::Result<String>;
+
+    /// Revokes a device's token; false if it was unknown or already revoked.
+    async fn revoke_device(&self, device_id: &str) -> anyhow::Result<bool>;
+
+    /// Active simulated devices (`sim-` ids) of a bed.
+    async fn simulated_devices(&self, bed: &str) -> anyhow::Result<Vec<String>>;
+
+    // --- Reading back -----------------------------------------------------
+
+    /// Up to `limit` frames of `bed` stored after cursor `after`, in cursor order.
+    async fn frames_after(&self, bed: &str, after: u64, limit: u32) -> anyhow::Result<Vec<StoredFrame>>;
+
+    /// Frames of `bed` covering device time `from..to` (ms), in device-time
+    /// order: full disclosure. Frames span at most [`MAX_FRAME_SPAN_MS`].
+    async fn frames_between(&self, bed: &str, from: i64, to: i64) -> anyhow::Result<Vec<StoredFrame>>;
+
+    /// The cursor just before the first frame of `bed` received at or after
+    /// `since` (ms), so that `frames_after` of it returns the recent frames.
+    async fn cursor_before_time(&self, bed: &str, since: i64) -> anyhow::Result<u64>;
+
+    /// Numerics of `bed` with device time in `from..to` (ms), in buckets of
+    /// `step_ms` per kind, in time order: mean, min and max per bucket.
+    /// Steps of whole minutes must not read every reading (the per-minute
+    /// aggregates exist for that).
+    async fn trend(&self, bed: &str, from: i64, to: i64, step_ms: i64) -> anyhow::Result<Trend>;
+
+    /// Counts for the health endpoint and the tests.
+    async fn counts(&self) -> anyhow::Result<rows::Counts>;
+
+    /// Bytes each kind of data takes, for measurements.
+    async fn table_sizes(&self) -> anyhow::Result<rows::TableSizes>;
+
+    // --- Retention --------------------------------------------------------
+
+    /// Deletes frames received before `frames_before` and numerics (with
+    /// their aggregates) measured before `numerics_before`, without holding
+    /// up ingest for long. Returns what was deleted.
+    async fn enforce_retention(&self, frames_before: i64, numerics_before: i64) -> anyhow::Result<rows::Pruned>;
+
+    // --- The audit log ----------------------------------------------------
+
+    /// Checks a request against the bed's profile and appends it to the
+    /// hash-chained log at `now` (or the previous entry's time if the clock
+    /// stepped back), atomically: the chain never forks. A request id seen
+    /// before returns the stored event unchanged.
+    async fn append_event(&self, req: EventRequest, now: i64) -> anyhow::Result<Appended>;
+
+    /// What a subscribing tablet needs of a bed's events, in seq order: the
+    /// newest profile and every limit change since it, the newest
+    /// observation, and the acknowledgements of the last day.
+    async fn bed_events(&self, bed: &str, now: i64) -> anyhow::Result<Vec<StoredEvent>>;
+
+    /// The audit log, oldest first, after seq `after`.
+    async fn audit(&self, after: u64, limit: u32) -> anyhow::Result<Vec<AuditEntry>>;
+
+    /// Re-computes every hash of the chain.
+    async fn check_audit_chain(&self) -> anyhow::Result<ChainCheck>;
+
+    /// The database file, for a backend that is one (tests and tools that
+    /// inspect it directly).
+    fn sqlite_path(&self) -> Option<&Path> {
+        None
+    }
 }
 
-/// A handle to the database; cheap to clone.
+/// The storage the server holds: any [`Storage`], cheap to clone.
 #[derive(Clone)]
-pub struct Store {
-    writer: mpsc::Sender<WriteJob>,
-    reader: Arc<Mutex<Connection>>,
-    path: PathBuf,
+pub struct Store(Arc<dyn Storage>);
+
+impl Store {
+    /// The default: SQLite at `path`, created and migrated as needed.
+    /// `on_commit` sees every newly stored frame, in storage order.
+    pub fn open(path: &Path, on_commit: CommitHook) -> anyhow::Result<Store> {
+        Ok(Store(Arc::new(SqliteStore::open(path, on_commit)?)))
+    }
+
+    /// Another backend.
+    pub fn new(backend: impl Storage) -> Store {
+        Store(Arc::new(backend))
+    }
+
+    /// The SQLite file; panics for another backend (tests and tools only).
+    pub fn path(&self) -> &Path {
+        self.0.sqlite_path().expect("this storage is not a SQLite file")
+    }
 }
 
-fn open_connection(path: &Path) -> anyhow::Result<Connection> {
-    let conn = Connection::open(path).with_context(|| format!("opening database {}", path.display()))?;
-    // WAL with synchronous=FULL: a commit that returned survives a crash or a
-    // power cut, which is what an acknowledgement promises.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(conn)
+impl std::ops::Deref for Store {
+    type Target = dyn Storage;
+    fn deref(&self) -> &(dyn Storage + 'static) {
+        &*self.0
+    }
 }
 
 /// SHA-256 of a device token, hex. Tokens are 256 random bits, so a fast hash
@@ -72,352 +179,10 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    /// `on_commit` sees every newly stored frame, in storage order.
-    pub fn open(path: &Path, on_commit: CommitHook) -> anyhow::Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating database folder {}", dir.display()))?;
-        }
-        let mut write_conn = open_connection(path)?;
-        let version = schema::migrate(&mut write_conn).context("migrating the database schema")?;
-        tracing::info!(path = %path.display(), schema_version = version, "database ready");
-        let reader = open_connection(path)?;
-        let writer = writer::spawn(write_conn, on_commit)?;
-        Ok(Store { writer, reader: Arc::new(Mutex::new(reader)), path: path.to_path_buf() })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let reader = self.reader.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = reader.lock().map_err(|_| anyhow::anyhow!("database reader poisoned"))?;
-            f(&conn).context("database read")
-        })
-        .await
-        .context("database read task")?
-    }
-
-    async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let (tx, rx) = oneshot::channel();
-        let job = WriteJob::Exec(Box::new(move |conn| {
-            let _ = tx.send(f(conn));
-        }));
-        self.writer.send(job).await.map_err(|_| anyhow::anyhow!("database writer stopped"))?;
-        rx.await.context("database writer dropped the job")?.context("database write")
-    }
-
-    /// Stores a validated frame durably. Returns once it is committed.
-    pub async fn store_frame(
-        &self,
-        device: &DeviceIdentity,
-        frame: Arc<Frame>,
-        received_at: i64,
-    ) -> anyhow::Result<StoreOutcome> {
-        let (reply, rx) = oneshot::channel();
-        let job = WriteJob::Frame { device: device.clone(), frame, received_at, reply };
-        self.writer.send(job).await.map_err(|_| anyhow::anyhow!("database writer stopped"))?;
-        rx.await.context("database writer dropped the frame")?
-    }
-
-    /// The device a token belongs to, if the token is known and not revoked.
-    pub async fn authenticate_device(&self, token: &str) -> anyhow::Result<Option<DeviceIdentity>> {
-        let hash = token_hash(token);
-        self.read(move |c| {
-            c.query_row("SELECT id, bed_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL", [hash], |r| {
-                Ok(DeviceIdentity { id: r.get(0)?, bed: r.get(1)? })
-            })
-            .optional()
-        })
-        .await
-    }
-
-    pub async fn last_stored_seq(&self, device_id: &str) -> anyhow::Result<Option<u64>> {
-        let id = device_id.to_string();
-        self.read(move |c| c.query_row("SELECT MAX(seq) FROM frames WHERE device_id = ?1", [id], |r| r.get(0))).await
-    }
-
-    /// Every bed, in ward order, with its admitted patient.
-    pub async fn beds(&self) -> anyhow::Result<Vec<BedInfo>> {
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT b.id, b.label, p.display_name,
-                        (SELECT MAX(f.received_at) FROM frames f WHERE f.bed_id = b.id) FROM beds b
-                 LEFT JOIN patients p ON p.bed_id = b.id AND p.discharged_at IS NULL
-                 ORDER BY b.ward_id, b.position, b.id",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(BedInfo { id: r.get(0)?, label: r.get(1)?, patient: r.get(2)?, last_frame: r.get(3)? })
-            })?;
-            rows.collect()
-        })
-        .await
-    }
-
-    /// Up to `limit` frames of `bed` stored after `after` (a cursor), in order.
-    pub async fn frames_after(&self, bed: &str, after: u64, limit: u32) -> anyhow::Result<Vec<StoredFrame>> {
-        let bed = bed.to_string();
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT cursor, received_at, body FROM frames
-                 WHERE bed_id = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(params![bed, after as i64, limit], stored_frame)?;
-            rows.collect()
-        })
-        .await
-    }
-
-    /// Frames of `bed` covering device time `from..to` (ms), in device-time
-    /// order: full disclosure. Frames span at most [`MAX_FRAME_SPAN_MS`].
-    pub async fn frames_between(&self, bed: &str, from: i64, to: i64) -> anyhow::Result<Vec<StoredFrame>> {
-        let bed = bed.to_string();
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT cursor, received_at, body FROM frames
-                 WHERE bed_id = ?1 AND t_start >= ?2 AND t_start < ?3 AND t_end > ?4 ORDER BY t_start, cursor",
-            )?;
-            let rows = stmt.query_map(params![bed, from - MAX_FRAME_SPAN_MS, to, from], stored_frame)?;
-            rows.collect()
-        })
-        .await
-    }
-
-    /// The cursor just before the first frame of `bed` received at or after
-    /// `since` (ms), so that `frames_after` of it returns the recent frames.
-    pub async fn cursor_before_time(&self, bed: &str, since: i64) -> anyhow::Result<u64> {
-        let bed = bed.to_string();
-        self.read(move |c| {
-            let first: Option<i64> = c.query_row(
-                "SELECT MIN(cursor) FROM frames WHERE bed_id = ?1 AND received_at >= ?2",
-                params![bed, since],
-                |r| r.get(0),
-            )?;
-            let last: Option<i64> =
-                c.query_row("SELECT MAX(cursor) FROM frames WHERE bed_id = ?1", params![bed], |r| r.get(0))?;
-            Ok(match (first, last) {
-                (Some(f), _) => (f - 1).max(0) as u64,
-                (None, Some(l)) => l as u64,
-                (None, None) => 0,
-            })
-        })
-        .await
-    }
-
-    /// Numerics of `bed` with device time in `from..to` (ms), in buckets of
-    /// `step_ms` per kind, in time order: mean, min and max per bucket, so a
-    /// spike shows in the envelope of a long range. Steps of whole minutes
-    /// read the per-minute aggregates, shorter ones the raw readings.
-    pub async fn trend(&self, bed: &str, from: i64, to: i64, step_ms: i64) -> anyhow::Result<Trend> {
-        anyhow::ensure!(step_ms > 0, "trend step must be positive");
-        let bed = bed.to_string();
-        self.read(move |c| {
-            // One index range per kind: `kind IN (...)` keeps SQLite on the
-            // (bed, kind, t) key instead of scanning the bed's 30 days.
-            let kinds = VitalKind::ALL.iter().map(|k| format!("'{}'", k.code())).collect::<Vec<_>>().join(",");
-            let sql = if step_ms % 60_000 == 0 {
-                format!(
-                    "SELECT kind, (minute / ?4) * ?4 AS b, SUM(sum) / SUM(n), MIN(lo), MAX(hi) FROM numerics_minute
-                     WHERE bed_id = ?1 AND kind IN ({kinds}) AND minute >= ?2 AND minute < ?3
-                     GROUP BY kind, b ORDER BY kind, b"
-                )
-            } else {
-                format!(
-                    "SELECT kind, (t / ?4) * ?4 AS b, AVG(value), MIN(value), MAX(value) FROM numerics
-                     WHERE bed_id = ?1 AND kind IN ({kinds}) AND t >= ?2 AND t < ?3
-                     GROUP BY kind, b ORDER BY kind, b"
-                )
-            };
-            let mut stmt = c.prepare_cached(&sql)?;
-            let mut out = Trend::new();
-            let mut rows = stmt.query(params![bed, from, to, step_ms])?;
-            while let Some(r) = rows.next()? {
-                let code: String = r.get(0)?;
-                // An unknown kind (written by a newer server) is skipped
-                // rather than failing the chart.
-                if let Some(kind) = VitalKind::ALL.iter().copied().find(|k| k.code() == code) {
-                    out.entry(kind).or_default().push([r.get::<_, i64>(1)? as f64, r.get(2)?, r.get(3)?, r.get(4)?]);
-                }
-            }
-            Ok(out)
-        })
-        .await
-    }
-
-    /// Deletes what is older than the retention: frames (waveforms) received
-    /// before `frames_before`, numerics and their minute aggregates measured
-    /// before `numerics_before` (ms). Works in slices so that ingest waits at
-    /// most one slice. Returns what was deleted.
-    pub async fn enforce_retention(&self, frames_before: i64, numerics_before: i64) -> anyhow::Result<rows::Pruned> {
-        const SLICE: i64 = 2_000;
-        let mut pruned = rows::Pruned::default();
-        loop {
-            let n = self
-                .write(move |c| {
-                    c.execute(
-                        "DELETE FROM frames WHERE cursor IN
-                         (SELECT cursor FROM frames WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)",
-                        params![frames_before, SLICE],
-                    )
-                })
-                .await?;
-            pruned.frames += n as u64;
-            if (n as i64) < SLICE {
-                break;
-            }
-        }
-        let pairs: Vec<(String, String)> = self
-            .read(|c| {
-                let mut stmt = c.prepare("SELECT DISTINCT bed_id, kind FROM numerics_minute")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect()
-            })
-            .await?;
-        for (bed, kind) in pairs {
-            let (n, m) = self
-                .write(move |c| {
-                    let tx = c.transaction()?;
-                    let n = tx.execute(
-                        "DELETE FROM numerics WHERE bed_id = ?1 AND kind = ?2 AND t < ?3",
-                        params![bed, kind, numerics_before],
-                    )?;
-                    let m = tx.execute(
-                        "DELETE FROM numerics_minute WHERE bed_id = ?1 AND kind = ?2 AND minute < ?3",
-                        params![bed, kind, numerics_before],
-                    )?;
-                    tx.commit()?;
-                    Ok((n, m))
-                })
-                .await?;
-            pruned.numerics += n as u64;
-            pruned.minutes += m as u64;
-        }
-        Ok(pruned)
-    }
-
-    /// Bytes each kind of data takes in the database file (pages of the
-    /// table and its indexes, after a checkpoint), from SQLite's `dbstat`.
-    pub async fn table_sizes(&self) -> anyhow::Result<rows::TableSizes> {
-        self.write(|c| {
-            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-            let size = |names: &str| -> rusqlite::Result<u64> {
-                c.query_row(&format!("SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN ({names})"), [], |r| {
-                    r.get::<_, i64>(0).map(|v| v as u64)
-                })
-            };
-            Ok(rows::TableSizes {
-                frames: size("'frames', 'frames_by_bed', 'frames_by_bed_time', 'frames_by_bed_device_time', 'frames_by_received', 'sqlite_autoindex_frames_v3_1'")?,
-                numerics: size("'numerics'")?,
-                minutes: size("'numerics_minute'")?,
-            })
-        })
-        .await
-    }
-
-    /// Bytes the database files take on disk (main file and write-ahead log).
-    pub fn size_on_disk(&self) -> u64 {
-        let wal = self.path.with_extension("db-wal");
-        [self.path.as_path(), wal.as_path()].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
-    }
-
-    pub async fn bed_exists(&self, bed: &str) -> anyhow::Result<bool> {
-        let bed = bed.to_string();
-        self.read(move |c| c.query_row("SELECT EXISTS(SELECT 1 FROM beds WHERE id = ?1)", [bed], |r| r.get(0))).await
-    }
-
-    /// Counts for the health endpoint and the tests.
-    pub async fn counts(&self) -> anyhow::Result<rows::Counts> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT (SELECT COUNT(*) FROM frames), (SELECT COALESCE(SUM(samples), 0) FROM frames),
-                        (SELECT COUNT(*) FROM beds), (SELECT COUNT(*) FROM devices WHERE revoked_at IS NULL)",
-                [],
-                |r| Ok(rows::Counts { frames: r.get(0)?, samples: r.get(1)?, beds: r.get(2)?, devices: r.get(3)? }),
-            )
-        })
-        .await
-    }
-
-    /// Creates a ward with beds and (optionally) admitted patients, in one
-    /// transaction. Used by set-up and the demo.
-    pub async fn create_ward(&self, ward: rows::NewWard) -> anyhow::Result<()> {
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            tx.execute("INSERT INTO wards(id, name) VALUES (?1, ?2)", params![ward.id, ward.name])?;
-            for (pos, bed) in ward.beds.iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO beds(id, ward_id, label, position) VALUES (?1, ?2, ?3, ?4)",
-                    params![bed.id, ward.id, bed.label, pos as i64],
-                )?;
-                if let Some(name) = &bed.patient {
-                    tx.execute(
-                        "INSERT INTO patients(display_name, bed_id, admitted_at) VALUES (?1, ?2, ?3)",
-                        params![name, bed.id, now_ms()],
-                    )?;
-                }
-            }
-            tx.commit()
-        })
-        .await
-    }
-
-    /// Registers a device for a bed and returns its token. The token is not
-    /// stored, only its hash: this is the one time it can be read.
-    pub async fn register_device(&self, device_id: &str, bed: &str) -> anyhow::Result<String> {
-        let token = new_token();
-        let (id, bed_id, hash) = (device_id.to_string(), bed.to_string(), token_hash(&token));
-        self.write(move |c| {
-            c.execute(
-                "INSERT INTO devices(id, token_hash, bed_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![id, hash, bed_id, now_ms()],
-            )
-        })
-        .await
-        .with_context(|| format!("registering device {device_id} for bed {bed}"))?;
-        Ok(token)
-    }
-
-    pub async fn revoke_device(&self, device_id: &str) -> anyhow::Result<bool> {
-        let id = device_id.to_string();
-        let n = self
-            .write(move |c| {
-                c.execute(
-                    "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                    params![id, now_ms()],
-                )
-            })
-            .await?;
-        Ok(n == 1)
-    }
-}
-
 /// 256 random bits, hex.
 fn new_token() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     format!("vgd_{}", hex::encode(bytes))
-}
-
-impl Store {
-    /// Active simulated devices (`sim-` ids) of a bed.
-    pub async fn simulated_devices(&self, bed: &str) -> anyhow::Result<Vec<String>> {
-        let bed = bed.to_string();
-        self.read(move |c| {
-            let mut stmt =
-                c.prepare("SELECT id FROM devices WHERE bed_id = ?1 AND id LIKE 'sim-%' AND revoked_at IS NULL")?;
-            let rows = stmt.query_map([bed], |r| r.get(0))?;
-            rows.collect()
-        })
-        .await
-    }
 }
