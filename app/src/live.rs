@@ -2,8 +2,10 @@
 //!
 //! One WebSocket to `/ws/live`. On (re)connecting it subscribes with the
 //! cursor it holds per bed, so the server refills exactly what was missed.
-//! A silent link is detected by keep-alive pings; a lost link is shown at
-//! once and retried with exponential back-off and jitter.
+//! A silent link is detected by keep-alive pings, and the browser saying it
+//! is offline (Wi-Fi gone) ends the link at once, without waiting for the
+//! silence: an open WebSocket can outlive the network for a long time. A lost
+//! link is shown at once and retried with exponential back-off and jitter.
 
 use crate::context::{ConnStatus, LiveContext};
 use crate::sound;
@@ -32,6 +34,11 @@ const POLL_MS: u32 = 100;
 
 fn now() -> i64 {
     js_sys::Date::now() as i64
+}
+
+/// The browser knows it has no network (`navigator.onLine` is false).
+fn browser_offline() -> bool {
+    web_sys::window().is_some_and(|w| !w.navigator().on_line())
 }
 
 pub fn start(ctx: LiveContext) {
@@ -154,6 +161,9 @@ fn handle(ctx: LiveContext, msg: &ServerMessage, t: i64) {
 
 /// One connection, until it fails. Returns whether it got as far as live.
 async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> bool {
+    if browser_offline() {
+        return false;
+    }
     let Some(url) = ws_url() else { return false };
     let Ok(ws) = WebSocket::open(&url) else { return false };
     let (mut tx, mut rx) = ws.split();
@@ -207,7 +217,7 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
                     }
                 }
                 let t = now();
-                if t - last_message > SILENT_LIMIT_MS {
+                if t - last_message > SILENT_LIMIT_MS || browser_offline() {
                     return live;
                 }
                 if t - last_ping >= PING_EVERY_MS {

@@ -1,0 +1,47 @@
+import { expect, test } from "@playwright/test";
+import { Station } from "./fixtures/station";
+
+// Bed 13 (tests/fixtures/ward.toml) desaturates to 75 % for 25 s every
+// minute, so a desaturation always begins within any 60 s window.
+
+test("a tablet offline for 60 s says so within 5 s, then fills the gap and shows the alarm that began meanwhile at its true onset", async ({ browser }) => {
+  test.setTimeout(200_000);
+  const context = await browser.newContext();
+  const station = new Station(await context.newPage());
+  const page = station.page;
+  await station.openWard();
+  await expect(station.tile("b13").getByTestId("freshness")).toHaveText("live");
+
+  const offAt = Date.now();
+  await context.setOffline(true);
+  // The banner at once, the tablet's own technical alarm within 5 s.
+  await expect(station.connection).toHaveAttribute("data-state", "lost", { timeout: 5_000 });
+  const lostAlarm = page.locator('[data-testid="alarm"][data-condition="connection_lost"]');
+  await expect(lostAlarm).toHaveCount(1, { timeout: Math.max(1, offAt + 5_000 - Date.now()) });
+  expect(Date.now() - offAt).toBeLessThan(5_500);
+  await expect(lostAlarm.getByTestId("alarm-text")).toHaveText("Connection to server lost");
+  // Its data is marked stale, not passed off as live.
+  await expect(station.tile("b13").getByTestId("freshness")).toContainText("no data for", { timeout: 10_000 });
+
+  // Sixty seconds without a network; the ward goes on at the server.
+  await page.waitForTimeout(Math.max(0, offAt + 60_000 - Date.now()));
+  const onAt = Date.now();
+  await context.setOffline(false);
+  await expect(station.connection).toHaveAttribute("data-state", "live", { timeout: 15_000 });
+  await expect(station.tile("b13").getByTestId("freshness")).toHaveText("live");
+  await expect(lostAlarm).toHaveCount(0);
+
+  // The gap was refilled in order: the desaturation that began while the
+  // tablet was offline is alarmed with its onset inside the gap (the device's
+  // sample time), not at the moment the tablet came back.
+  const desat = page.locator('[data-testid="alarm-list"] [data-testid="alarm"][data-bed="b13"][data-condition="spo2.extreme_low"]');
+  const onsetsInGap = async () =>
+    (await desat.evaluateAll((els) => els.map((e) => Number((e.getAttribute("data-id") ?? "").split("@")[1]))))
+      .filter((t) => t > offAt && t < onAt);
+  await expect.poll(async () => (await onsetsInGap()).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  const onset = (await onsetsInGap())[0];
+  // Shown as the clock time it began (the station shows UTC).
+  const clock = new Date(onset).toISOString().slice(11, 19);
+  await expect(desat.filter({ has: page.locator(".a-onset", { hasText: `since ${clock}` }) })).toHaveCount(1);
+  await context.close();
+});
