@@ -139,13 +139,149 @@ fn request_frame(cb: &Closure<dyn FnMut(f64)>) {
 
 /// The last hour of a bed's numerics: one lane per parameter, a line every
 /// ten minutes, now at the right edge.
+/// Writes a trend lane's scale; returns the lane's top.
+fn lane_labels(ctx: &CanvasRenderingContext2d, lane: usize, lane_h: f64, lo: f64, hi: f64) -> f64 {
+    let top = lane as f64 * lane_h;
+    ctx.set_fill_style_str("#8a93a0");
+    let _ = ctx.fill_text(&format!("{hi:.0}"), 4.0, top + 12.0);
+    let _ = ctx.fill_text(&format!("{lo:.0}"), 4.0, top + lane_h - 4.0);
+    top
+}
+
+/// Left margin of the trend charts (the scale labels), CSS px.
+pub const TREND_LEFT: f64 = 44.0;
+
+/// A long trend from the server: per lane a min-max band and the mean line,
+/// a missing bucket drawn as a gap. Publishes `data-buckets`.
+pub fn long_trend(el: &HtmlCanvasElement, d: &crate::components::history::TrendData) {
+    let Some(ctx) = context2d(el) else { return };
+    let (w, h) = fit(el, &ctx);
+    ctx.clear_rect(0.0, 0.0, w, h);
+    let left = TREND_LEFT;
+    let span = (d.to - d.from).max(1) as f64;
+    let step_ms = (d.step * 1000).max(1);
+    let x = |t: f64| left + (w - left) * ((t - d.from as f64) / span).clamp(0.0, 1.0);
+    let lane_h = h / TREND_ROWS.len() as f64;
+    ctx.set_font("11px system-ui, sans-serif");
+    // An hour grid (every 6 h beyond a day).
+    let every = if span > 86_400_000.0 { 6 * 3_600_000 } else { 3_600_000 };
+    ctx.set_stroke_style_str("#2b3038");
+    ctx.set_line_width(1.0);
+    let mut g = (d.from / every + 1) * every;
+    while g < d.to {
+        ctx.begin_path();
+        ctx.move_to(x(g as f64), 0.0);
+        ctx.line_to(x(g as f64), h);
+        ctx.stroke();
+        ctx.set_fill_style_str("#8a93a0");
+        let _ = ctx.fill_text(&crate::format::clock(g, 0)[..5], x(g as f64) + 2.0, h - 2.0);
+        g += every;
+    }
+    let mut drawn = 0usize;
+    for (i, (kind, class, lo, hi)) in TREND_ROWS.iter().enumerate() {
+        let top = lane_labels(&ctx, i, lane_h, *lo, *hi);
+        let kind = match kind {
+            VitalKind::NibpSys if d.series.contains_key(&VitalKind::ArtSys) => VitalKind::ArtSys,
+            k => *k,
+        };
+        let Some(buckets) = d.series.get(&kind) else { continue };
+        let y = |v: f64| top + 4.0 + (1.0 - ((v - lo) / (hi - lo)).clamp(0.0, 1.0)) * (lane_h - 8.0);
+        let bw = ((w - left) * step_ms as f64 / span).max(1.0);
+        ctx.set_global_alpha(0.35);
+        ctx.set_fill_style_str(colour(class));
+        for b in buckets {
+            let (top_y, bottom_y) = (y(b[3]), y(b[2]));
+            ctx.fill_rect(x(b[0]), top_y, bw, (bottom_y - top_y).max(1.0));
+        }
+        ctx.set_global_alpha(1.0);
+        ctx.set_stroke_style_str(colour(class));
+        ctx.set_line_width(1.4);
+        ctx.begin_path();
+        let mut prev: Option<f64> = None;
+        for b in buckets {
+            let (px, py) = (x(b[0]) + bw / 2.0, y(b[1]));
+            if prev.is_none_or(|p| b[0] - p > 1.5 * step_ms as f64) {
+                ctx.move_to(px, py);
+            } else {
+                ctx.line_to(px, py);
+            }
+            prev = Some(b[0]);
+        }
+        ctx.stroke();
+        drawn += buckets.len();
+    }
+    let _ = el.set_attribute("data-buckets", &drawn.to_string());
+}
+
+/// One page of full disclosure: the stored chunks of `from..to`, gaps left
+/// empty. Publishes `data-samples`.
+pub fn strip(
+    el: &HtmlCanvasElement,
+    chunks: &[crate::components::history::Chunk],
+    from: i64,
+    to: i64,
+    kind: WaveKind,
+    class: &str,
+) {
+    let Some(ctx) = context2d(el) else { return };
+    let (w, h) = fit(el, &ctx);
+    ctx.clear_rect(0.0, 0.0, w, h);
+    // One-second grid, as on paper.
+    ctx.set_stroke_style_str("#2b3038");
+    ctx.set_line_width(1.0);
+    let span = (to - from).max(1) as f64;
+    let mut s = from.div_euclid(1000) * 1000 + 1000;
+    while s < to {
+        let gx = (s - from) as f64 / span * w;
+        ctx.begin_path();
+        ctx.move_to(gx, 0.0);
+        ctx.line_to(gx, h);
+        ctx.stroke();
+        s += 1000;
+    }
+    let (lo, hi) = match scale_for(kind) {
+        Scale::Fixed(lo, hi) => (f64::from(lo), f64::from(hi)),
+        Scale::Auto => {
+            let all = chunks.iter().flat_map(|c| c.samples.iter().copied());
+            let (lo, hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(l, u), v| (l.min(v), u.max(v)));
+            if lo.is_finite() && hi > lo {
+                (f64::from(lo), f64::from(hi))
+            } else {
+                (0.0, 1.0)
+            }
+        }
+    };
+    let y = |v: f32| 2.0 + (1.0 - ((f64::from(v) - lo) / (hi - lo)).clamp(0.0, 1.0)) * (h - 4.0);
+    ctx.set_stroke_style_str(colour(class));
+    ctx.set_line_width(1.2);
+    ctx.begin_path();
+    let mut count = 0usize;
+    let mut last_t: Option<f64> = None;
+    for c in chunks {
+        let period = 1000.0 / c.rate_hz;
+        for (i, &v) in c.samples.iter().enumerate() {
+            let t = c.t0 as f64 + i as f64 * period;
+            let px = (t - from as f64) / span * w;
+            if last_t.is_none_or(|lt| t - lt > 2.5 * period) {
+                ctx.move_to(px, y(v));
+            } else {
+                ctx.line_to(px, y(v));
+            }
+            last_t = Some(t);
+            count += 1;
+        }
+    }
+    ctx.stroke();
+    let _ = el.set_attribute("data-samples", &count.to_string());
+}
+
 pub fn trends(el: &HtmlCanvasElement, bed: &BedState) {
     let Some(ctx) = context2d(el) else { return };
     let (w, h) = fit(el, &ctx);
     ctx.clear_rect(0.0, 0.0, w, h);
     let now = js_sys::Date::now() as i64;
     let span = vigil_shared::ward::TREND_WINDOW_MS;
-    let left = 44.0;
+    let left = TREND_LEFT;
     let lane_h = h / TREND_ROWS.len() as f64;
     ctx.set_font("11px system-ui, sans-serif");
     ctx.set_stroke_style_str("#2b3038");
@@ -158,10 +294,7 @@ pub fn trends(el: &HtmlCanvasElement, bed: &BedState) {
         ctx.stroke();
     }
     for (i, (kind, class, lo, hi)) in TREND_ROWS.iter().enumerate() {
-        let top = i as f64 * lane_h;
-        ctx.set_fill_style_str("#8a93a0");
-        let _ = ctx.fill_text(&format!("{hi:.0}"), 4.0, top + 12.0);
-        let _ = ctx.fill_text(&format!("{lo:.0}"), 4.0, top + lane_h - 4.0);
+        let top = lane_labels(&ctx, i, lane_h, *lo, *hi);
         // Blood pressure: the arterial line when there is one.
         let kind = match kind {
             VitalKind::NibpSys if bed.trend(VitalKind::ArtSys).is_some() => &VitalKind::ArtSys,

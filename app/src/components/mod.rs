@@ -3,6 +3,7 @@
 pub mod alarms;
 pub mod bed_panels;
 pub mod connection;
+pub mod history;
 pub mod sparkline;
 pub mod tile;
 pub mod trend_chart;

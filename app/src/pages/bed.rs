@@ -1,6 +1,6 @@
 use crate::components::alarms::BedAlarmPanel;
 use crate::components::bed_panels::{AlarmHistory, LimitsEditor, News2Panel};
-use crate::components::trend_chart::TrendChart;
+use crate::components::history::HistoryPanel;
 use crate::components::waveform::Waveform;
 use crate::context::use_live;
 use crate::format;
@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use vigil_shared::{VitalKind, WaveKind};
 
-/// One bed: live waveforms, large numerics, the last hour of trends.
+/// One bed: live waveforms, large numerics, trends up to 72 hours, full
+/// disclosure, the alarm history.
 #[component]
 pub fn BedPage() -> impl IntoView {
     let params = use_params_map();
@@ -72,7 +73,7 @@ fn BedView(id: String) -> impl IntoView {
                     {big(VitalKind::Temp, "temp", |b| format::shown(b, VitalKind::Temp))}
                 </div>
             </div>
-            <TrendChart bed=id.clone()/>
+            <HistoryPanel bed=id.clone()/>
             <div class="bed-panels">
                 <News2Panel bed=id.clone()/>
                 <LimitsEditor bed=id.clone()/>
