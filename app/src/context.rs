@@ -7,6 +7,7 @@
 
 use leptos::prelude::*;
 use vigil_shared::alarm::{EventRequest, Priority, WardAlarms};
+use vigil_shared::protocol::journal::Journal;
 use vigil_shared::ward::{BedState, WardState};
 
 /// The tablet's link to the server.
@@ -47,6 +48,12 @@ pub struct LiveContext {
     /// Acknowledgements, limit changes and observations waiting for the
     /// server's confirmation; re-sent after a reconnect until confirmed.
     pub outbox: StoredValue<Vec<Pending>>,
+    /// The ward's last minutes as handled, saved to the browser for a reload
+    /// without a server.
+    pub journal: StoredValue<Journal>,
+    /// When the ward shown was restored from the browser (the time it was
+    /// saved), until the server answers again.
+    pub restored: RwSignal<Option<i64>>,
     /// Who is on shift at this tablet (the actor of acknowledgements).
     pub user: RwSignal<Option<String>>,
     pub sound: RwSignal<Sound>,
@@ -65,6 +72,8 @@ impl LiveContext {
             ward: StoredValue::new(WardState::default()),
             alarms: StoredValue::new(WardAlarms::default()),
             outbox: StoredValue::new(Vec::new()),
+            journal: StoredValue::new(Journal::default()),
+            restored: RwSignal::new(None),
             user: RwSignal::new(None),
             sound: RwSignal::new(Sound { on: false, bursts: 0, last: None }),
             notice: RwSignal::new(None),

@@ -12,6 +12,8 @@
 //! - `live` (hydrate only): the WebSocket to the server, reconnection, backfill,
 //!   feeding the alarm engine, the outbox of acknowledgements and changes.
 //! - [`actions`]: what a person does to alarms, checked and queued as events.
+//! - `offline` (hydrate only): the service worker that keeps the app shell and
+//!   the ward's last minutes saved in IndexedDB, restored on a reload.
 //! - `sound` (hydrate only): IEC 60601-1-8 burst patterns with Web Audio.
 //! - `draw` (hydrate only): canvas drawing of waveforms and trends.
 //! - [`pages`]: the ward overview and the bed view.
@@ -34,6 +36,8 @@ pub mod sweep;
 mod draw;
 #[cfg(feature = "hydrate")]
 mod live;
+#[cfg(feature = "hydrate")]
+mod offline;
 #[cfg(feature = "hydrate")]
 mod sound;
 

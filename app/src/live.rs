@@ -31,6 +31,8 @@ const CONNECT_TIMEOUT_MS: u32 = 5_000;
 const SILENT_LIMIT_MS: i64 = 6_000;
 /// How often the session looks at its outbox and keep-alive.
 const POLL_MS: u32 = 100;
+/// Seconds between saves of the ward's last minutes to the browser.
+const SAVE_EVERY_S: u64 = 5;
 
 fn now() -> i64 {
     js_sys::Date::now() as i64
@@ -49,11 +51,25 @@ pub fn start(ctx: LiveContext) {
     {
         ctx.user.set(Some(user));
     }
+    spawn_local(crate::offline::register_service_worker());
     spawn_local(async move {
+        let mut seconds = 0u64;
+        let mut saved_outbox: Vec<String> = Vec::new();
         loop {
             TimeoutFuture::new(1_000).await;
             let t = now();
             ctx.now.set(t);
+            // The ward's last minutes and the unconfirmed requests to the
+            // browser every 5 s when they changed (sooner would cost the
+            // tablet more than it gains).
+            seconds += 1;
+            let outbox: Vec<String> = ctx.outbox.with_value(|o| o.iter().map(|p| p.request.id.clone()).collect());
+            if seconds.is_multiple_of(SAVE_EVERY_S)
+                && (ctx.journal.with_value(|j| j.changed()) || outbox != saved_outbox)
+            {
+                crate::offline::save(ctx, t).await;
+                saved_outbox = outbox;
+            }
             // The wall-clock alarm rules: the tablet's own connection, beds
             // that went silent, escalation; then what should sound.
             let connected = matches!(ctx.status.get_untracked(), ConnStatus::Live);
@@ -79,6 +95,7 @@ pub fn start(ctx: LiveContext) {
         }
     });
     spawn_local(async move {
+        restore(ctx).await;
         let mut attempt = 0u32;
         let mut session_no = 0u64;
         loop {
@@ -98,6 +115,24 @@ pub fn start(ctx: LiveContext) {
             TimeoutFuture::new(wait as u32).await;
         }
     });
+}
+
+/// Opens the ward as this tablet last saved it, if recently: replayed
+/// through the same handling as live messages (the alarm engine judges them
+/// again), marked as restored and not live, with unconfirmed requests queued
+/// again. The next connection resumes from the restored cursors.
+async fn restore(ctx: LiveContext) {
+    let Some(snapshot) = crate::offline::load(now()).await else { return };
+    // Arrived no later than it was saved: so it shows as stale at once.
+    for msg in &snapshot.messages {
+        handle(ctx, msg, snapshot.saved_at);
+    }
+    crate::offline::restore_outbox(ctx, &snapshot);
+    ctx.restored.set(Some(snapshot.saved_at));
+    if !matches!(ctx.status.get_untracked(), ConnStatus::Live) {
+        ctx.status.set(ConnStatus::Lost { since: snapshot.saved_at, attempt: 0 });
+    }
+    ctx.version.update(|v| *v += 1);
 }
 
 fn ws_url() -> Option<String> {
@@ -128,6 +163,7 @@ fn unsent(ctx: LiveContext, session_no: u64) -> Vec<String> {
 
 /// Takes in one server message: ward state, alarms, confirmations.
 fn handle(ctx: LiveContext, msg: &ServerMessage, t: i64) {
+    ctx.journal.update_value(|j| j.record(msg));
     match msg {
         ServerMessage::Event { event } => {
             ctx.alarms.update_value(|a| a.on_event(event));
@@ -193,6 +229,7 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
                         if let ServerMessage::Ward { beds, .. } = &msg {
                             live = true;
                             ctx.status.set(ConnStatus::Live);
+                            ctx.restored.set(None);
                             // Trends from before this tablet opened: once per page load.
                             if !history_loaded {
                                 history_loaded = true;

@@ -18,8 +18,12 @@ pub fn ConnectionBanner() -> impl IntoView {
         ConnStatus::Live => "Live".to_string(),
         ConnStatus::Lost { since, attempt } => {
             let secs = ((live.now.get() - since) / 1000).max(0);
+            let saved = match live.restored.get() {
+                Some(at) => format!("; showing the ward as saved on this tablet at {}", format::clock(at, 0)),
+                None => String::new(),
+            };
             format!(
-                "CONNECTION LOST {secs} s: values are not live (last data {}); reconnecting, attempt {attempt}",
+                "CONNECTION LOST {secs} s: values are not live (last data {}); reconnecting, attempt {attempt}{saved}",
                 format::clock(since, 0)
             )
         }

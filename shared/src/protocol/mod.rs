@@ -7,6 +7,7 @@
 //!   receives [`live::ServerMessage`].
 
 pub mod device;
+pub mod journal;
 pub mod live;
 
 /// The protocol version this build speaks; sent in every greeting.

@@ -1,0 +1,131 @@
+import { expect, test } from "@playwright/test";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Station } from "./fixtures/station";
+
+// Its own server (a second `vigil demo` on its own database and port), so
+// that this test can stop it and start it again without touching the suite's.
+const port = Number(process.env.VIGIL_E2E_RESTART_PORT ?? 3118);
+const base = `http://127.0.0.1:${port}`;
+
+function startServer(db: string): ChildProcess {
+  const server = spawn(
+    "../target/release/vigil",
+    ["demo", "--ward", "tests/fixtures/ward.toml", "--database", db, "--site-root", "../target/site", "--listen", `127.0.0.1:${port}`],
+    { env: { ...process.env, RUST_LOG: "warn" }, stdio: "ignore" },
+  );
+  return server;
+}
+
+async function healthy() {
+  await expect
+    .poll(async () => {
+      try {
+        return (await fetch(`${base}/health`)).ok;
+      } catch {
+        return false;
+      }
+    }, { timeout: 30_000 })
+    .toBe(true);
+}
+
+async function stop(server: ChildProcess) {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  server.kill("SIGKILL");
+  await exited;
+}
+
+test("reloaded while the server is down, a tablet opens the ward from what it saved, marked stale, and queues an acknowledgement; when the server restarts it goes live by itself and the acknowledgement is recorded", async ({ browser }) => {
+  test.setTimeout(240_000);
+  const dir = mkdtempSync(join(tmpdir(), "vigil-restart-"));
+  const db = join(dir, "vigil.db");
+  let server = startServer(db);
+  try {
+    await healthy();
+    const context = await browser.newContext({ baseURL: base });
+    const station = new Station(await context.newPage());
+    const page = station.page;
+    await station.openWard();
+    await expect(station.tiles).toHaveCount(15);
+    await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live");
+    // Bed 13 desaturates every minute: wait until its alarm is on the list.
+    const desat = page.locator('[data-testid="alarm-list"] [data-testid="alarm"][data-bed="b13"][data-condition="spo2.extreme_low"]');
+    await expect(desat.first()).toBeVisible({ timeout: 75_000 });
+    const desatSeenAt = Date.now();
+
+    // The app shell is in the service worker's cache and the ward's last
+    // minutes in IndexedDB (saved every 5 s).
+    await expect
+      .poll(() => page.evaluate(async () => (await (await caches.open("vigil-shell-v1")).keys()).length), { timeout: 15_000 })
+      .toBeGreaterThan(3);
+    const savedAt = () =>
+      page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const open = indexedDB.open("vigil", 1);
+            open.onupgradeneeded = () => open.result.createObjectStore("journal");
+            open.onsuccess = () => {
+              const get = open.result.transaction("journal").objectStore("journal").get("ward");
+              get.onsuccess = () => resolve(get.result ? JSON.parse(get.result).saved_at : 0);
+              get.onerror = () => resolve(0);
+            };
+            open.onerror = () => resolve(0);
+          }),
+      );
+    // Saved since the desaturation was seen, so the saved minutes hold it.
+    await expect.poll(savedAt, { timeout: 15_000 }).toBeGreaterThan(desatSeenAt);
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+
+    // The server dies; the tablet is reloaded.
+    await stop(server);
+    await page.reload();
+    await expect(station.tiles).toHaveCount(15);
+    await expect(station.tile("b01")).toContainText("A. Okafor");
+    await expect(station.connection).toHaveAttribute("data-state", "lost");
+    await expect(station.connection).toContainText("showing the ward as saved on this tablet at");
+    // The numbers are there, and marked as not live.
+    await expect(station.tile("b01").getByTestId("value-hr").locator(".r-value")).toHaveText(/\d/);
+    await expect(station.tile("b01").getByTestId("freshness")).toContainText("no data for");
+    const lostAlarm = page.locator('[data-testid="alarm"][data-condition="connection_lost"]');
+    await expect(lostAlarm).toHaveCount(1, { timeout: 10_000 });
+    // The alarms judged from the saved minutes are there too.
+    await expect(desat.first()).toBeVisible();
+
+    // Acknowledged while the server is down: silenced here at once, queued,
+    // kept across another reload, and recorded when the server is back.
+    await page.getByTestId("shift-name").fill("RN Offline Test");
+    await page.getByTestId("start-shift").click();
+    const id = await desat.first().getAttribute("data-id");
+    await desat.first().getByTestId("ack").click();
+    const acked = (p: typeof page) => p.locator(`[data-testid="alarm"][data-id="${id}"][data-acked="yes"]`);
+    await expect(acked(page)).toHaveCount(1);
+    const queued = await savedAt();
+    await expect.poll(savedAt, { timeout: 15_000 }).toBeGreaterThan(queued);
+    await page.reload();
+    await expect(station.connection).toContainText("showing the ward as saved on this tablet at");
+    await expect(acked(page)).toHaveCount(1, { timeout: 10_000 });
+
+    // The server comes back on the same database: the tablet reconnects by
+    // itself, resumes from the saved cursors, and is live again.
+    server = startServer(db);
+    await healthy();
+    await expect(station.connection).toHaveAttribute("data-state", "live", { timeout: 20_000 });
+    await expect(station.connection).not.toContainText("saved on this tablet");
+    await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live", { timeout: 15_000 });
+    await expect(lostAlarm).toHaveCount(0);
+    // The acknowledgement made offline is now in the server's audit log.
+    await expect
+      .poll(() => {
+        const out = spawnSync("../target/release/vigil", ["audit", "--database", db], { encoding: "utf8" });
+        return out.stdout.split("\n").filter((l) => l.includes("\tb13\t") && l.includes("RN Offline Test") && l.includes("acknowledge")).length;
+      }, { timeout: 15_000 })
+      .toBe(1);
+    await context.close();
+  } finally {
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
