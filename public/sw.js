@@ -7,6 +7,9 @@
 // the API (/api/) are never cached here.
 
 const SHELL_CACHE = "vigil-shell-v1";
+// A page request that has not answered in this long is served from the cache:
+// a dead Wi-Fi does not always tell the browser it is offline.
+const PAGE_TIMEOUT_MS = 5000;
 
 self.addEventListener("install", () => self.skipWaiting());
 
@@ -24,8 +27,15 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(req.url);
   if (req.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/ws/") || url.pathname === "/health") return;
+  const network =
+    req.mode === "navigate"
+      ? Promise.race([
+          fetch(req),
+          new Promise((_, reject) => setTimeout(() => reject(new Error("no answer")), PAGE_TIMEOUT_MS)),
+        ])
+      : fetch(req);
   event.respondWith(
-    fetch(req)
+    network
       .then((resp) => {
         if (resp.ok) {
           const copy = resp.clone();

@@ -198,3 +198,20 @@ fn jitter(d: Duration) -> Duration {
     use rand::Rng;
     d.mul_f64(rand::thread_rng().gen_range(0.75..1.25))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_buffer_drops_the_oldest_frame_and_counts_it() {
+        let stats = LinkStats::default();
+        let mut pending = VecDeque::new();
+        for seq in 1..=5 {
+            push(&mut pending, Pending { seq, text: format!("f{seq}") }, 3, &stats);
+        }
+        let kept: Vec<u64> = pending.iter().map(|p| p.seq).collect();
+        assert_eq!(kept, vec![3, 4, 5], "the newest are kept: the present matters most at a bedside");
+        assert_eq!(stats.get(&stats.dropped), 2);
+    }
+}
