@@ -21,7 +21,7 @@ cargo build --release -p vigil-server
 echo "== fault test: 100 beds, the server killed with SIGKILL 3 times mid-stream"
 RUST_LOG=warn target/release/vigil fault-test --beds 100 --kills 3 --seconds 40
 
-echo "== storage benchmark (smoke run; see BENCHMARKS.md for the full one)"
+echo "== storage benchmark (smoke run; README "Measured" has the full one)"
 RUST_LOG=warn target/release/vigil store-bench --beds 4 --seconds 10
 
 echo "== Playwright (end2end/)"

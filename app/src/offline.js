@@ -59,7 +59,13 @@ export async function registerServiceWorker() {
     .map((u) => new URL(u, location.href))
     .filter((u) => u.origin === location.origin && !u.pathname.startsWith("/api/") && !u.pathname.startsWith("/ws/"))
     .map((u) => u.pathname);
+  // Only what is missing: the worker refreshes what it serves on every
+  // successful fetch, so this must not download the WebAssembly again.
   const cache = await caches.open(SHELL_CACHE);
-  await Promise.all([...new Set(urls)].map((u) => cache.add(u).catch(() => undefined)));
+  await Promise.all(
+    [...new Set(urls)].map(async (u) => {
+      if (!(await cache.match(u))) await cache.add(u).catch(() => undefined);
+    }),
+  );
   return "registered";
 }

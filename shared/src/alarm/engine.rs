@@ -238,7 +238,12 @@ impl BedAlarms {
     /// Alarms shown now, one per family (the highest priority of it).
     pub fn shown(&self) -> Vec<&Alarm> {
         let mut shown: Vec<&Alarm> = self.alarms.values().filter(|a| a.shown()).collect();
-        shown.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.id.onset.cmp(&b.id.onset)));
+        // Within a family: the highest priority, then what is happening now
+        // over an ended latched episode (a desaturation now must not read
+        // "ended"), then the oldest.
+        shown.sort_by(|a, b| {
+            b.priority.cmp(&a.priority).then(b.active().cmp(&a.active())).then(a.id.onset.cmp(&b.id.onset))
+        });
         let mut families = BTreeSet::new();
         shown.retain(|a| {
             let family = a.id.condition.family();

@@ -106,6 +106,28 @@ fn spo2_smart_delay_alarms_sooner_the_deeper_the_fall() {
 }
 
 #[test]
+fn a_new_episode_is_shown_over_an_ended_latched_one_of_the_same_condition() {
+    // Desat at 1 s, recovered at 10 s (latched, not acknowledged), desat again at 30 s.
+    let mut w = WardAlarms::default();
+    let mut values = vec![97.0, 75.0, 75.0, 75.0, 75.0, 75.0, 75.0, 75.0, 75.0, 75.0];
+    values.extend([97.0; 20]);
+    values.extend([74.0; 5]);
+    feed(&mut w, VitalKind::Spo2, 0, &values);
+    let shown = w.shown();
+    assert_eq!(shown.len(), 1, "one row per family");
+    assert_eq!(shown[0].id.onset, T + 30 * S, "the desaturation happening now, not the one that ended");
+    assert!(shown[0].active());
+    // Acknowledging the bed clears the ended one too, so it does not come back.
+    let ids = w.to_acknowledge("b1");
+    let desats: Vec<i64> =
+        ids.iter().filter(|id| id.condition == vital(VitalKind::Spo2, Band::ExtremeLow)).map(|id| id.onset).collect();
+    assert_eq!(desats, vec![T + S, T + 30 * S]);
+    w.on_event(&event(1, T + 36 * S, BedEvent::Acknowledge { ids }));
+    feed(&mut w, VitalKind::Spo2, 36, &[97.0; 3]);
+    assert!(w.shown().is_empty(), "both cleared once the new one ended: {:?}", w.shown());
+}
+
+#[test]
 fn spo2_smart_delay_never_waits_beyond_its_maximum() {
     // 89.5 % would need 80 s of area; the maximum delay is 30 s.
     let mut w = WardAlarms::default();
