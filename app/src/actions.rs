@@ -119,7 +119,7 @@ pub fn observe(
 pub fn start_shift(ctx: LiveContext, name: &str) -> Result<(), String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err("Type your name (as it should appear in the audit log).".into());
+        return Err("Sign in first: the shift is the signed-in account's.".into());
     }
     ctx.user.set(Some(name.to_string()));
     #[cfg(feature = "hydrate")]

@@ -56,6 +56,10 @@ pub struct LiveContext {
     pub restored: RwSignal<Option<i64>>,
     /// Who is on shift at this tablet (the actor of acknowledgements).
     pub user: RwSignal<Option<String>>,
+    /// The signed-in account (None until known, and on the server).
+    pub me: RwSignal<Option<crate::session::Me>>,
+    /// Whether the live link was started (once per page load).
+    pub started: StoredValue<bool>,
     pub sound: RwSignal<Sound>,
     /// The last request the server refused, worded for the user.
     pub notice: RwSignal<Option<String>>,
@@ -75,6 +79,8 @@ impl LiveContext {
             journal: StoredValue::new(Journal::default()),
             restored: RwSignal::new(None),
             user: RwSignal::new(None),
+            me: RwSignal::new(None),
+            started: StoredValue::new(false),
             sound: RwSignal::new(Sound { on: false, bursts: 0, last: None }),
             notice: RwSignal::new(None),
             version: RwSignal::new(0),

@@ -16,7 +16,10 @@
 //!   the ward's last minutes saved in IndexedDB, restored on a reload.
 //! - `sound` (hydrate only): IEC 60601-1-8 burst patterns with Web Audio.
 //! - `draw` (hydrate only): canvas drawing of waveforms and trends.
-//! - [`pages`]: the ward overview and the bed view.
+//! - [`session`]: the signed-in account and requests carrying its anti-forgery token.
+//! - [`plain`]: vital signs in plain words for the family portal.
+//! - [`pages`]: the ward overview, the bed view, sign-in, the family portal,
+//!   accepting an invitation, administration.
 //! - [`components`]: tiles, sparklines, waveform and trend canvases, the
 //!   connection banner, the alarm list and shift bar, the bed's alarm panels.
 
@@ -30,6 +33,8 @@ pub mod components;
 pub mod context;
 pub mod format;
 pub mod pages;
+pub mod plain;
+pub mod session;
 pub mod sweep;
 
 #[cfg(feature = "hydrate")]
@@ -71,23 +76,20 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let ctx = context::LiveContext::new();
     provide_context(ctx);
-
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| live::start(ctx));
+    use components::staff::StaffChrome;
 
     view! {
         <Stylesheet id="leptos" href="/pkg/vigil.css"/>
         <Title text="Vigil central station"/>
         <Router>
-            <components::connection::ConnectionBanner/>
-            <components::alarms::ShiftBar/>
-            <components::alarms::AlarmList/>
-            <main>
-                <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=path!("/") view=pages::ward::WardPage/>
-                    <Route path=path!("/bed/:id") view=pages::bed::BedPage/>
-                </Routes>
-            </main>
+            <Routes fallback=|| view! { <main><p class="empty">"Page not found."</p></main> }>
+                <Route path=path!("/") view=|| view! { <StaffChrome><pages::ward::WardPage/></StaffChrome> }/>
+                <Route path=path!("/bed/:id") view=|| view! { <StaffChrome><pages::bed::BedPage/></StaffChrome> }/>
+                <Route path=path!("/admin") view=|| view! { <StaffChrome><pages::admin::AdminPage/></StaffChrome> }/>
+                <Route path=path!("/signin") view=|| view! { <main><pages::signin::SignInPage/></main> }/>
+                <Route path=path!("/invite/:token") view=|| view! { <main><pages::invite::InvitePage/></main> }/>
+                <Route path=path!("/family") view=|| view! { <main><pages::family::FamilyPage/></main> }/>
+            </Routes>
         </Router>
     }
 }

@@ -44,6 +44,10 @@ fn browser_offline() -> bool {
 }
 
 pub fn start(ctx: LiveContext) {
+    if ctx.started.get_value() {
+        return;
+    }
+    ctx.started.set_value(true);
     ctx.now.set(now());
     if let Some(user) = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
@@ -110,6 +114,11 @@ pub fn start(ctx: LiveContext) {
                 _ => now(),
             };
             ctx.status.set(ConnStatus::Lost { since, attempt });
+            // A socket refused because the session ended (signed out
+            // elsewhere, account disabled): to the sign-in page, not retries.
+            if attempt == 2 && !browser_offline() && matches!(crate::session::fetch_me().await, Ok(None)) {
+                crate::session::go("/signin");
+            }
             let base = (250.0 * 2f64.powi(attempt.min(5) as i32)).min(5_000.0);
             let wait = base * (0.75 + 0.5 * js_sys::Math::random());
             TimeoutFuture::new(wait as u32).await;

@@ -17,6 +17,7 @@ use anyhow::{bail, Context};
 use futures_util::{SinkExt, StreamExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
 
@@ -140,6 +141,11 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<Report> {
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("bench.db");
     let devices = provision(&db, o.beds, o.arterial_line).await?;
+    // The tablets sign in as a clinician of the bench's ward.
+    let session = {
+        let store = Store::open(&db, Box::new(|_| {}))?;
+        crate::auth::tool_session(&store, "bench-tablet", crate::auth::Role::Clinician, &["w1"]).await?
+    };
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let addr = format!("127.0.0.1:{port}");
     let child = std::process::Command::new(std::env::current_exe()?)
@@ -165,7 +171,9 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<Report> {
     let warm_until = now_ms() + (o.warmup_s * 1000) as i64;
     let mut tablets = Vec::new();
     for _ in 0..o.subscribers {
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws/live")).await?;
+        let mut req = format!("ws://{addr}/ws/live").into_client_request()?;
+        req.headers_mut().insert("cookie", format!("{}={}", crate::auth::COOKIE, session).parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
         let sub = ClientMessage::Subscribe { beds: vec![], since: Default::default(), recent_seconds: Some(0) };
         ws.send(Message::Text(serde_json::to_string(&sub)?.into())).await?;
         tablets.push(tokio::spawn(async move {

@@ -29,6 +29,10 @@ pub struct Config {
     pub alarms: AlarmOptions,
     /// How long data is kept (`[retention]` table).
     pub retention: Retention,
+    /// Sessions, cookies, second factor, invitations (`[auth]` table).
+    pub auth: crate::auth::AuthConfig,
+    /// What caregivers see (`[caregiver]` table, with per-ward overrides).
+    pub caregiver: crate::routes::family::CaregiverConfig,
 }
 
 /// How long stored data is kept. Older data is deleted in the background.
@@ -74,6 +78,8 @@ impl Default for Config {
             max_device_message_bytes: 1 << 20,
             alarms: AlarmOptions::default(),
             retention: Retention::default(),
+            auth: Default::default(),
+            caregiver: Default::default(),
         }
     }
 }
@@ -92,6 +98,8 @@ impl Config {
         config.apply_env(|k| std::env::var(k).ok())?;
         config.alarms.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         config.retention.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        config.auth.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        config.caregiver.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         Ok(config)
     }
 

@@ -40,13 +40,37 @@ fn stable() -> String {
 
 /// Fictional display names for the demo ward.
 const NAMES: [&str; 16] = [
-    "A. Okafor", "B. Lindqvist", "C. Moreau", "D. Nakamura", "E. Walsh", "F. Haddad", "G. Novak", "H. Silva",
-    "I. Kowalski", "J. Mensah", "K. O'Brien", "L. Rossi", "M. Petrov", "N. Adeyemi", "O. Jensen", "P. Duarte",
+    "A. Okafor",
+    "B. Lindqvist",
+    "C. Moreau",
+    "D. Nakamura",
+    "E. Walsh",
+    "F. Haddad",
+    "G. Novak",
+    "H. Silva",
+    "I. Kowalski",
+    "J. Mensah",
+    "K. O'Brien",
+    "L. Rossi",
+    "M. Petrov",
+    "N. Adeyemi",
+    "O. Jensen",
+    "P. Duarte",
 ];
 
 const DEMO_SCENARIOS: [&str; 12] = [
-    "stable", "desaturation", "tachycardia", "stable", "bradycardia", "hypotension",
-    "lead_off", "stable", "sensor_off", "fever", "stable", "desaturation",
+    "stable",
+    "desaturation",
+    "tachycardia",
+    "stable",
+    "bradycardia",
+    "hypotension",
+    "lead_off",
+    "stable",
+    "sensor_off",
+    "fever",
+    "stable",
+    "desaturation",
 ];
 
 impl WardPlan {
@@ -103,7 +127,11 @@ pub async fn provision(store: &Store, plan: &WardPlan, base_dir: &Path) -> anyho
                     .beds
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| NewBed { id: format!("b{:02}", i + 1), label: b.label.clone(), patient: b.patient.clone() })
+                    .map(|(i, b)| NewBed {
+                        id: format!("b{:02}", i + 1),
+                        label: b.label.clone(),
+                        patient: b.patient.clone(),
+                    })
                     .collect(),
             })
             .await?;
@@ -126,6 +154,39 @@ pub async fn provision(store: &Store, plan: &WardPlan, base_dir: &Path) -> anyho
         devices.push(SimDevice { bed, device, token, scenario: b.scenario.clone(), arterial_line: b.arterial_line });
     }
     Ok(devices)
+}
+
+/// The demo's two accounts: `admin` (administrator) and `nurse` (clinician
+/// of the demo ward), created if missing and given a fresh password at every
+/// start (or `password`, e.g. for the end-to-end tests), so the one printed
+/// is the one that works. Only `vigil demo` does this; `vigil serve` never
+/// resets a password.
+pub async fn accounts(store: &Store, password: Option<String>) -> anyhow::Result<Vec<(String, &'static str, String)>> {
+    use crate::auth::{password as pw, Role};
+    use crate::store::accounts::{By, NewUser};
+    let mut out = Vec::new();
+    for (user, role, wards) in [("admin", Role::Admin, vec![]), ("nurse", Role::Clinician, vec!["w1".to_string()])] {
+        let secret = password.clone().unwrap_or_else(pw::generate);
+        pw::check_new(&secret, user).map_err(|e| anyhow::anyhow!("VIGIL_DEMO_PASSWORD: {e}"))?;
+        let hash = pw::hash(&secret)?;
+        let now = now_ms();
+        match store.user_by_name(user).await? {
+            Some(u) => store.set_password(u.id, hash, By::new("vigil demo"), now).await?,
+            None => {
+                let display_name = if role == Role::Admin { "Administrator" } else { "Demo Nurse" }.to_string();
+                let new = NewUser {
+                    username: user.into(),
+                    display_name,
+                    role: role.code().into(),
+                    password_hash: hash,
+                    wards,
+                };
+                store.create_user(new, By::new("vigil demo"), now).await?.map_err(|e| anyhow::anyhow!(e))?;
+            }
+        }
+        out.push((user.to_string(), if role == Role::Admin { "administrator" } else { "clinician" }, secret));
+    }
+    Ok(out)
 }
 
 /// A built-in scenario by name, or a scenario file (relative to `base_dir`).

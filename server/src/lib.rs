@@ -6,6 +6,7 @@
 //! - [`config`]: configuration from file, environment and flags.
 //! - [`startup`]: [`startup::Application::build`] and [`startup::router`].
 //! - [`routes`]: one module per route (device ingest, live feed, trends, health).
+//! - [`auth`]: accounts, sessions, the authorisation policy.
 //! - [`store`]: SQLite storage with group commit; rows separate from wire types.
 //! - [`relay`]: per-bed broadcast of stored frames to tablets.
 //! - [`device_link`]: the device side of the protocol (at-least-once sending),
@@ -20,6 +21,7 @@
 // The app's views (rendered here) nest deeply.
 #![recursion_limit = "512"]
 
+pub mod auth;
 pub mod bench;
 pub mod burden;
 pub mod clock;

@@ -4,7 +4,7 @@ use vigil_server::config::Config;
 use vigil_server::demo::{self, WardPlan};
 use vigil_server::startup::{open_state, Application};
 use vigil_server::store::Store;
-use vigil_server::{replay, telemetry};
+use vigil_server::{auth, replay, telemetry};
 
 mod cli;
 use cli::{Cli, Command, ServerArgs};
@@ -40,6 +40,14 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => {
             let app = Application::build(config(&args)?).await?;
+            if let Some(pw) =
+                auth::ensure_first_admin(&app.state().store, std::env::var("VIGIL_ADMIN_PASSWORD").ok()).await?
+            {
+                println!("First administrator created: user name admin, password {pw}");
+                println!(
+                    "  (shown this once: sign in and change it, or set VIGIL_ADMIN_PASSWORD before the first run)"
+                );
+            }
             tracing::info!(url = %format!("http://{}", app.local_addr()), "vigil serving");
             app.run_until(ctrl_c()).await
         }
@@ -47,12 +55,15 @@ async fn main() -> anyhow::Result<()> {
             let (plan, base) = plan(&ward, beds)?;
             let state = open_state(config(&server)?)?;
             let devices = demo::provision(&state.store, &plan, &base).await?;
+            let logins = demo::accounts(&state.store, std::env::var("VIGIL_DEMO_PASSWORD").ok()).await?;
             let listen = state.config.listen;
             let app = Application::with_state(state, listen).await?;
             let addr = app.local_addr();
             println!("Vigil demo: {} beds streaming.", devices.len());
             println!("  Central station: http://{addr}/");
-            println!("  Sign-in: none yet (staff accounts arrive with roles and sign-in; bind to loopback only).");
+            for (user, role, pw) in &logins {
+                println!("  Sign in as {role}: user name {user}, password {pw}");
+            }
             println!("  Stop with Ctrl-C.");
             let server = tokio::spawn(app.run_until(ctrl_c()));
             demo::simulate(&format!("ws://{addr}"), devices, base, ctrl_c()).await?;

@@ -33,12 +33,7 @@ pub struct Recording {
 
 impl Recording {
     pub fn duration_ms(&self) -> i64 {
-        let wave = self
-            .tracks
-            .iter()
-            .map(|t| (t.samples.len() as f64 * 1000.0 / t.rate_hz) as i64)
-            .max()
-            .unwrap_or(0);
+        let wave = self.tracks.iter().map(|t| (t.samples.len() as f64 * 1000.0 / t.rate_hz) as i64).max().unwrap_or(0);
         wave.max(self.numerics.last().map_or(0, |n| n.0 + 1000))
     }
 
@@ -100,7 +95,8 @@ fn read_bidmc(path: &Path) -> anyhow::Result<Recording> {
         let s = sibling(path, "_Numerics", "_Signals", "signals_subset");
         (Some(path.to_path_buf()), s)
     };
-    let mut rec = Recording { name: name.replace("_Numerics.csv", "").replace("_Signals.csv", ""), ..Default::default() };
+    let mut rec =
+        Recording { name: name.replace("_Numerics.csv", "").replace("_Signals.csv", ""), ..Default::default() };
     if let Some(np) = numerics_path {
         let text = std::fs::read_to_string(&np).with_context(|| format!("reading {}", np.display()))?;
         let table = Table::parse(&text).with_context(|| format!("parsing {}", np.display()))?;
@@ -243,8 +239,10 @@ impl Player {
                 }
                 if k > run_start {
                     let range = track.kind.measurable_range();
-                    let samples: Vec<f32> =
-                        track.samples[run_start..k].iter().map(|v| v.unwrap_or(0.0).clamp(*range.start(), *range.end())).collect();
+                    let samples: Vec<f32> = track.samples[run_start..k]
+                        .iter()
+                        .map(|v| v.unwrap_or(0.0).clamp(*range.start(), *range.end()))
+                        .collect();
                     let t0 = self.device_time(run_start as f64 * 1000.0 / track.rate_hz);
                     waves.push(RawWave { kind: track.kind, t0, rate_hz: track.rate_hz, samples });
                 }

@@ -1,12 +1,16 @@
 //! Building the application: storage, relay, routes, listener.
 
+use crate::auth::guard;
 use crate::config::Config;
 use crate::relay::{frame_message_json, Relay, RelayItem};
 use crate::routes;
+use crate::routes::{admin, invitations, session};
 use crate::state::AppState;
 use crate::store::{Committed, Store};
 use anyhow::Context;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{delete, get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -14,6 +18,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+
+/// Largest JSON body an API request may carry.
+pub const MAX_API_BODY: usize = 64 * 1024;
 
 /// The routes, separate from binding so tests can call it.
 pub fn router(state: AppState) -> Router {
@@ -25,8 +32,30 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/live", get(routes::live_ws::live_ws))
         .route("/api/beds/{bed}/trend", get(routes::trend::trend))
         .route("/api/beds/{bed}/waves", get(routes::trend::waves))
+        .route("/api/session", post(session::sign_in).delete(session::sign_out))
+        .route("/api/sessions", delete(session::sign_out_everywhere))
+        .route("/api/me", get(session::me))
+        .route("/api/me/password", post(session::change_password))
+        .route("/api/me/totp", post(session::begin_totp))
+        .route("/api/me/totp/confirm", post(session::confirm_totp))
+        .route("/api/wards", get(admin::wards))
+        .route("/api/admin/wards", post(admin::create_ward))
+        .route("/api/admin/users", get(admin::users).post(admin::create_user))
+        .route("/api/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/api/admin/patients", post(admin::admit))
+        .route("/api/admin/patients/{id}/move", post(admin::move_patient))
+        .route("/api/admin/patients/{id}/discharge", post(admin::discharge))
+        .route("/api/admin/devices", post(admin::register_device))
+        .route("/api/admin/devices/{id}/revoke", post(admin::revoke_device))
+        .route("/api/audit", get(admin::audit))
+        .route("/api/invitations", get(invitations::list).post(invitations::create))
+        .route("/api/invitations/accept", post(invitations::accept))
+        .route("/api/invitations/{id}/revoke", post(invitations::revoke))
+        .route("/api/family", get(routes::family::family))
+        .layer(DefaultBodyLimit::max(MAX_API_BODY))
         .leptos_routes(&state, app_routes, move || vigil_app::shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(vigil_app::shell))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard_pages))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -48,7 +77,7 @@ pub fn open_state(config: Config) -> anyhow::Result<AppState> {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    Ok(AppState { config: Arc::new(config), store, relay, leptos })
+    Ok(AppState { config: Arc::new(config), store, relay, leptos, sign_ins: Default::default() })
 }
 
 /// A bound, ready-to-run server.
@@ -86,7 +115,10 @@ impl Application {
         let retention = tokio::spawn(retention_loop(self.state.store.clone(), self.state.config.retention));
         let app = router(self.state);
         let _stop_retention = AbortOnDrop(retention);
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving")
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving")
     }
 }
 

@@ -12,6 +12,8 @@ pub struct AppState {
     pub store: Store,
     pub relay: Relay,
     pub leptos: LeptosOptions,
+    /// Failed sign-ins, per user name and address.
+    pub sign_ins: Arc<std::sync::Mutex<crate::auth::limiter::SignInLimiter>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

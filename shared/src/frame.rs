@@ -265,11 +265,7 @@ impl From<Frame> for RawFrame {
     fn from(f: Frame) -> Self {
         RawFrame {
             seq: f.seq,
-            numerics: f
-                .numerics
-                .into_iter()
-                .map(|n| RawNumeric { kind: n.kind, t: n.t, value: n.value })
-                .collect(),
+            numerics: f.numerics.into_iter().map(|n| RawNumeric { kind: n.kind, t: n.t, value: n.value }).collect(),
             waves: f
                 .waves
                 .into_iter()
@@ -325,10 +321,7 @@ mod tests {
         let mut r = raw();
         r.numerics[1].value = 101.0;
         let err = Frame::try_from(r).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "frame 7: Spo2 value 101 is not a number a monitor can measure (allowed 0..=100)"
-        );
+        assert_eq!(err.to_string(), "frame 7: Spo2 value 101 is not a number a monitor can measure (allowed 0..=100)");
     }
 
     #[test]

@@ -84,7 +84,9 @@ pub enum Freshness {
     NoData,
     Live,
     /// The newest frame arrived this many whole seconds ago.
-    Stale { seconds: i64 },
+    Stale {
+        seconds: i64,
+    },
 }
 
 /// One bed as the tablet knows it.
@@ -140,10 +142,12 @@ impl BedState {
             }
         }
         for w in frame.waves() {
-            self.waves
-                .entry(w.kind())
-                .or_insert_with(|| WaveRing::new(w.rate_hz()))
-                .push(w.t0(), w.rate_hz(), w.samples(), w.t_end());
+            self.waves.entry(w.kind()).or_insert_with(|| WaveRing::new(w.rate_hz())).push(
+                w.t0(),
+                w.rate_hz(),
+                w.samples(),
+                w.t_end(),
+            );
         }
         for t in frame.technical() {
             if t.active {
@@ -387,7 +391,12 @@ mod tests {
                 seq,
                 numerics: vec![],
                 waves: vec![],
-                technical: vec![Technical { t: T, condition: TechnicalCondition::LeadOff, sensor: Sensor::Ecg, active }],
+                technical: vec![Technical {
+                    t: T,
+                    condition: TechnicalCondition::LeadOff,
+                    sensor: Sensor::Ecg,
+                    active,
+                }],
             })
             .unwrap()
         };

@@ -65,7 +65,9 @@ fn header_err(line: usize, message: impl Into<String>) -> WfdbError {
 
 /// Leading number of a field such as `250/1000(0)` or `16+24`.
 fn leading<T: std::str::FromStr>(field: &str) -> Option<T> {
-    let end = field.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == 'E')).unwrap_or(field.len());
+    let end = field
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == 'E'))
+        .unwrap_or(field.len());
     field[..end].parse().ok()
 }
 
@@ -93,7 +95,9 @@ impl Header {
             .ok_or_else(|| header_err(first_no, "number of signals missing or not a number"))?;
         let fs: f64 = match fields.get(2) {
             None => 250.0,
-            Some(f) => leading(f).filter(|v: &f64| *v > 0.0).ok_or_else(|| header_err(first_no, format!("bad sampling frequency {f:?}")))?,
+            Some(f) => leading(f)
+                .filter(|v: &f64| *v > 0.0)
+                .ok_or_else(|| header_err(first_no, format!("bad sampling frequency {f:?}")))?,
         };
         let n_samples = fields.get(3).and_then(|f| f.parse().ok());
 
@@ -107,7 +111,8 @@ impl Header {
             if format_field.contains(['x', ':']) {
                 return Err(header_err(no, format!("format modifiers in {format_field:?} are not supported")));
             }
-            let format: u16 = leading(format_field).ok_or_else(|| header_err(no, format!("bad format {format_field:?}")))?;
+            let format: u16 =
+                leading(format_field).ok_or_else(|| header_err(no, format!("bad format {format_field:?}")))?;
             if format != 16 && format != 212 {
                 return Err(WfdbError::Format(format_field.to_string()));
             }
@@ -140,7 +145,10 @@ impl Header {
             });
         }
         if signals.len() != n_sig {
-            return Err(header_err(first_no, format!("header promises {n_sig} signals but describes {}", signals.len())));
+            return Err(header_err(
+                first_no,
+                format!("header promises {n_sig} signals but describes {}", signals.len()),
+            ));
         }
         Ok(Header { name, fs, n_samples, signals, comments })
     }
@@ -306,11 +314,15 @@ mod tests {
 
     #[test]
     fn baseline_defaults_to_adc_zero_and_fractional_rates_parse() {
-        let h = Header::parse("100 2 360 650000\n100.dat 212 200 11 1024 995 -22131 0 MLII\n100.dat 212 200 11 1024 1011 20052 0 V5\n").unwrap();
+        let h = Header::parse(
+            "100 2 360 650000\n100.dat 212 200 11 1024 995 -22131 0 MLII\n100.dat 212 200 11 1024 1011 20052 0 V5\n",
+        )
+        .unwrap();
         assert_eq!(h.signals[0].baseline, 1024);
         assert_eq!(h.signals[0].physical(1224), Some(1.0));
         assert_eq!(h.signals[0].physical(-2048), None);
-        let m = Header::parse("s 1 0.0166666666667/125 1936 31:25.894 10/10/2896\nx.dat 16 10/bpm 16 0 0 0 0 HR\n").unwrap();
+        let m = Header::parse("s 1 0.0166666666667/125 1936 31:25.894 10/10/2896\nx.dat 16 10/bpm 16 0 0 0 0 HR\n")
+            .unwrap();
         assert!((m.fs - 1.0 / 60.0).abs() < 1e-9);
         assert_eq!(m.signals[0].units, "bpm");
     }

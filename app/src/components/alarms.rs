@@ -121,9 +121,11 @@ pub fn BedAlarmPanel(bed: String) -> impl IntoView {
 #[component]
 pub fn ShiftBar() -> impl IntoView {
     let ctx = use_live();
-    let name = RwSignal::new(String::new());
+    // The person on shift is the signed-in account: the server records
+    // every acknowledgement under it, whatever a tablet would write.
     let start = move || {
-        if let Err(e) = actions::start_shift(ctx, &name.get_untracked()) {
+        let name = ctx.me.get_untracked().map(|m| m.username).unwrap_or_default();
+        if let Err(e) = actions::start_shift(ctx, &name) {
             ctx.notice.set(Some(e));
         }
     };
@@ -146,9 +148,12 @@ pub fn ShiftBar() -> impl IntoView {
                 (None, _) => view! {
                     <span class="sound-off" role="alert">"SOUND OFF · no one on shift"</span>
                     <form class="shift-form" on:submit=move |ev| { ev.prevent_default(); start(); }>
-                        <input data-testid="shift-name" placeholder="Your name" aria-label="Your name"
-                            prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                        <button data-testid="start-shift" type="submit">"Start shift and turn sound on"</button>
+                        <button data-testid="start-shift" type="submit" disabled=move || ctx.me.with(|m| m.is_none())>
+                            {move || match ctx.me.get() {
+                                Some(me) => format!("Start shift as {} and turn sound on", me.display_name),
+                                None => "Start shift and turn sound on".to_string(),
+                            }}
+                        </button>
                     </form>
                 }.into_any(),
             }}

@@ -10,11 +10,7 @@ const SPARK_MS: i64 = 10 * 60 * 1000;
 
 /// One numeric on a tile: label, value, unit, in the parameter's colour.
 #[component]
-fn Reading(
-    kind: VitalKind,
-    #[prop(into)] value: Signal<String>,
-    class: &'static str,
-) -> impl IntoView {
+fn Reading(kind: VitalKind, #[prop(into)] value: Signal<String>, class: &'static str) -> impl IntoView {
     view! {
         <div class=format!("reading {class}") data-testid=format!("value-{}", kind.label().to_lowercase())>
             <span class="r-label">{kind.label()}</span>
@@ -47,16 +43,18 @@ pub fn BedTile(id: String) -> impl IntoView {
     let spark = Signal::derive(move || {
         live.with_ward(|w| {
             w.bed(&bed_id)
-                .and_then(|b| b.trend(VitalKind::Hr).map(|t| {
-                    let series: Vec<(i64, f64)> = t.iter().copied().collect();
-                    let newest = series.last().map(|p| p.0).unwrap_or(0);
-                    let shown = series.iter().filter(|p| newest - p.0 <= SPARK_MS).map(|p| p.1);
-                    let (lo, hi) = shown.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-                    // At least 20/min of range, so a steady rate draws a steady line.
-                    let mid = (lo + hi) / 2.0;
-                    let half = ((hi - lo) / 2.0).max(10.0);
-                    points(&series, SPARK_MS, newest, 120.0, 28.0, mid - half, mid + half)
-                }))
+                .and_then(|b| {
+                    b.trend(VitalKind::Hr).map(|t| {
+                        let series: Vec<(i64, f64)> = t.iter().copied().collect();
+                        let newest = series.last().map(|p| p.0).unwrap_or(0);
+                        let shown = series.iter().filter(|p| newest - p.0 <= SPARK_MS).map(|p| p.1);
+                        let (lo, hi) = shown.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+                        // At least 20/min of range, so a steady rate draws a steady line.
+                        let mid = (lo + hi) / 2.0;
+                        let half = ((hi - lo) / 2.0).max(10.0);
+                        points(&series, SPARK_MS, newest, 120.0, 28.0, mid - half, mid + half)
+                    })
+                })
                 .unwrap_or_default()
         })
     });
@@ -69,7 +67,11 @@ pub fn BedTile(id: String) -> impl IntoView {
             let shown = a.shown_for(&bed_id);
             shown.first().map(|x| {
                 let more = if shown.len() > 1 { format!(" (+{})", shown.len() - 1) } else { String::new() };
-                (x.priority.code(), format!("{} {}{more}", x.priority.marker(), x.describe()), format::alarm_class(x, now))
+                (
+                    x.priority.code(),
+                    format!("{} {}{more}", x.priority.marker(), x.describe()),
+                    format::alarm_class(x, now),
+                )
             })
         })
     });

@@ -1,5 +1,6 @@
 use crate::components::alarms::BedAlarmPanel;
 use crate::components::bed_panels::{AlarmHistory, LimitsEditor, News2Panel};
+use crate::components::family_invite::FamilyInvite;
 use crate::components::history::HistoryPanel;
 use crate::components::waveform::Waveform;
 use crate::context::use_live;
@@ -79,6 +80,7 @@ fn BedView(id: String) -> impl IntoView {
                 <LimitsEditor bed=id.clone()/>
             </div>
             <AlarmHistory bed=id.clone()/>
+            <FamilyInvite bed=id.clone()/>
         </section>
     }
 }

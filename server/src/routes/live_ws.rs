@@ -1,12 +1,15 @@
 //! The tablets' live feed: subscribe to beds, get what was missed from
 //! storage, then live frames, in storage order per bed.
 
+use crate::auth::{self, Action, Principal};
 use crate::clock::now_ms;
+use crate::error::AppError;
 use crate::relay::{frame_message_json, RelayItem};
 use crate::state::AppState;
 use crate::store::Appended;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
@@ -22,15 +25,33 @@ const BACKFILL_PAGE: u32 = 500;
 /// Messages queued for one tablet before its bed feeds wait for it.
 const OUTBOX: usize = 2048;
 
-pub async fn live_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(64 * 1024).on_upgrade(move |socket| session(state, socket))
+/// How often an open socket checks that its session is still live (signed
+/// out elsewhere, account disabled, ward assignment changed).
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Staff only, signed in, from this server's own pages (a browser's
+/// `Origin` must be this server: no cross-site socket hijacking).
+pub async fn live_ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    principal: Option<Principal>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    if !auth::same_origin(&headers) {
+        return Err(AppError::Forbidden("cross-origin socket refused".into()));
+    }
+    let p = principal.ok_or(AppError::Unauthorised)?;
+    if !p.role.is_staff() {
+        return Err(AppError::forbidden());
+    }
+    Ok(ws.max_message_size(64 * 1024).on_upgrade(move |socket| session(state, headers, p, socket)))
 }
 
 fn to_json(msg: &ServerMessage) -> Arc<str> {
     serde_json::to_string(msg).unwrap_or_else(|_| r#"{"type":"error","message":"encoding"}"#.into()).into()
 }
 
-async fn session(state: AppState, socket: WebSocket) {
+async fn session(state: AppState, headers: HeaderMap, mut p: Principal, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut outbox) = mpsc::channel::<Arc<str>>(OUTBOX);
     let writer = tokio::spawn(async move {
@@ -41,7 +62,27 @@ async fn session(state: AppState, socket: WebSocket) {
         }
     });
     let mut feeds = JoinSet::new();
-    while let Some(Ok(msg)) = stream.next().await {
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
+    loop {
+        let msg = tokio::select! {
+            m = stream.next() => m,
+            _ = recheck.tick() => {
+                match auth::principal_of(&state.store, &headers).await {
+                    Ok(Some(now)) if now.wards == p.wards => { p = now; continue }
+                    Ok(Some(_)) => {
+                        let _ = out.send(to_json(&ServerMessage::Error { message: "your ward assignment changed: reload".into() })).await;
+                        break;
+                    }
+                    Ok(None) => {
+                        let _ = out.send(to_json(&ServerMessage::Error { message: "signed out: sign in again".into() })).await;
+                        break;
+                    }
+                    Err(_) => continue,
+                }
+            }
+        };
+        let Some(Ok(msg)) = msg else { break };
         let Message::Text(text) = msg else {
             if matches!(msg, Message::Close(_)) {
                 break;
@@ -52,7 +93,7 @@ async fn session(state: AppState, socket: WebSocket) {
             Ok(ClientMessage::Ping { id }) => {
                 let _ = out.send(to_json(&ServerMessage::Pong { id })).await;
             }
-            Ok(ClientMessage::Event { request }) => match record_event(&state, request).await {
+            Ok(ClientMessage::Event { request }) => match record_event(&state, &p, request).await {
                 Ok(Some(reply)) => {
                     let _ = out.send(to_json(&reply)).await;
                 }
@@ -69,7 +110,7 @@ async fn session(state: AppState, socket: WebSocket) {
             },
             Ok(ClientMessage::Subscribe { beds, since, recent_seconds }) => {
                 feeds.abort_all();
-                if let Err(e) = subscribe(&state, &out, &mut feeds, beds, since, recent_seconds).await {
+                if let Err(e) = subscribe(&state, &p, &out, &mut feeds, beds, since, recent_seconds).await {
                     tracing::error!(error = format!("{e:#}"), "subscription failed");
                     let _ = out.send(to_json(&ServerMessage::Error { message: "subscription failed".into() })).await;
                 }
@@ -80,17 +121,28 @@ async fn session(state: AppState, socket: WebSocket) {
         }
     }
     feeds.abort_all();
-    writer.abort();
+    // Let the writer send what is queued (a last error), then stop.
+    drop(out);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
 }
 
 /// Checks, stores and relays an event. Returns what to tell this tablet only:
 /// a refusal, or the earlier stored event when the request was a re-send;
 /// `None` when the event was new (it reaches this tablet through the relay).
-async fn record_event(state: &AppState, request: EventRequest) -> anyhow::Result<Option<ServerMessage>> {
+async fn record_event(
+    state: &AppState,
+    p: &Principal,
+    mut request: EventRequest,
+) -> anyhow::Result<Option<ServerMessage>> {
     let reject = |reason: String| Ok(Some(ServerMessage::EventRejected { request: request.id.clone(), reason }));
-    if !state.store.bed_exists(&request.bed).await? {
-        return reject(format!("there is no bed {:?}", request.bed));
+    match state.store.bed_wards().await?.get(&request.bed) {
+        Some(ward) if p.may(Action::ActOnBed { ward }) => {}
+        Some(ward) if p.watches(ward) => return reject("your role does not allow this".into()),
+        // A bed of a ward not assigned is answered as one that does not exist.
+        _ => return reject(format!("there is no bed {:?}", request.bed)),
     }
+    // The actor is the signed-in account, whatever the tablet wrote.
+    request.actor = p.username.clone();
     let (bed, id) = (request.bed.clone(), request.id.clone());
     let event = match state.store.append_event(request, now_ms()).await? {
         Appended::New(event) => event,
@@ -102,22 +154,33 @@ async fn record_event(state: &AppState, request: EventRequest) -> anyhow::Result
     Ok(None)
 }
 
+/// Subscribes to the beds asked for, or every bed the principal may watch.
+/// A bed asked for that the principal may not watch refuses the whole
+/// subscription, with the same words as a bed that does not exist.
 async fn subscribe(
     state: &AppState,
+    p: &Principal,
     out: &mpsc::Sender<Arc<str>>,
     feeds: &mut JoinSet<()>,
     wanted: Vec<String>,
     since: BTreeMap<String, u64>,
     recent_seconds: Option<u32>,
 ) -> anyhow::Result<()> {
-    let all = state.store.beds().await?;
-    let beds: Vec<_> =
-        if wanted.is_empty() { all } else { all.into_iter().filter(|b| wanted.contains(&b.id)).collect() };
+    let wards = state.store.bed_wards().await?;
+    let may = |bed: &str| wards.get(bed).is_some_and(|w| p.watches(w));
+    if let Some(bed) = wanted.iter().find(|b| !may(b)) {
+        out.send(to_json(&ServerMessage::Error { message: format!("there is no bed {bed:?}: nothing subscribed") }))
+            .await?;
+        return Ok(());
+    }
+    let all = state.store.beds().await?.into_iter().filter(|b| may(&b.id));
+    let beds: Vec<_> = if wanted.is_empty() { all.collect() } else { all.filter(|b| wanted.contains(&b.id)).collect() };
     out.send(to_json(&ServerMessage::Ward {
         protocol: PROTOCOL_VERSION,
         beds: beds.clone(),
         alarms: Some(state.config.alarms),
-    })).await?;
+    }))
+    .await?;
     let recent = recent_seconds.unwrap_or(state.config.recent_seconds_default).min(state.config.recent_seconds_max);
     for bed in beds {
         // Subscribe before reading storage: nothing committed in between is missed.

@@ -1,5 +1,6 @@
 //! History: numeric trends and full-disclosure waveforms of one bed.
 
+use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -32,6 +33,14 @@ fn default_minutes() -> u32 {
     60
 }
 
+/// A bed the asker may watch; any other is "not found", whether it exists or not.
+pub async fn may_watch(state: &AppState, p: &Principal, bed: &str) -> Result<(), AppError> {
+    match state.store.bed_wards().await?.get(bed) {
+        Some(ward) if p.watches(ward) => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 /// The bucket width for `minutes` shown in `points`: whole seconds, and
 /// whole minutes from half a minute up (so 8 hours and longer read the
 /// per-minute aggregates, never every reading). Never more than `points`.
@@ -48,6 +57,7 @@ pub fn step_for(minutes: u32, points: u32) -> i64 {
 /// `{ "bed", "from", "to", "step" (s), "series": { "hr": [[t, mean, min, max], ...] } }`
 pub async fn trend(
     State(state): State<AppState>,
+    p: Principal,
     Path(bed): Path<String>,
     Query(q): Query<TrendQuery>,
 ) -> Result<Json<serde_json::Value>, AppError> {
@@ -60,9 +70,7 @@ pub async fn trend(
         (None, None) => step_for(q.minutes, 600),
         _ => return Err(AppError::BadRequest("give either step (1..=3600 s) or points (10..=2000), not both".into())),
     };
-    if !state.store.bed_exists(&bed).await? {
-        return Err(AppError::NotFound);
-    }
+    may_watch(&state, &p, &bed).await?;
     let to = q.to.unwrap_or_else(now_ms);
     let from = to - i64::from(q.minutes) * 60_000;
     // Buckets start on whole steps, so the first one may begin before `from`.
@@ -81,6 +89,7 @@ pub struct WaveQuery {
 /// `{ "bed", "from", "to", "waves": { "ecg_ii": [{ "t0", "rate_hz", "samples" }] } }`
 pub async fn waves(
     State(state): State<AppState>,
+    p: Principal,
     Path(bed): Path<String>,
     Query(q): Query<WaveQuery>,
 ) -> Result<Json<serde_json::Value>, AppError> {
@@ -90,9 +99,7 @@ pub async fn waves(
             MAX_WAVE_WINDOW_MS / 1000
         )));
     }
-    if !state.store.bed_exists(&bed).await? {
-        return Err(AppError::NotFound);
-    }
+    may_watch(&state, &p, &bed).await?;
     let frames = state.store.frames_between(&bed, q.from, q.to).await?;
     let mut waves: BTreeMap<WaveKind, Vec<serde_json::Value>> = BTreeMap::new();
     for stored in frames {

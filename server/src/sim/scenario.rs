@@ -145,7 +145,11 @@ impl Scenario {
                 "desaturation",
                 base,
                 vec![
-                    step(60.0, 60.0, Targets { spo2: Some(84.0), hr: Some(98.0), rr: Some(24.0), ..Default::default() }),
+                    step(
+                        60.0,
+                        60.0,
+                        Targets { spo2: Some(84.0), hr: Some(98.0), rr: Some(24.0), ..Default::default() },
+                    ),
                     step(240.0, 60.0, back),
                 ],
                 Some(420.0),
@@ -159,14 +163,21 @@ impl Scenario {
             "bradycardia" => s(
                 "bradycardia",
                 Physiology { hr: 58.0, ..base },
-                vec![step(60.0, 40.0, Targets { hr: Some(38.0), ..Default::default() }), step(240.0, 40.0, Targets { hr: Some(58.0), ..Default::default() })],
+                vec![
+                    step(60.0, 40.0, Targets { hr: Some(38.0), ..Default::default() }),
+                    step(240.0, 40.0, Targets { hr: Some(58.0), ..Default::default() }),
+                ],
                 Some(420.0),
             ),
             "hypotension" => s(
                 "hypotension",
                 base,
                 vec![
-                    step(60.0, 120.0, Targets { sys: Some(78.0), dia: Some(44.0), hr: Some(112.0), ..Default::default() }),
+                    step(
+                        60.0,
+                        120.0,
+                        Targets { sys: Some(78.0), dia: Some(44.0), hr: Some(112.0), ..Default::default() },
+                    ),
                     step(360.0, 90.0, back),
                 ],
                 Some(540.0),
@@ -192,7 +203,11 @@ impl Scenario {
             "fever" => s(
                 "fever",
                 base,
-                vec![step(30.0, 600.0, Targets { temp: Some(39.2), hr: Some(112.0), rr: Some(22.0), ..Default::default() })],
+                vec![step(
+                    30.0,
+                    600.0,
+                    Targets { temp: Some(39.2), hr: Some(112.0), rr: Some(22.0), ..Default::default() },
+                )],
                 None,
             ),
             _ => return None,

@@ -100,9 +100,10 @@ mod tests {
 
     #[test]
     fn the_r_wave_is_the_tallest_point_of_the_beat() {
-        let (argmax, max) = (0..1000)
-            .map(|i| (i, ecg_shape(i as f64 / 1000.0)))
-            .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+        let (argmax, max) =
+            (0..1000)
+                .map(|i| (i, ecg_shape(i as f64 / 1000.0)))
+                .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
         assert!((295..=305).contains(&argmax), "{argmax}");
         assert!((1.0..1.3).contains(&max));
     }

@@ -1,5 +1,6 @@
-//! The audit log: acknowledgements, limit changes and observations (and, as
-//! they come, sign-ins and administration), append-only and hash-chained.
+//! The audit log: acknowledgements, limit changes and observations, sign-ins
+//! and failed sign-ins, and every administrative change (accounts, patients,
+//! devices, invitations), append-only and hash-chained.
 //!
 //! Each entry's hash is SHA-256 over the previous entry's hash and the entry's
 //! own fields, so changing or removing an entry anywhere breaks every hash
@@ -121,25 +122,15 @@ pub(super) fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rus
     if let Err(e) = req.validate(profile_in(&tx, &req.bed)?) {
         return Ok(Appended::Refused(e.to_string()));
     }
-    let (last_seq, last_at, prev): (u64, i64, String) = tx
-        .query_row("SELECT seq, at, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()?
-        .unwrap_or((0, i64::MIN, GENESIS.to_string()));
-    let seq = last_seq + 1;
-    let at = now.max(last_at);
     let payload = serde_json::to_string(&req.event).expect("events serialise");
-    let kind = req.event.kind();
-    let hash = entry_hash(
-        &prev,
-        &Fields { seq, at, request: Some(&req.id), bed: Some(&req.bed), actor: &req.actor, kind, payload: &payload },
-    );
-    tx.execute(
-        "INSERT INTO audit (seq, request_id, at, bed_id, actor, kind, payload, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![seq, req.id, at, req.bed, req.actor, kind, payload, prev, hash],
-    )?;
+    let entry = Entry {
+        request: Some(&req.id),
+        bed: Some(&req.bed),
+        actor: &req.actor,
+        kind: req.event.kind(),
+        payload: &payload,
+    };
+    let (seq, at) = insert(&tx, &entry, now)?;
     tx.commit()?;
     let event = StoredEvent {
         seq,
@@ -150,6 +141,38 @@ pub(super) fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rus
         event: req.event.clone(),
     };
     Ok(Appended::New(event))
+}
+
+/// An entry to append, before the chain gives it its seq, time and hash.
+pub(super) struct Entry<'a> {
+    pub request: Option<&'a str>,
+    pub bed: Option<&'a str>,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub payload: &'a str,
+}
+
+/// Appends `entry` to the chain inside the caller's transaction, so that a
+/// change and its audit entry are stored together or not at all. Returns the
+/// entry's seq and time (`now`, or the previous entry's if the clock stepped
+/// back).
+pub(super) fn insert(tx: &rusqlite::Transaction<'_>, entry: &Entry<'_>, now: i64) -> rusqlite::Result<(u64, i64)> {
+    let (last_seq, last_at, prev): (u64, i64, String) = tx
+        .query_row("SELECT seq, at, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?
+        .unwrap_or((0, i64::MIN, GENESIS.to_string()));
+    let seq = last_seq + 1;
+    let at = now.max(last_at);
+    let Entry { request, bed, actor, kind, payload } = *entry;
+    let hash = entry_hash(&prev, &Fields { seq, at, request, bed, actor, kind, payload });
+    tx.execute(
+        "INSERT INTO audit (seq, request_id, at, bed_id, actor, kind, payload, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![seq, request, at, bed, actor, kind, payload, prev, hash],
+    )?;
+    Ok((seq, at))
 }
 
 /// What a subscribing tablet needs of a bed's events (see
@@ -178,12 +201,32 @@ pub(super) fn bed_events(c: &Connection, bed: &str, now: i64) -> rusqlite::Resul
     }
 }
 
+/// Which audit entries to read: all of them after `after` by default.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditFilter {
+    pub after: u64,
+    pub kind: Option<String>,
+    pub actor: Option<String>,
+    pub bed: Option<String>,
+    /// Entry time range, ms.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
 pub(super) fn entries(c: &Connection, after: u64, limit: u32) -> rusqlite::Result<Vec<AuditEntry>> {
+    filtered(c, &AuditFilter { after, ..Default::default() }, limit)
+}
+
+pub(super) fn filtered(c: &Connection, f: &AuditFilter, limit: u32) -> rusqlite::Result<Vec<AuditEntry>> {
     {
-        let mut stmt = c.prepare(
-            "SELECT seq, at, bed_id, actor, kind, payload, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        let mut stmt = c.prepare_cached(
+            "SELECT seq, at, bed_id, actor, kind, payload, hash FROM audit
+             WHERE seq > ?1 AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR actor = ?4 COLLATE NOCASE)
+               AND (?5 IS NULL OR bed_id = ?5) AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7)
+             ORDER BY seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![after, limit], |r| {
+        let rows = stmt.query_map(params![f.after, limit, f.kind, f.actor, f.bed, f.from, f.to], |r| {
             Ok(AuditEntry {
                 seq: r.get(0)?,
                 at: r.get(1)?,

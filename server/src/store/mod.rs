@@ -13,11 +13,13 @@
 //! per minute (count, sum, min, max) for long trends; retention deletes old
 //! frames and old numerics on its own schedules.
 
+pub mod accounts;
 mod audit;
 pub mod codec;
 pub mod rows;
 mod schema;
 mod sqlite;
+mod sqlite_accounts;
 mod writer;
 
 use rows::{DeviceIdentity, StoredFrame};
@@ -29,7 +31,8 @@ use vigil_shared::alarm::{EventRequest, StoredEvent};
 use vigil_shared::protocol::live::BedInfo;
 use vigil_shared::{Frame, VitalKind};
 
-pub use audit::{Appended, AuditEntry, ChainCheck};
+pub use accounts::Accounts;
+pub use audit::{Appended, AuditEntry, AuditFilter, ChainCheck};
 pub use sqlite::SqliteStore;
 pub use writer::{CommitHook, Committed, StoreOutcome};
 
@@ -42,7 +45,7 @@ pub type Trend = BTreeMap<VitalKind, Vec<[f64; 4]>>;
 
 /// What Vigil needs from a database.
 #[async_trait::async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: Accounts + Send + Sync + 'static {
     // --- Ingest -----------------------------------------------------------
 
     /// Stores a validated frame durably and returns once it would survive a

@@ -88,6 +88,53 @@ const MIGRATIONS: &[Migration] = &[
     // link to frames (frames go after 72 hours, numerics after 30 days), and
     // per-minute aggregates (count, sum, min, max) for the long trends.
     Code(compact_storage),
+    // 4: who may see and do what. Staff and caregiver accounts (passwords as
+    // argon2id PHC strings), the wards a clinician is assigned to, sessions
+    // (only a hash of the cookie's token is kept) and caregiver invitations.
+    // A caregiver account belongs to one patient through one invitation.
+    Sql(r#"
+    CREATE TABLE users (
+        id             INTEGER PRIMARY KEY,
+        username       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name   TEXT NOT NULL,
+        role           TEXT NOT NULL CHECK (role IN ('admin', 'clinician', 'caregiver')),
+        password_hash  TEXT NOT NULL,
+        totp_secret    TEXT,
+        totp_pending   TEXT,
+        patient_id     INTEGER REFERENCES patients(id),
+        invitation_id  INTEGER REFERENCES invitations(id),
+        created_at     INTEGER NOT NULL,
+        disabled_at    INTEGER,
+        CHECK ((role = 'caregiver') = (patient_id IS NOT NULL AND invitation_id IS NOT NULL))
+    );
+    CREATE TABLE user_wards (
+        user_id  INTEGER NOT NULL REFERENCES users(id),
+        ward_id  TEXT NOT NULL REFERENCES wards(id),
+        PRIMARY KEY (user_id, ward_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE sessions (
+        token_hash  TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES users(id),
+        csrf        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+    );
+    CREATE INDEX sessions_by_user ON sessions(user_id);
+    CREATE TABLE invitations (
+        id              INTEGER PRIMARY KEY,
+        token_hash      TEXT NOT NULL UNIQUE,
+        patient_id      INTEGER NOT NULL REFERENCES patients(id),
+        caregiver_name  TEXT NOT NULL,
+        created_by      INTEGER NOT NULL REFERENCES users(id),
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        revoked_at      INTEGER,
+        accepted_at     INTEGER
+    );
+    CREATE INDEX invitations_by_patient ON invitations(patient_id);
+    ALTER TABLE patients ADD COLUMN bed_since INTEGER;
+    "#),
 ];
 
 fn compact_storage(tx: &Transaction<'_>) -> rusqlite::Result<()> {

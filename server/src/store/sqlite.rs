@@ -67,7 +67,7 @@ impl SqliteStore {
         &self.path
     }
 
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
@@ -80,7 +80,7 @@ impl SqliteStore {
         .context("database read task")?
     }
 
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {

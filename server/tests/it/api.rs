@@ -1,6 +1,7 @@
 //! A real server on port 0 with a fresh database each, real WebSockets, and
 //! the device and tablet sides of protocol v1.
 
+use crate::http::Req;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -8,6 +9,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{header, HeaderValue};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use vigil_server::auth::Role;
 use vigil_server::config::Config;
 use vigil_server::startup::Application;
 use vigil_server::store::rows::{NewBed, NewWard};
@@ -25,6 +27,8 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub store: Store,
     pub tokens: Vec<String>,
+    /// A session of a clinician of ward w1 (user name `rn-test`).
+    pub session: String,
     _dir: tempfile::TempDir,
 }
 
@@ -55,8 +59,9 @@ pub async fn spawn_app() -> TestApp {
         store.register_device("dev-1", "b01").await.unwrap(),
         store.register_device("dev-2", "b02").await.unwrap(),
     ];
+    let session = vigil_server::auth::tool_session(&store, "rn-test", Role::Clinician, &["w1"]).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { addr, store, tokens, _dir: dir }
+    TestApp { addr, store, tokens, session, _dir: dir }
 }
 
 impl TestApp {
@@ -70,8 +75,23 @@ impl TestApp {
         }
     }
 
+    /// A GET as the clinician of ward w1; the whole response, status line first.
+    pub async fn get(&self, path: String) -> String {
+        let r = Req::get(path).cookie(&self.session).send(self.addr).await;
+        format!("HTTP/1.1 {}\r\n\r\n{}", r.status, r.body)
+    }
+
+    /// The live socket with the session `token` (None: signed out).
+    pub async fn live_as(&self, token: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let mut req = format!("ws://{}/ws/live", self.addr).into_client_request().unwrap();
+        if let Some(t) = token {
+            req.headers_mut().insert(header::COOKIE, HeaderValue::from_str(&format!("vigil_session={t}")).unwrap());
+        }
+        tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
+    }
+
     pub async fn tablet(&self, since: &[(&str, u64)]) -> Ws {
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/live", self.addr)).await.unwrap();
+        let mut ws = self.live_as(Some(&self.session)).await.unwrap();
         let sub = ClientMessage::Subscribe {
             beds: vec![],
             since: since.iter().map(|(b, c)| (b.to_string(), *c)).collect(),
@@ -276,7 +296,7 @@ async fn the_health_and_trend_endpoints_answer() {
         technical: vec![],
     };
     send_frame(&mut dev, f).await;
-    let get = |path: &str| http_get(app.addr, path.to_string());
+    let get = |path: &str| app.get(path.to_string());
     let health = get("/health").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains(r#""frames":1"#), "{health}");
@@ -330,14 +350,4 @@ async fn a_device_keeps_what_the_server_has_not_acknowledged_and_sends_it_when_t
     assert_eq!(stats.get(&stats.acked), 30);
     assert_eq!(stats.get(&stats.dropped), 0);
     assert_eq!(store.counts().await.unwrap().frames, 30);
-}
-
-/// A plain HTTP/1.1 GET; the whole response, status line first.
-pub async fn http_get(addr: std::net::SocketAddr, path: String) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
-    out
 }

@@ -32,6 +32,14 @@ fn hr_limits(id: &str, high: f64) -> EventRequest {
     }
 }
 
+/// Audit entries before any event: the test clinician's account and sign-in.
+const SEQ0: u64 = 2;
+
+/// The audit entries of the test's events (not of accounts and sign-ins).
+async fn bed_events(app: &TestApp) -> Vec<vigil_server::store::AuditEntry> {
+    app.store.audit(SEQ0, 100).await.unwrap()
+}
+
 async fn send(ws: &mut Ws, request: EventRequest) {
     let text = serde_json::to_string(&ClientMessage::Event { request }).unwrap();
     ws.send(Message::Text(text.into())).await.unwrap();
@@ -73,11 +81,12 @@ async fn an_acknowledgement_on_one_tablet_reaches_every_tablet_and_is_audited() 
     let on_a = stored(next_event(&mut a).await);
     let on_b = stored(next_event(&mut b).await);
     assert_eq!(on_a, on_b);
-    assert_eq!((on_a.seq, on_a.actor.as_str(), on_a.request.as_str()), (1, "RN Okafor", "tab-a-1"));
-    let audit = app.store.audit(0, 100).await.unwrap();
+    // The actor is the signed-in account, not the name the tablet wrote.
+    assert_eq!((on_a.seq, on_a.actor.as_str(), on_a.request.as_str()), (SEQ0 + 1, "rn-test", "tab-a-1"));
+    let audit = bed_events(&app).await;
     assert_eq!(audit.len(), 1);
     assert_eq!((audit[0].kind.as_str(), audit[0].bed.as_deref()), ("acknowledge", Some("b01")));
-    assert_eq!(app.store.check_audit_chain().await.unwrap(), ChainCheck::Intact { entries: 1 });
+    assert_eq!(app.store.check_audit_chain().await.unwrap(), ChainCheck::Intact { entries: SEQ0 + 1 });
 }
 
 #[tokio::test]
@@ -89,7 +98,7 @@ async fn a_request_sent_twice_is_stored_once() {
     send(&mut a, ack("tab-a-1", "b01")).await;
     let again = stored(next_event(&mut a).await);
     assert_eq!(first, again);
-    assert_eq!(app.store.audit(0, 100).await.unwrap().len(), 1);
+    assert_eq!(bed_events(&app).await.len(), 1);
 }
 
 #[tokio::test]
@@ -113,7 +122,7 @@ async fn bad_requests_are_refused_with_a_reason_and_change_nothing() {
     // Not JSON for an event at all.
     a.send(Message::Text(r#"{"type":"event","request":{"id":"x"}}"#.into())).await.unwrap();
     assert!(matches!(next_event(&mut a).await, ServerMessage::Error { .. }));
-    assert!(app.store.audit(0, 100).await.unwrap().is_empty());
+    assert!(bed_events(&app).await.is_empty());
 }
 
 #[tokio::test]
@@ -132,7 +141,7 @@ async fn a_tablet_that_subscribes_later_gets_the_bed_settings_before_its_frames(
         }
     }
     let event = got.expect("the limit change arrives before the bed is caught up");
-    assert_eq!(event.actor, "Dr Lindqvist");
+    assert_eq!(event.actor, "rn-test");
     assert!(matches!(event.event, BedEvent::SetLimits { kind: VitalKind::Hr, .. }));
 }
 
@@ -144,7 +153,7 @@ async fn the_audit_log_refuses_changes_and_a_forged_entry_breaks_the_chain() {
         send(&mut a, hr_limits(&format!("r{i}"), high)).await;
         stored(next_event(&mut a).await);
     }
-    assert_eq!(app.store.check_audit_chain().await.unwrap(), ChainCheck::Intact { entries: 3 });
+    assert_eq!(app.store.check_audit_chain().await.unwrap(), ChainCheck::Intact { entries: SEQ0 + 3 });
     let db = rusqlite::Connection::open(app.store.path()).unwrap();
     let update = db.execute("UPDATE audit SET actor = 'someone else' WHERE seq = 2", []);
     assert!(update.unwrap_err().to_string().contains("append-only"));

@@ -136,7 +136,7 @@ async fn retention_deletes_old_waveforms_then_old_numerics_and_nothing_recent() 
 #[tokio::test]
 async fn the_history_endpoints_check_their_input() {
     let app = crate::api::spawn_app().await;
-    let get = |path: String| crate::api::http_get(app.addr, path);
+    let get = |path: String| app.get(path);
     assert!(get("/api/beds/b01/trend?minutes=1440&points=600".into()).await.starts_with("HTTP/1.1 200"));
     assert!(get("/api/beds/b01/trend?minutes=4320".into()).await.contains(r#""step":480"#));
     assert!(get("/api/beds/b01/trend?minutes=60&points=5".into()).await.starts_with("HTTP/1.1 400"));
@@ -156,7 +156,7 @@ async fn the_waves_endpoint_returns_the_window_cut_from_stored_chunks() {
     let mut dev = app.device(&app.tokens[0]).await.unwrap();
     let f = RawFrame { seq: 1, numerics: vec![], waves: vec![ecg(T0, 1000)], technical: vec![] };
     crate::api::send_frame(&mut dev, f.clone()).await;
-    let body = crate::api::http_get(app.addr, format!("/api/beds/b01/waves?from={}&to={}", T0 + 1000, T0 + 2000)).await;
+    let body = app.get(format!("/api/beds/b01/waves?from={}&to={}", T0 + 1000, T0 + 2000)).await;
     let json: serde_json::Value = serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     let chunk = &json["waves"]["ecg_ii"][0];
     assert_eq!(chunk["t0"], T0 + 1000);

@@ -6,8 +6,11 @@
 
 mod api;
 mod arrhythmia;
+mod auth;
+mod authz;
 mod events;
 mod history;
+mod http;
 mod physionet;
 
 use std::path::PathBuf;

@@ -1,0 +1,65 @@
+//! What every staff page has around it: who is signed in (and signing out),
+//! the link to the server, the shift and sound, the ward's alarm list. The
+//! live link starts here, so it runs only on staff pages.
+
+use crate::components::{alarms, connection};
+use crate::context::use_live;
+use leptos::prelude::*;
+
+#[component]
+pub fn StaffChrome(children: Children) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    let ctx = use_live();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        crate::live::start(ctx);
+        if ctx.me.get_untracked().is_none() {
+            leptos::task::spawn_local(async move {
+                match crate::session::fetch_me().await {
+                    Ok(Some(me)) => ctx.me.set(Some(me)),
+                    // Signed out (or the session ended): the server's sign-in page.
+                    Ok(None) => crate::session::go("/signin"),
+                    // Offline: the ward from this tablet's store still shows.
+                    Err(_) => {}
+                }
+            });
+        }
+    });
+    view! {
+        <UserBar/>
+        <connection::ConnectionBanner/>
+        <alarms::ShiftBar/>
+        <alarms::AlarmList/>
+        <main>{children()}</main>
+    }
+}
+
+#[component]
+fn UserBar() -> impl IntoView {
+    let ctx = use_live();
+    let sign_out = move |everywhere: bool| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let csrf = ctx.me.get_untracked().map(|m| m.csrf).unwrap_or_default();
+            let url = if everywhere { "/api/sessions" } else { "/api/session" };
+            let _ = crate::session::send_json("DELETE", url, &serde_json::json!({}), &csrf).await;
+            crate::actions::end_shift(ctx);
+            crate::session::go("/signin");
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = everywhere;
+    };
+    view! {
+        <nav class="user-bar" data-testid="user-bar">
+            {move || ctx.me.get().map(|me| {
+                let admin = me.is_admin();
+                view! {
+                    <span data-testid="signed-in-as">{format!("{} ({}, {})", me.display_name, me.username, me.role)}</span>
+                    {admin.then(|| view! { <a href="/admin" data-testid="admin-link">"Administration"</a> })}
+                }
+            })}
+            <button class="link" data-testid="sign-out" on:click=move |_| sign_out(false)>"Sign out"</button>
+            <button class="link" data-testid="sign-out-everywhere" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
+        </nav>
+    }
+}

@@ -1,0 +1,146 @@
+//! Caregiver invitations: a clinician of the ward (or an administrator)
+//! invites a patient's caregiver; the caregiver opens the link, chooses a
+//! user name and password, and from then on sees that one patient in the
+//! family portal, until the invitation is revoked or the patient discharged.
+//! - `POST /api/invitations` `{bed, caregiver_name}`: the link, shown once
+//! - `GET /api/invitations`: those of the patients the asker may invite for
+//! - `POST /api/invitations/{id}/revoke`
+//! - `POST /api/invitations/accept` `{token, username, password}`: signed in
+
+use crate::auth::{self, password, Action, Principal};
+use crate::clock::now_ms;
+use crate::error::AppError;
+use crate::routes::admin::check_name;
+use crate::state::AppState;
+use crate::store::accounts::{By, InvitationRow, NewInvitation, NewSession};
+use crate::store::token_hash;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invite {
+    bed: String,
+    caregiver_name: String,
+}
+
+/// The ward of a bed the asker may invite for; otherwise not found (the
+/// answer does not tell whether the bed exists).
+async fn ward_for(state: &AppState, p: &Principal, bed: &str) -> Result<String, AppError> {
+    let ward = state.store.bed_wards().await?.remove(bed).ok_or(AppError::NotFound)?;
+    if p.may(Action::Invite { ward: &ward }) {
+        Ok(ward)
+    } else if p.watches(&ward) {
+        Err(AppError::forbidden())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    p: Principal,
+    Json(body): Json<Invite>,
+) -> Result<Response, AppError> {
+    ward_for(&state, &p, &body.bed).await?;
+    let name = check_name("the caregiver's name", &body.caregiver_name)?;
+    let patient = state
+        .store
+        .patient_in_bed(&body.bed)
+        .await?
+        .ok_or_else(|| AppError::Conflict("no patient is admitted to this bed".into()))?;
+    let token = auth::random_token("vgi");
+    let now = now_ms();
+    let expires_at = now + i64::from(state.config.auth.invitation_hours) * 3_600_000;
+    let inv =
+        NewInvitation { token_hash: token_hash(&token), patient_id: patient.id, caregiver_name: name, now, expires_at };
+    let id = state.store.create_invitation(inv, By::new(p.username)).await?;
+    Ok(Json(json!({ "id": id, "link": format!("/invite/{token}"), "expires_at": expires_at })).into_response())
+}
+
+fn visible(p: &Principal, i: &InvitationRow) -> bool {
+    match &i.ward {
+        Some(w) => p.may(Action::Invite { ward: w }),
+        None => p.may(Action::Administer),
+    }
+}
+
+pub async fn list(State(state): State<AppState>, p: Principal) -> Result<Response, AppError> {
+    if !p.role.is_staff() {
+        return Err(AppError::forbidden());
+    }
+    let now = now_ms();
+    let rows: Vec<_> = state
+        .store
+        .invitations()
+        .await?
+        .into_iter()
+        .filter(|i| visible(&p, i))
+        .map(|i| {
+            let open = i.open(now);
+            let mut v = serde_json::to_value(&i).unwrap_or_default();
+            v["open"] = open.into();
+            v
+        })
+        .collect();
+    Ok(Json(rows).into_response())
+}
+
+pub async fn revoke(State(state): State<AppState>, p: Principal, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let inv = state.store.invitation(id).await?.filter(|i| visible(&p, i)).ok_or(AppError::NotFound)?;
+    if !state.store.revoke_invitation(inv.id, By::new(p.username), now_ms()).await? {
+        return Err(AppError::Conflict("this invitation was revoked already".into()));
+    }
+    Ok(Json(json!({ "revoked": id })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accept {
+    token: String,
+    username: String,
+    password: String,
+}
+
+/// Creates the caregiver's account and signs it in.
+pub async fn accept(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<Accept>,
+) -> Result<Response, AppError> {
+    auth::check_forgery(&headers, None)?;
+    let username = body.username.trim().to_string();
+    let ok_name = (2..=64).contains(&username.len())
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if !ok_name {
+        return Err(AppError::BadRequest("a user name has 2 to 64 letters, digits, '.', '-', '_' or '@'".into()));
+    }
+    password::check_new(&body.password, &username).map_err(AppError::BadRequest)?;
+    let pw = body.password;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| anyhow::anyhow!("{e}"))??;
+    let now = now_ms();
+    let user = state
+        .store
+        .accept_invitation(&token_hash(&body.token), &username, hash, now)
+        .await?
+        .map_err(AppError::Conflict)?;
+    let token = auth::random_token("vgs");
+    let csrf = auth::random_token("vgc");
+    let expires_at = now + i64::from(state.config.auth.session_hours) * 3_600_000;
+    let session = NewSession {
+        token_hash: token_hash(&token),
+        user_id: user,
+        csrf: csrf.clone(),
+        now,
+        expires_at,
+        address: String::new(),
+    };
+    state.store.create_session(session, By::new(username.clone())).await?;
+    let cookie = auth::session_cookie(&state.config.auth, &headers, Some(&token));
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "username": username, "role": "caregiver", "csrf": csrf })))
+        .into_response())
+}

@@ -1,0 +1,209 @@
+//! Signing in and out, and the signed-in account:
+//! - `POST /api/session` `{username, password, code?}`: a new session cookie.
+//! - `DELETE /api/session`: sign out here; `DELETE /api/sessions`: everywhere.
+//! - `GET /api/me`: who is signed in (and the anti-forgery token).
+//! - `POST /api/me/password` `{current, new}`: change the password.
+//! - `POST /api/me/totp`: begin a second factor; `POST /api/me/totp/confirm` `{code}`.
+
+use crate::auth::{self, password, totp, Principal, Role};
+use crate::clock::now_ms;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::accounts::{By, NewSession};
+use crate::store::token_hash;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, Extensions, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    username: String,
+    password: String,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+fn client_ip(ext: &Extensions) -> IpAddr {
+    ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The one answer to every failed sign-in: it never says which part was wrong.
+fn wrong() -> AppError {
+    AppError::Forbidden("wrong user name, password or code".into())
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ext: Extensions,
+    headers: HeaderMap,
+    Json(body): Json<SignIn>,
+) -> Result<Response, AppError> {
+    auth::check_forgery(&headers, None)?;
+    let (ip, now) = (client_ip(&ext), now_ms());
+    let username = body.username.trim().to_string();
+    if username.is_empty() || username.len() > 64 {
+        return Err(AppError::BadRequest("a user name has 1 to 64 characters".into()));
+    }
+    let wait = state.sign_ins.lock().map_err(|_| anyhow::anyhow!("limiter poisoned"))?.check(&username, ip, now);
+    if let Err(ms) = wait {
+        let secs = (ms as u64).div_ceil(1000);
+        return Err(AppError::TooManyRequests(
+            format!("too many failed sign-ins: try again in {} min", secs.div_ceil(60)),
+            secs,
+        ));
+    }
+    let user = state.store.user_by_name(&username).await?;
+    let (pw, hash) = (body.password.clone(), user.as_ref().map(|u| u.password_hash.clone()));
+    // Verify even for an unknown name, so the time taken does not tell.
+    let password_ok = tokio::task::spawn_blocking(move || {
+        password::verify(&pw, hash.as_deref().unwrap_or_else(|| password::dummy_hash())) && hash.is_some()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
+    let user = user.filter(|u| password_ok && !u.disabled);
+    let outcome = match &user {
+        None => Err("password"),
+        Some(u) => match (&u.totp_secret, body.code.as_deref()) {
+            (Some(secret), Some(code)) if totp::verify(secret, code, now) => Ok(()),
+            (Some(_), Some(_)) => Err("code"),
+            (Some(_), None) => {
+                // Right password: ask for the code. Not counted as a failure.
+                return Ok((
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    Json(json!({ "error": "enter the code from your authenticator app", "code_required": true })),
+                )
+                    .into_response());
+            }
+            (None, _) if state.config.auth.require_totp && u.role != Role::Caregiver.code() => Err("no second factor"),
+            (None, _) => Ok(()),
+        },
+    };
+    let user = match (outcome, user) {
+        (Ok(()), Some(u)) => u,
+        (reason, _) => {
+            state.sign_ins.lock().map_err(|_| anyhow::anyhow!("limiter poisoned"))?.failed(&username, ip, now);
+            let payload = json!({ "address": ip.to_string(), "reason": reason.err().unwrap_or("password") });
+            state.store.record("sign_in_failed", None, payload, By::new(username.clone()), now).await?;
+            tracing::info!(%ip, "failed sign-in");
+            return Err(wrong());
+        }
+    };
+    state.sign_ins.lock().map_err(|_| anyhow::anyhow!("limiter poisoned"))?.succeeded(&username);
+    // Always a new token: whatever cookie came with the request is not reused.
+    let token = auth::random_token("vgs");
+    let csrf = auth::random_token("vgc");
+    let expires_at = now + i64::from(state.config.auth.session_hours) * 3_600_000;
+    state
+        .store
+        .create_session(
+            NewSession {
+                token_hash: token_hash(&token),
+                user_id: user.id,
+                csrf: csrf.clone(),
+                now,
+                expires_at,
+                address: ip.to_string(),
+            },
+            By::new(user.username.clone()),
+        )
+        .await?;
+    if let Some(old) = auth::session_token(&headers) {
+        // A session this browser had before ends with the new sign-in.
+        state.store.end_sessions(&token_hash(&old), false, By::new(user.username.clone()), now).await?;
+    }
+    let cookie = auth::session_cookie(&state.config.auth, &headers, Some(&token));
+    let body = json!({ "username": user.username, "display_name": user.display_name, "role": user.role, "csrf": csrf });
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn end(state: AppState, headers: HeaderMap, p: Principal, everywhere: bool) -> Result<Response, AppError> {
+    let token = auth::session_token(&headers).ok_or(AppError::Unauthorised)?;
+    let n = state.store.end_sessions(&token_hash(&token), everywhere, By::new(p.username), now_ms()).await?;
+    let cookie = auth::session_cookie(&state.config.auth, &headers, None);
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "ended": n }))).into_response())
+}
+
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, p: Principal) -> Result<Response, AppError> {
+    end(state, headers, p, false).await
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    p: Principal,
+) -> Result<Response, AppError> {
+    end(state, headers, p, true).await
+}
+
+/// Who is signed in, with the anti-forgery token the page sends back.
+pub async fn me(State(state): State<AppState>, p: Principal) -> Result<Json<serde_json::Value>, AppError> {
+    let user = state.store.user_by_name(&p.username).await?.ok_or(AppError::Unauthorised)?;
+    Ok(Json(json!({
+        "username": p.username, "display_name": p.display_name, "role": p.role, "wards": p.wards,
+        "totp": user.totp_secret.is_some(), "csrf": p.csrf,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Every session of the account ends, this one too: sign in again.
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    p: Principal,
+    Json(body): Json<PasswordChange>,
+) -> Result<Response, AppError> {
+    let user = state.store.user_by_name(&p.username).await?.ok_or(AppError::Unauthorised)?;
+    password::check_new(&body.new, &p.username).map_err(AppError::BadRequest)?;
+    let (current, stored, new) = (body.current, user.password_hash.clone(), body.new);
+    let hash = tokio::task::spawn_blocking(move || password::verify(&current, &stored).then(|| password::hash(&new)))
+        .await
+        .map_err(|e| anyhow::anyhow!("password check: {e}"))?
+        .ok_or_else(|| AppError::Forbidden("the current password is wrong".into()))??;
+    state.store.set_password(user.id, hash, By::new(p.username), now_ms()).await?;
+    let cookie = auth::session_cookie(&state.config.auth, &headers, None);
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "changed": true }))).into_response())
+}
+
+/// A new second-factor secret, active once a first code is confirmed.
+pub async fn begin_totp(State(state): State<AppState>, p: Principal) -> Result<Json<serde_json::Value>, AppError> {
+    if !p.role.is_staff() {
+        return Err(AppError::forbidden());
+    }
+    let secret = totp::new_secret();
+    state.store.begin_totp(p.user_id, secret.clone()).await?;
+    Ok(Json(json!({ "secret": secret, "uri": totp::uri(&secret, &p.username) })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    code: String,
+}
+
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    p: Principal,
+    Json(body): Json<Code>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    if !p.role.is_staff() {
+        return Err(AppError::forbidden());
+    }
+    let user = state.store.user_by_name(&p.username).await?.ok_or(AppError::Unauthorised)?;
+    let pending = user.totp_pending.ok_or_else(|| AppError::Conflict("start the second factor first".into()))?;
+    if !totp::verify(&pending, &body.code, now_ms()) {
+        return Err(AppError::Forbidden("that code is not right: check the app's clock and try the next one".into()));
+    }
+    state.store.enable_totp(p.user_id, By::new(p.username), now_ms()).await?;
+    Ok(Json(json!({ "totp": true })))
+}
