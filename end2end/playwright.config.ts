@@ -1,9 +1,18 @@
 import { defineConfig } from "@playwright/test";
+import { PASSWORD, STATE } from "./tests/fixtures/accounts";
 
 // The whole system: `vigil demo` (server on a fresh embedded database with a
 // simulated 12-bed ward), built beforehand by scripts/test.sh.
 const port = Number(process.env.VIGIL_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+
+const launchOptions = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+};
 
 export default defineConfig({
   testDir: "./tests",
@@ -21,16 +30,19 @@ export default defineConfig({
   },
   projects: [
     {
+      // Signs in the test accounts once (tests/auth.setup.ts).
+      name: "setup",
+      testMatch: /.*\.setup\.ts/,
+      use: { browserName: "chromium", launchOptions },
+    },
+    {
       name: "chromium",
+      dependencies: ["setup"],
       use: {
         browserName: "chromium",
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          ],
-        },
+        // Signed in as the demo ward's clinician unless a spec says otherwise.
+        storageState: STATE.nurse,
+        launchOptions,
       },
     },
   ],
@@ -41,7 +53,7 @@ export default defineConfig({
     url: `${baseURL}/health`,
     timeout: 60_000,
     reuseExistingServer: false,
-    env: { RUST_LOG: "warn" },
+    env: { RUST_LOG: "warn", VIGIL_DEMO_PASSWORD: PASSWORD },
     stdout: "ignore",
     stderr: "pipe",
   },

@@ -1,4 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import { STATE } from "./fixtures/accounts";
 import { Station } from "./fixtures/station";
 
 // Beds 13-15 of tests/fixtures/ward.toml script the alarm conditions:
@@ -10,15 +11,16 @@ function alarmRow(page: Page, bed: string, condition: string, extra = "") {
   return page.locator(`[data-testid="alarm-list"] [data-testid="alarm"][data-bed="${bed}"][data-condition="${condition}"]${extra}`);
 }
 
-async function startShift(page: Page, name: string) {
-  await page.getByTestId("shift-name").fill(name);
+/** Starts the shift of the signed-in account (`username`): sound on. */
+async function startShift(page: Page, username: string) {
   await page.getByTestId("start-shift").click();
-  await expect(page.getByTestId("sound")).toContainText(name);
+  await expect(page.getByTestId("sound")).toContainText(username);
 }
 
-async function twoTablets(browser: Browser): Promise<[Station, Station]> {
-  const a = new Station(await (await browser.newContext()).newPage());
-  const b = new Station(await (await browser.newContext()).newPage());
+/** Two tablets, signed in as two clinicians of the ward (amal on A, bea on B). */
+async function twoTablets(browser: Browser, a_state = STATE.amal): Promise<[Station, Station]> {
+  const a = new Station(await (await browser.newContext({ storageState: a_state })).newPage());
+  const b = new Station(await (await browser.newContext({ storageState: STATE.bea })).newPage());
   await a.openWard();
   await b.openWard();
   return [a, b];
@@ -47,7 +49,7 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   await expect(tile.getByTestId("tile-alarm")).toContainText(/!!! Desat: SpO2 7\d < 85/);
 
   // Acknowledge on A: audio paused on both, shown on both, with who did it.
-  await startShift(a.page, "RN Amal Test");
+  await startShift(a.page, "amal");
   // Starting the shift was the tap browsers need: sound is on, bursts are played.
   const sound = a.page.getByTestId("sound");
   await expect(sound).toHaveAttribute("data-state", "on");
@@ -56,7 +58,7 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   const acked = (s: Station) => s.page.locator(`[data-testid="alarm"][data-id="${id}"][data-acked="yes"]`);
   await expect(acked(a)).toHaveCount(1);
   await expect(acked(b)).toHaveCount(1, { timeout: 5_000 });
-  await expect(acked(b).getByTestId("alarm-status")).toContainText(/audio paused \d:\d\d · RN Amal Test/);
+  await expect(acked(b).getByTestId("alarm-status")).toContainText(/audio paused \d:\d\d · amal/);
   await expect(acked(b)).not.toHaveClass(/flashing/);
 
   // Acknowledged while active, it clears when SpO2 recovers. The next
@@ -78,7 +80,7 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   };
   await expect.poll(newestSpo2, { timeout: 15_000 }).toBeGreaterThan(latchedAt + 3_000);
   await expect(latchedB).toHaveCount(1);
-  await startShift(b.page, "RN Bea Test");
+  await startShift(b.page, "bea");
   await latchedB.getByTestId("ack").click();
   await expect(alarmRow(b.page, "b13", "spo2.extreme_low")).toHaveCount(0);
   await expect(alarmRow(a.page, "b13", "spo2.extreme_low")).toHaveCount(0, { timeout: 5_000 });
@@ -87,7 +89,7 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   await a.page.goto("/bed/b13");
   const history = a.page.getByTestId("alarm-history");
   await expect(history.locator('[data-testid="history-row"]', { hasText: "Desat" }).first()).toBeVisible({ timeout: 15_000 });
-  await expect(history.getByTestId("bed-events")).toContainText("RN Bea Test");
+  await expect(history.getByTestId("bed-events")).toContainText("bea");
   expect(a.consoleErrors).toEqual([]);
   expect(b.consoleErrors).toEqual([]);
 });
@@ -125,8 +127,8 @@ test("a bed whose monitor is switched off raises the No data technical alarm", a
 });
 
 test("limits are checked before they are sent, recorded with who set them, and applied on every tablet", async ({ browser }) => {
-  const [a, b] = await twoTablets(browser);
-  await startShift(a.page, "Dr Limits Test");
+  const [a, b] = await twoTablets(browser, STATE.limits);
+  await startShift(a.page, "limits");
   await a.page.goto("/bed/b01");
   await b.page.goto("/bed/b01");
   const rowA = a.page.locator('[data-testid="limits-row"][data-kind="hr"]');
@@ -141,5 +143,5 @@ test("limits are checked before they are sent, recorded with who set them, and a
   const rowB = b.page.locator('[data-testid="limits-row"][data-kind="hr"]');
   await expect(rowA.getByTestId("limits-in-force")).toHaveText("40 / 50 / 130 / 140", { timeout: 10_000 });
   await expect(rowB.getByTestId("limits-in-force")).toHaveText("40 / 50 / 130 / 140", { timeout: 10_000 });
-  await expect(b.page.getByTestId("bed-events")).toContainText("Dr Limits Test");
+  await expect(b.page.getByTestId("bed-events")).toContainText("limits");
 });

@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PASSWORD, signIn } from "./fixtures/accounts";
 import { Station } from "./fixtures/station";
 
 // Its own server (a second `vigil demo` on its own database and port), so
@@ -14,7 +15,7 @@ function startServer(db: string): ChildProcess {
   const server = spawn(
     "../target/release/vigil",
     ["demo", "--ward", "tests/fixtures/ward.toml", "--database", db, "--site-root", "../target/site", "--listen", `127.0.0.1:${port}`],
-    { env: { ...process.env, RUST_LOG: "warn" }, stdio: "ignore" },
+    { env: { ...process.env, RUST_LOG: "warn", VIGIL_DEMO_PASSWORD: PASSWORD }, stdio: "ignore" },
   );
   return server;
 }
@@ -45,9 +46,11 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
   let server = startServer(db);
   try {
     await healthy();
-    const context = await browser.newContext({ baseURL: base });
+    // Its own server, its own sign-in (cookies are per server).
+    const context = await browser.newContext({ baseURL: base, storageState: undefined });
     const station = new Station(await context.newPage());
     const page = station.page;
+    await signIn(page, "nurse");
     await station.openWard();
     await expect(station.tiles).toHaveCount(15);
     await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live");
@@ -96,7 +99,7 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
 
     // Acknowledged while the server is down: silenced here at once, queued,
     // kept across another reload, and recorded when the server is back.
-    await page.getByTestId("shift-name").fill("RN Offline Test");
+    // Starting the shift works offline too: the tablet remembers who signed in.
     await page.getByTestId("start-shift").click();
     const id = await desat.first().getAttribute("data-id");
     await desat.first().getByTestId("ack").click();
@@ -120,7 +123,7 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
     await expect
       .poll(() => {
         const out = spawnSync("../target/release/vigil", ["audit", "--database", db], { encoding: "utf8" });
-        return out.stdout.split("\n").filter((l) => l.includes("\tb13\t") && l.includes("RN Offline Test") && l.includes("acknowledge")).length;
+        return out.stdout.split("\n").filter((l) => l.includes("\tb13\t") && l.includes("\tnurse\t") && l.includes("acknowledge")).length;
       }, { timeout: 15_000 })
       .toBe(1);
     await context.close();

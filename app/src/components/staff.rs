@@ -15,12 +15,30 @@ pub fn StaffChrome(children: Children) -> impl IntoView {
         crate::live::start(ctx);
         if ctx.me.get_untracked().is_none() {
             leptos::task::spawn_local(async move {
+                let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
                 match crate::session::fetch_me().await {
-                    Ok(Some(me)) => ctx.me.set(Some(me)),
+                    Ok(Some(me)) => {
+                        // Remembered (without the anti-forgery token) for a
+                        // reload while the server is unreachable.
+                        let kept = crate::session::Me { csrf: String::new(), ..me.clone() };
+                        if let (Some(s), Ok(json)) = (&storage, serde_json::to_string(&kept)) {
+                            let _ = s.set_item("vigil.me", &json);
+                        }
+                        ctx.me.set(Some(me));
+                    }
                     // Signed out (or the session ended): the server's sign-in page.
-                    Ok(None) => crate::session::go("/signin"),
-                    // Offline: the ward from this tablet's store still shows.
-                    Err(_) => {}
+                    Ok(None) => {
+                        if let Some(s) = &storage {
+                            let _ = s.remove_item("vigil.me");
+                        }
+                        crate::session::go("/signin");
+                    }
+                    // Unreachable: the ward from this tablet's store still
+                    // shows, under the account last signed in here.
+                    Err(_) => {
+                        let kept = storage.and_then(|s| s.get_item("vigil.me").ok().flatten());
+                        ctx.me.set(kept.and_then(|j| serde_json::from_str(&j).ok()));
+                    }
                 }
             });
         }
@@ -44,6 +62,9 @@ fn UserBar() -> impl IntoView {
             let url = if everywhere { "/api/sessions" } else { "/api/session" };
             let _ = crate::session::send_json("DELETE", url, &serde_json::json!({}), &csrf).await;
             crate::actions::end_shift(ctx);
+            if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                let _ = s.remove_item("vigil.me");
+            }
             crate::session::go("/signin");
         });
         #[cfg(not(feature = "hydrate"))]
