@@ -81,6 +81,43 @@ pub fn random_token(prefix: &str) -> String {
     format!("{prefix}_{}", hex::encode(bytes))
 }
 
+/// Starts a session for an account that has just proved who it is: a new
+/// random token (never one the request brought), stored hashed with a
+/// `sign_in` audit entry. Returns the `Set-Cookie` value and the session's
+/// anti-forgery token.
+pub async fn issue_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: i64,
+    username: &str,
+    address: String,
+) -> anyhow::Result<(String, String)> {
+    let (token, csrf) = (random_token("vgs"), random_token("vgc"));
+    let now = crate::clock::now_ms();
+    let session = crate::store::accounts::NewSession {
+        token_hash: token_hash(&token),
+        user_id,
+        csrf: csrf.clone(),
+        now,
+        expires_at: now + i64::from(state.config.auth.session_hours) * 3_600_000,
+        address,
+    };
+    state.store.create_session(session, By::new(username)).await?;
+    Ok((session_cookie(&state.config.auth, headers, Some(&token)), csrf))
+}
+
+/// A user name (or device or ward id): 2 to 64 letters, digits, `.-_@`.
+pub fn check_username(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    let ok = (2..=64).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(AppError::BadRequest("a name or id has 2 to 64 letters, digits, '.', '-', '_' or '@'".into()))
+    }
+}
+
 /// The session token in a request's cookies, if any.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
     headers

@@ -25,6 +25,11 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
 }
 
+/// [`hash`] off the async workers (it takes tens of milliseconds on purpose).
+pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash(&password)).await.map_err(|e| anyhow::anyhow!("hashing task: {e}"))?
+}
+
 /// Whether `password` matches the stored PHC string. A malformed stored hash
 /// matches nothing.
 pub fn verify(password: &str, stored: &str) -> bool {

@@ -8,7 +8,7 @@
 //!   `POST /api/admin/devices/{id}/revoke`
 //! - `GET /api/audit?kind=&actor=&bed=&from=&to=&after=&format=csv`
 
-use crate::auth::{password, Action, Principal, Role};
+use crate::auth::{check_username, password, Action, Principal, Role};
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -40,17 +40,6 @@ pub fn check_name(what: &str, name: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
-fn check_username(name: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    let ok = (2..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
-    if ok {
-        Ok(name.to_string())
-    } else {
-        Err(AppError::BadRequest("a user name has 2 to 64 letters, digits, '.', '-', '_' or '@'".into()))
-    }
-}
-
 pub async fn users(State(state): State<AppState>, p: Principal) -> Result<Response, AppError> {
     require(&p, Action::Administer)?;
     Ok(Json(state.store.users().await?).into_response())
@@ -79,8 +68,7 @@ pub async fn create_user(
     let username = check_username(&body.username)?;
     let display_name = check_name("a display name", &body.display_name)?;
     password::check_new(&body.password, &username).map_err(AppError::BadRequest)?;
-    let pw = body.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| anyhow::anyhow!("{e}"))??;
+    let hash = password::hash_blocking(body.password).await?;
     let user =
         NewUser { username, display_name, role: body.role.code().into(), password_hash: hash, wards: body.wards };
     let id = state.store.create_user(user, By::new(p.username), now_ms()).await?.map_err(AppError::Conflict)?;
@@ -144,8 +132,7 @@ pub async fn create_ward(
     Json(body): Json<NewWardBody>,
 ) -> Result<Response, AppError> {
     require(&p, Action::Administer)?;
-    let id = check_username(&body.id)
-        .map_err(|_| AppError::BadRequest("a ward id has 2 to 64 letters, digits, '.', '-', '_'".into()))?;
+    let id = check_username(&body.id)?;
     let name = check_name("a ward's name", &body.name)?;
     if body.beds.is_empty() || body.beds.len() > 64 {
         return Err(AppError::BadRequest("a ward has 1 to 64 beds".into()));
@@ -153,8 +140,7 @@ pub async fn create_ward(
     let known = state.store.bed_wards().await?;
     let mut beds = Vec::new();
     for b in &body.beds {
-        let bed = check_username(&b.id)
-            .map_err(|_| AppError::BadRequest("a bed id has 2 to 64 letters, digits, '.', '-', '_'".into()))?;
+        let bed = check_username(&b.id)?;
         if known.contains_key(&bed) || beds.iter().any(|x: &crate::store::rows::NewBed| x.id == bed) {
             return Err(AppError::Conflict(format!("the bed id {bed:?} is taken")));
         }
@@ -223,8 +209,7 @@ pub async fn register_device(
     Json(body): Json<RegisterDevice>,
 ) -> Result<Response, AppError> {
     require(&p, Action::Administer)?;
-    let id = check_username(&body.id)
-        .map_err(|_| AppError::BadRequest("a device id has 2 to 64 letters, digits, '.', '-', '_' or '@'".into()))?;
+    let id = check_username(&body.id)?;
     if !state.store.bed_exists(&body.bed).await? {
         return Err(AppError::Conflict(format!("there is no bed {:?}", body.bed)));
     }

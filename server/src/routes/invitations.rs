@@ -12,7 +12,7 @@ use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::routes::admin::check_name;
 use crate::state::AppState;
-use crate::store::accounts::{By, InvitationRow, NewInvitation, NewSession};
+use crate::store::accounts::{By, InvitationRow, NewInvitation};
 use crate::store::token_hash;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
@@ -113,34 +113,15 @@ pub async fn accept(
     Json(body): Json<Accept>,
 ) -> Result<Response, AppError> {
     auth::check_forgery(&headers, None)?;
-    let username = body.username.trim().to_string();
-    let ok_name = (2..=64).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
-    if !ok_name {
-        return Err(AppError::BadRequest("a user name has 2 to 64 letters, digits, '.', '-', '_' or '@'".into()));
-    }
+    let username = auth::check_username(&body.username)?;
     password::check_new(&body.password, &username).map_err(AppError::BadRequest)?;
-    let pw = body.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| anyhow::anyhow!("{e}"))??;
-    let now = now_ms();
+    let hash = password::hash_blocking(body.password).await?;
     let user = state
         .store
-        .accept_invitation(&token_hash(&body.token), &username, hash, now)
+        .accept_invitation(&token_hash(&body.token), &username, hash, now_ms())
         .await?
         .map_err(AppError::Conflict)?;
-    let token = auth::random_token("vgs");
-    let csrf = auth::random_token("vgc");
-    let expires_at = now + i64::from(state.config.auth.session_hours) * 3_600_000;
-    let session = NewSession {
-        token_hash: token_hash(&token),
-        user_id: user,
-        csrf: csrf.clone(),
-        now,
-        expires_at,
-        address: String::new(),
-    };
-    state.store.create_session(session, By::new(username.clone())).await?;
-    let cookie = auth::session_cookie(&state.config.auth, &headers, Some(&token));
+    let (cookie, csrf) = auth::issue_session(&state, &headers, user, &username, "invitation".into()).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "username": username, "role": "caregiver", "csrf": csrf })))
         .into_response())
 }

@@ -9,7 +9,7 @@ use crate::auth::{self, password, totp, Principal, Role};
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::accounts::{By, NewSession};
+use crate::store::accounts::By;
 use crate::store::token_hash;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, Extensions, HeaderMap};
@@ -95,28 +95,11 @@ pub async fn sign_in(
     };
     state.sign_ins.lock().map_err(|_| anyhow::anyhow!("limiter poisoned"))?.succeeded(&username);
     // Always a new token: whatever cookie came with the request is not reused.
-    let token = auth::random_token("vgs");
-    let csrf = auth::random_token("vgc");
-    let expires_at = now + i64::from(state.config.auth.session_hours) * 3_600_000;
-    state
-        .store
-        .create_session(
-            NewSession {
-                token_hash: token_hash(&token),
-                user_id: user.id,
-                csrf: csrf.clone(),
-                now,
-                expires_at,
-                address: ip.to_string(),
-            },
-            By::new(user.username.clone()),
-        )
-        .await?;
+    let (cookie, csrf) = auth::issue_session(&state, &headers, user.id, &user.username, ip.to_string()).await?;
     if let Some(old) = auth::session_token(&headers) {
         // A session this browser had before ends with the new sign-in.
         state.store.end_sessions(&token_hash(&old), false, By::new(user.username.clone()), now).await?;
     }
-    let cookie = auth::session_cookie(&state.config.auth, &headers, Some(&token));
     let body = json!({ "username": user.username, "display_name": user.display_name, "role": user.role, "csrf": csrf });
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
