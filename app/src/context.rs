@@ -95,6 +95,14 @@ impl LiveContext {
         Signal::derive(move || ctx.with_ward(|w| w.bed(&bed).map(f).unwrap_or_default()))
     }
 
+    /// Whether this tablet's account may act on alarms (acknowledge, set
+    /// limits): a clinician's. The server decides; this only keeps buttons
+    /// it would refuse off an administrator's screen. Unknown (offline with
+    /// nothing remembered): shown, and the server still decides.
+    pub fn may_act(&self) -> bool {
+        self.me.with(|m| m.as_ref().is_none_or(|m| m.role == "clinician"))
+    }
+
     /// Reads the alarms, tracking `version` (and the clock, for pauses).
     pub fn with_alarms<T>(&self, f: impl FnOnce(&WardAlarms) -> T) -> T {
         self.version.track();

@@ -154,6 +154,10 @@ test("markup in a bed label or a patient's name is shown as text and never runs"
   await post(admin.request, "/api/admin/wards", { id: "w-xss", name: "<b>Ward</b>", beds: [{ id: "xss1", label: "<img src=x onerror=window.__xss=1>" }] });
   await post(admin.request, "/api/admin/patients", { bed: "xss1", name: "<script>window.__xss=2</script>" });
   await admin.goto("/");
+  // An administrator watches every ward but is offered no acknowledgement
+  // the server would refuse.
+  await expect(admin.getByTestId("watch-only")).toBeVisible({ timeout: 30_000 });
+  await expect(admin.getByTestId("ack")).toHaveCount(0);
   const tile = admin.locator('[data-testid="bed-tile"][data-bed="xss1"]');
   await expect(tile).toContainText("<img src=x onerror=window.__xss=1>");
   await expect(tile).toContainText("<script>window.__xss=2</script>");

@@ -65,7 +65,7 @@ fn alarm_row(r: Row, with_bed: bool) -> impl IntoView {
             <span class="a-text" data-testid="alarm-text">{r.text}</span>
             <span class="a-onset">"since " {r.onset}</span>
             <span class="a-status" data-testid="alarm-status">{r.status}</span>
-            {(!r.bed.is_empty()).then(|| view! {
+            {(!r.bed.is_empty() && ctx.may_act()).then(|| view! {
                 <button class="a-ack" data-testid="ack" on:click=move |_| actions::acknowledge(ctx, &bed)>
                     "Acknowledge"
                 </button>
@@ -87,9 +87,15 @@ pub fn AlarmList() -> impl IntoView {
             <Show when=move || !rows.read().is_empty()>
                 <div class="alarm-list-head">
                     <span>{move || format!("{} alarms", rows.read().len())}</span>
-                    <button data-testid="ack-all" on:click=move |_| actions::acknowledge_all(ctx)>
-                        "Acknowledge all (pause audio 2 min)"
-                    </button>
+                    {move || if ctx.may_act() {
+                        view! {
+                            <button data-testid="ack-all" on:click=move |_| actions::acknowledge_all(ctx)>
+                                "Acknowledge all (pause audio 2 min)"
+                            </button>
+                        }.into_any()
+                    } else {
+                        view! { <span class="muted" data-testid="watch-only">"Watching only: the ward's clinicians acknowledge alarms"</span> }.into_any()
+                    }}
                 </div>
                 <ul>
                     {move || rows.get().into_iter().map(|r| alarm_row(r, true)).collect_view()}

@@ -44,14 +44,29 @@ enum State {
     Unreachable(String),
 }
 
-/// A small line of the means, as an SVG path in a 100 x 30 box.
-pub fn spark_path(points: &[[f64; 4]]) -> String {
+/// The smallest range a trend is drawn over, so that a steady patient's
+/// line looks steady: a heart rate moving between 76 and 78 must not fill
+/// the box like a crisis.
+pub fn min_span(kind: VitalKind) -> f64 {
+    match kind {
+        VitalKind::Hr | VitalKind::Pulse => 40.0,
+        VitalKind::Spo2 => 10.0,
+        VitalKind::Rr => 16.0,
+        VitalKind::Temp => 3.0,
+        _ => 60.0,
+    }
+}
+
+/// A small line of the means, as an SVG path in a 100 x 30 box, over at
+/// least `min_span` of the parameter (centred on the values).
+pub fn spark_path(points: &[[f64; 4]], min_span: f64) -> String {
     let (lo, hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p[1]), h.max(p[1])));
     if points.len() < 2 || !lo.is_finite() {
         return String::new();
     }
     let (t0, t1) = (points[0][0], points[points.len() - 1][0]);
-    let span = (hi - lo).max(1.0);
+    let span = (hi - lo).max(min_span).max(1e-9);
+    let lo = (lo + hi) / 2.0 - span / 2.0;
     points
         .iter()
         .enumerate()
@@ -109,11 +124,12 @@ pub fn FamilyPage() -> impl IntoView {
     let card = move |v: PlainVital, d: &FamilyData| {
         let trend = kind_of(v.what)
             .and_then(|k| {
-                d.series
+                let series = d
+                    .series
                     .get(&k)
-                    .or_else(|| (k == VitalKind::NibpSys).then(|| d.series.get(&VitalKind::ArtSys)).flatten())
+                    .or_else(|| (k == VitalKind::NibpSys).then(|| d.series.get(&VitalKind::ArtSys)).flatten());
+                series.map(|s| spark_path(s, min_span(k)))
             })
-            .map(|s| spark_path(s))
             .unwrap_or_default();
         view! {
             <article class="vital-card" data-testid="family-vital" data-what=v.what>
@@ -121,7 +137,7 @@ pub fn FamilyPage() -> impl IntoView {
                 <p class="vital-value"><span data-testid="family-value">{v.value}</span>" "<span class="vital-unit">{v.unit}</span></p>
                 <p class="muted">{v.about}</p>
                 <svg class="vital-trend" viewBox="0 0 100 30" role="img" aria-label=format!("{} over the last hours", v.what)>
-                    <path d=trend fill="none" stroke="currentColor" stroke-width="1.5"/>
+                    <path d=trend fill="none" stroke="currentColor" stroke-width="2" vector-effect="non-scaling-stroke"/>
                 </svg>
             </article>
         }
@@ -193,9 +209,16 @@ mod tests {
 
     #[test]
     fn the_trend_line_spans_the_box_and_a_flat_series_is_a_flat_line() {
-        let p = spark_path(&[[0.0, 70.0, 60.0, 80.0], [60.0, 80.0, 75.0, 85.0], [120.0, 75.0, 70.0, 80.0]]);
+        let p = spark_path(&[[0.0, 70.0, 60.0, 80.0], [60.0, 80.0, 75.0, 85.0], [120.0, 75.0, 70.0, 80.0]], 1.0);
         assert_eq!(p, "M0.0,28.0 L50.0,2.0 L100.0,15.0");
-        assert_eq!(spark_path(&[[0.0, 97.0, 97.0, 97.0], [60.0, 97.0, 97.0, 97.0]]), "M0.0,28.0 L100.0,28.0");
-        assert_eq!(spark_path(&[[0.0, 1.0, 1.0, 1.0]]), "");
+        assert_eq!(spark_path(&[[0.0, 97.0, 97.0, 97.0], [60.0, 97.0, 97.0, 97.0]], 10.0), "M0.0,15.0 L100.0,15.0");
+        assert_eq!(spark_path(&[[0.0, 1.0, 1.0, 1.0]], 1.0), "");
+    }
+
+    #[test]
+    fn a_steady_heart_rate_draws_a_nearly_flat_line_not_a_crisis() {
+        let p = spark_path(&[[0.0, 76.0, 76.0, 76.0], [60.0, 78.0, 78.0, 78.0]], min_span(VitalKind::Hr));
+        // Two beats a minute over a 40/min range: 1.3 of the box's 26 units.
+        assert_eq!(p, "M0.0,15.7 L100.0,14.3");
     }
 }
