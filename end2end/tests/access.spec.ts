@@ -163,4 +163,13 @@ test("markup in a bed label or a patient's name is shown as text and never runs"
   await expect(tile).toContainText("<script>window.__xss=2</script>");
   expect(await admin.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   await expect(tile.locator("img, script")).toHaveCount(0);
+
+  // Discharged from the administration page: the bed is free, and it is audited.
+  await admin.goto("/admin");
+  const row = admin.locator('[data-testid="patient-row"][data-bed="xss1"]');
+  await expect(row).toContainText("<script>window.__xss=2</script>");
+  await row.getByTestId("discharge").click();
+  await expect(row).toHaveCount(0);
+  await expect(admin.getByTestId("audit-row").filter({ hasText: "patient_discharged" }).first()).toBeVisible();
+  expect(await admin.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 });

@@ -42,7 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/wards", post(admin::create_ward))
         .route("/api/admin/users", get(admin::users).post(admin::create_user))
         .route("/api/admin/users/{id}/disable", post(admin::disable_user))
-        .route("/api/admin/patients", post(admin::admit))
+        .route("/api/admin/patients", get(admin::patients).post(admin::admit))
         .route("/api/admin/patients/{id}/move", post(admin::move_patient))
         .route("/api/admin/patients/{id}/discharge", post(admin::discharge))
         .route("/api/admin/devices", post(admin::register_device))

@@ -1,5 +1,5 @@
-//! Administration: the audit trail (filtered, exported), accounts, and the
-//! caregiver invitations. Only an administrator reaches this page (the
+//! Administration: the audit trail (filtered, exported), accounts,
+//! admissions (admit, move, discharge) and the caregiver invitations. Only an administrator reaches this page (the
 //! server decides, before it is rendered); every action here is audited by
 //! the server.
 
@@ -26,6 +26,14 @@ pub struct UserRow {
     pub wards: Vec<String>,
     pub totp: bool,
     pub disabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct PatientRow {
+    pub id: i64,
+    pub name: String,
+    pub bed: Option<String>,
+    pub ward: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -68,6 +76,7 @@ pub fn AdminPage() -> impl IntoView {
     let rows = RwSignal::new(Vec::<AuditRow>::new());
     let users = RwSignal::new(Vec::<UserRow>::new());
     let invitations = RwSignal::new(Vec::<InvitationRow>::new());
+    let patients = RwSignal::new(Vec::<PatientRow>::new());
     let notice = RwSignal::new(String::new());
     let refresh = RwSignal::new(0u32);
     #[cfg(not(feature = "hydrate"))]
@@ -98,6 +107,9 @@ pub fn AdminPage() -> impl IntoView {
             if let Ok(i) = get::<Vec<InvitationRow>>("/api/invitations").await {
                 invitations.set(i);
             }
+            if let Ok(p) = get::<Vec<PatientRow>>("/api/admin/patients").await {
+                patients.set(p);
+            }
         });
     });
     let post = move |url: String, body: serde_json::Value| {
@@ -120,6 +132,7 @@ pub fn AdminPage() -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
+    let (admit_bed, admit_name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let create_user = move || {
         let wards: Vec<String> =
             new_wards.get_untracked().split(',').map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect();
@@ -192,6 +205,36 @@ pub fn AdminPage() -> impl IntoView {
                 </label>
                 {input("Wards (comma-separated ids)", "new-wards", new_wards)}
                 <button data-testid="create-user" type="submit">"Create account"</button>
+            </form>
+            <h2>"Patients"</h2>
+            <table class="audit" data-testid="patients-table">
+                <thead><tr><th>"Patient"</th><th>"Ward"</th><th>"Bed"</th><th>"Move to bed"</th><th></th></tr></thead>
+                <tbody>
+                    <For each=move || patients.get() key=|p| (p.id, p.bed.clone()) children=move |p| {
+                        let (id, name, bed) = (p.id, p.name.clone(), p.bed.clone().unwrap_or_default());
+                        let bed_attr = bed.clone();
+                        let to = RwSignal::new(String::new());
+                        view! {
+                            <tr data-testid="patient-row" data-bed=bed_attr>
+                                <td>{p.name}</td><td>{p.ward.unwrap_or_default()}</td><td>{bed}</td>
+                                <td>
+                                    <input class="narrow" aria-label=format!("Move {name} to bed") prop:value=move || to.get()
+                                        on:input=move |ev| to.set(event_target_value(&ev))/>
+                                    <button class="link" on:click=move |_| post(format!("/api/admin/patients/{id}/move"), serde_json::json!({ "bed": to.get_untracked() }))>"Move"</button>
+                                </td>
+                                <td><button class="link" data-testid="discharge" on:click=move |_| post(format!("/api/admin/patients/{id}/discharge"), serde_json::json!({}))>"Discharge"</button></td>
+                            </tr>
+                        }
+                    }/>
+                </tbody>
+            </table>
+            <form class="admin-form" on:submit=move |ev| {
+                ev.prevent_default();
+                post("/api/admin/patients".into(), serde_json::json!({ "bed": admit_bed.get_untracked(), "name": admit_name.get_untracked() }));
+            }>
+                {input("Bed id", "admit-bed", admit_bed)}
+                {input("Patient's name", "admit-name", admit_name)}
+                <button data-testid="admit" type="submit">"Admit"</button>
             </form>
             <h2>"Caregiver invitations"</h2>
             <table class="audit" data-testid="invitations-table">

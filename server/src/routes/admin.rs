@@ -2,7 +2,7 @@
 //! handler here asks the policy first; every change is audited with it.
 //! - `GET|POST /api/admin/users`, `POST /api/admin/users/{id}/disable`
 //! - `GET /api/wards`: the wards the asker may watch
-//! - `POST /api/admin/patients` `{bed, name}` (admit),
+//! - `GET /api/admin/patients`, `POST /api/admin/patients` `{bed, name}` (admit),
 //!   `POST /api/admin/patients/{id}/move` `{bed}`, `.../{id}/discharge`
 //! - `POST /api/admin/devices` `{id, bed}` (the token is shown once),
 //!   `POST /api/admin/devices/{id}/revoke`
@@ -156,6 +156,12 @@ pub async fn create_ward(
         .record("ward_created", None, json!({ "ward": id, "beds": bed_ids }), By::new(p.username), now_ms())
         .await?;
     Ok(Json(json!({ "ward": id })).into_response())
+}
+
+/// The patients admitted now, with their beds.
+pub async fn patients(State(state): State<AppState>, p: Principal) -> Result<Response, AppError> {
+    require(&p, Action::Administer)?;
+    Ok(Json(state.store.admitted().await?).into_response())
 }
 
 #[derive(Deserialize)]

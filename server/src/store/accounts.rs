@@ -193,6 +193,9 @@ pub trait Accounts: Send + Sync {
     /// The patient admitted to `bed` now.
     async fn patient_in_bed(&self, bed: &str) -> anyhow::Result<Option<PatientRow>>;
 
+    /// Every patient admitted now, in ward and bed order.
+    async fn admitted(&self) -> anyhow::Result<Vec<PatientRow>>;
+
     /// Admits a patient to an empty bed.
     async fn admit(&self, bed: &str, name: &str, by: By, now: i64) -> anyhow::Result<Result<i64, Refused>>;
 

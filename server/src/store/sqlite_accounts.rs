@@ -369,6 +369,18 @@ impl Accounts for SqliteStore {
         self.read(move |c| patient_where(c, "p.bed_id = ?1 AND p.discharged_at IS NULL", [bed])).await
     }
 
+    async fn admitted(&self) -> anyhow::Result<Vec<PatientRow>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {PATIENT_COLUMNS} FROM patients p JOIN beds b ON b.id = p.bed_id
+                 WHERE p.discharged_at IS NULL ORDER BY b.ward_id, b.position, b.id"
+            ))?;
+            let rows = stmt.query_map([], patient_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
     async fn admit(&self, bed: &str, name: &str, by: By, now: i64) -> anyhow::Result<Result<i64, Refused>> {
         let (bed, name) = (bed.to_string(), name.to_string());
         self.write(move |c| {

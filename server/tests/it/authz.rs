@@ -203,6 +203,7 @@ const HTTP_ROUTES: &[&str] = &[
     "POST /api/admin/users",
     "POST /api/admin/users/{id}/disable",
     "POST /api/admin/wards",
+    "GET /api/admin/patients",
     "POST /api/admin/patients",
     "POST /api/admin/patients/{id}/move",
     "POST /api/admin/patients/{id}/discharge",
@@ -239,7 +240,8 @@ async fn probe_http(w: &World, route: &str, s: &Option<Session>) -> bool {
         | "GET /api/audit"
         | "GET /api/audit?format=csv"
         | "GET /api/invitations"
-        | "GET /api/family" => Req::get(&route[4..]),
+        | "GET /api/family"
+        | "GET /api/admin/patients" => Req::get(&route[4..]),
         "GET /api/beds/b01/trend" => Req::get("/api/beds/b01/trend?minutes=5"),
         "GET /api/beds/b01/waves" => Req::get(format!("/api/beds/b01/waves?from={}&to={t}", t - 10_000)),
         "POST /api/admin/users" => Req::post(
@@ -440,6 +442,7 @@ async fn every_route_and_socket_message_lets_through_exactly_the_allowed_princip
         ("POST /api/admin/users", "A"),
         ("POST /api/admin/users/{id}/disable", "A"),
         ("POST /api/admin/wards", "A"),
+        ("GET /api/admin/patients", "A"),
         ("POST /api/admin/patients", "A"),
         ("POST /api/admin/patients/{id}/move", "A"),
         ("POST /api/admin/patients/{id}/discharge", "A"),
