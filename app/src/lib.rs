@@ -19,7 +19,7 @@
 //! - [`session`]: the signed-in account and requests carrying its anti-forgery token.
 //! - [`plain`]: vital signs in plain words for the family portal.
 //! - [`pages`]: the ward overview, the bed view, sign-in, the family portal,
-//!   accepting an invitation, administration.
+//!   accepting an invitation, one's own account, administration.
 //! - [`components`]: tiles, sparklines, waveform and trend canvases, the
 //!   connection banner, the alarm list and shift bar, the bed's alarm panels.
 
@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/bed/:id") view=|| view! { <StaffChrome><pages::bed::BedPage/></StaffChrome> }/>
                 <Route path=path!("/admin") view=|| view! { <StaffChrome><pages::admin::AdminPage/></StaffChrome> }/>
                 <Route path=path!("/signin") view=|| view! { <main><pages::signin::SignInPage/></main> }/>
+                <Route path=path!("/account") view=|| view! { <main><pages::account::AccountPage/></main> }/>
                 <Route path=path!("/invite/:token") view=|| view! { <main><pages::invite::InvitePage/></main> }/>
                 <Route path=path!("/family") view=|| view! { <main><pages::family::FamilyPage/></main> }/>
             </Routes>

@@ -117,6 +117,7 @@ pub fn start(ctx: LiveContext) {
             // A socket refused because the session ended (signed out
             // elsewhere, account disabled): to the sign-in page, not retries.
             if attempt == 2 && !browser_offline() && matches!(crate::session::fetch_me().await, Ok(None)) {
+                crate::offline::forget().await;
                 crate::session::go("/signin");
             }
             let base = (250.0 * 2f64.powi(attempt.min(5) as i32)).min(5_000.0);

@@ -32,6 +32,22 @@ export async function saveSnapshot(text) {
   }
 }
 
+/** Deletes the saved snapshot: the ward's data leaves the tablet at sign-out. */
+export async function clearSnapshot() {
+  const db = await openDb();
+  try {
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, "readwrite");
+      tx.objectStore(STORE).delete(KEY);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
 /** The saved snapshot (JSON text), or null. */
 export async function loadSnapshot() {
   const db = await openDb();

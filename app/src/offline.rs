@@ -20,6 +20,30 @@ extern "C" {
     fn load_snapshot_js() -> js_sys::Promise;
     #[wasm_bindgen(js_name = registerServiceWorker)]
     fn register_service_worker_js() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = clearSnapshot)]
+    fn clear_snapshot_js() -> js_sys::Promise;
+}
+
+thread_local! {
+    /// Set once this page has forgotten the ward: nothing is saved again.
+    static FORGOTTEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Removes what this tablet keeps of the ward and its account (the saved
+/// minutes, unconfirmed requests, who was signed in and on shift) and stops
+/// saving: at sign-out, when the session has ended, and before another
+/// account signs in here. Patient data must not outlive the session that
+/// was allowed to see it, and no queued request may go out under the next
+/// account's name.
+pub async fn forget() {
+    FORGOTTEN.with(|f| f.set(true));
+    if let Err(e) = JsFuture::from(clear_snapshot_js()).await {
+        leptos::logging::warn!("could not clear the saved ward: {e:?}");
+    }
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.remove_item("vigil.me");
+        let _ = storage.remove_item("vigil.user");
+    }
 }
 
 /// Registers the service worker and caches the shell; failures are logged,
@@ -32,6 +56,9 @@ pub async fn register_service_worker() {
 
 /// Saves the journal with the unconfirmed requests.
 pub async fn save(ctx: LiveContext, now: i64) {
+    if FORGOTTEN.with(|f| f.get()) {
+        return;
+    }
     let outbox = ctx.outbox.with_value(|o| o.iter().map(|p| p.request.clone()).collect());
     let Some(snapshot) = ctx.journal.try_update_value(|j| j.snapshot(now, outbox)) else { return };
     let Ok(text) = serde_json::to_string(&snapshot) else { return };

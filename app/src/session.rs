@@ -27,10 +27,13 @@ impl Me {
 /// (a path on this server, never another site), else the role's home.
 pub fn after_sign_in(next: Option<&str>, role: &str) -> String {
     let home = if role == "caregiver" { "/family" } else { "/" };
+    // Only visible ASCII: a browser drops tabs and newlines from a URL, so
+    // "/\t/evil.example" would become "//evil.example".
+    let ours = |n: &str| {
+        n.starts_with('/') && !n.starts_with("//") && n.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && role != "caregiver" => {
-            n.to_string()
-        }
+        Some(n) if ours(n) && role != "caregiver" => n.to_string(),
         _ => home.to_string(),
     }
 }
@@ -101,6 +104,9 @@ mod tests {
         assert_eq!(after_sign_in(Some("/bed/b03"), "clinician"), "/bed/b03");
         assert_eq!(after_sign_in(Some("//evil.example/x"), "clinician"), "/");
         assert_eq!(after_sign_in(Some("https://evil.example"), "admin"), "/");
+        assert_eq!(after_sign_in(Some("/\t/evil.example"), "admin"), "/");
+        assert_eq!(after_sign_in(Some("/\\evil.example"), "admin"), "/");
+        assert_eq!(after_sign_in(Some("/ /x"), "admin"), "/");
         assert_eq!(after_sign_in(Some("/bed/b03"), "caregiver"), "/family");
         assert_eq!(after_sign_in(None, "caregiver"), "/family");
     }

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { createHmac } from "node:crypto";
 import { PASSWORD, STATE, as, post, signIn } from "./fixtures/accounts";
 
 // Who may see and do what, as people meet it: signing in, a caregiver's
@@ -42,10 +43,37 @@ test("signing in: a wrong password is refused without saying why, the right one 
   await expect(page).toHaveURL(/\/bed\/b03$/);
   await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
   await expect(page.getByTestId("signed-in-as")).toContainText("nurse");
+  // The tablet keeps the ward's last minutes for a reload without a server
+  // (saved every 5 s); signing out deletes them with the session.
+  const saved = () =>
+    page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const open = indexedDB.open("vigil", 1);
+          open.onupgradeneeded = () => open.result.createObjectStore("journal");
+          open.onsuccess = () => {
+            const get = open.result.transaction("journal").objectStore("journal").get("ward");
+            get.onsuccess = () => resolve(typeof get.result === "string");
+            get.onerror = () => resolve(false);
+          };
+          open.onerror = () => resolve(false);
+        }),
+    );
+  await expect.poll(saved, { timeout: 15_000 }).toBe(true);
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/signin$/);
+  expect(await saved()).toBe(false);
+  expect(await page.evaluate(() => localStorage.getItem("vigil.me"))).toBeNull();
   await page.goto("/");
   await expect(page).toHaveURL(/\/signin/);
+
+  // A sign-in link that would send the browser to another site after signing
+  // in (a tab the URL parser drops: "/\t/evil.example") goes to the ward.
+  await page.goto("/signin?next=%2F%09%2Fevil.example");
+  await page.getByTestId("signin-username").fill("nurse");
+  await page.getByTestId("signin-password").fill(PASSWORD);
+  await page.getByTestId("signin-submit").click();
+  await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/$/);
 });
 
 test("a caregiver signs in from an invitation and sees only their patient, in plain words; other beds are refused; revoking ends the access", async ({ page, browser }) => {
@@ -172,4 +200,46 @@ test("markup in a bed label or a patient's name is shown as text and never runs"
   await expect(row).toHaveCount(0);
   await expect(admin.getByTestId("audit-row").filter({ hasText: "patient_discharged" }).first()).toBeVisible();
   expect(await admin.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+});
+
+/** RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) for a base32 secret. */
+function totpCode(secret: string, at = Date.now()): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
+  const h = createHmac("sha1", key).update(counter).digest();
+  const o = h[19] & 0x0f;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+test("a clinician sets up a second factor on the Account page, and signing in then asks for the code", async ({ browser }) => {
+  const admin = await as(browser, STATE.admin);
+  await post(admin.request, "/api/admin/users", { username: "tess", display_name: "RN Tess Totp", role: "clinician", password: PASSWORD, wards: ["w1"] });
+  const page = await (await browser.newContext({ storageState: undefined })).newPage();
+  await signIn(page, "tess");
+  await page.getByTestId("signed-in-as").click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.getByTestId("totp-password").fill(PASSWORD);
+  await page.getByTestId("totp-begin").click();
+  const secret = await page.getByTestId("totp-secret").innerText();
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await page.getByTestId("totp-code").fill(totpCode(secret));
+  await page.getByTestId("totp-confirm").click();
+  await expect(page.getByTestId("totp-on")).toBeVisible();
+
+  await page.goto("/");
+  await page.getByTestId("sign-out").click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await page.getByTestId("signin-username").fill("tess");
+  await page.getByTestId("signin-password").fill(PASSWORD);
+  await page.getByTestId("signin-submit").click();
+  await expect(page.getByTestId("signin-code")).toBeVisible();
+  await expect(page).toHaveURL(/\/signin$/);
+  await page.getByTestId("signin-code").fill(totpCode(secret));
+  await page.getByTestId("signin-submit").click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("signed-in-as")).toContainText("tess");
 });

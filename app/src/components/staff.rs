@@ -28,9 +28,7 @@ pub fn StaffChrome(children: Children) -> impl IntoView {
                     }
                     // Signed out (or the session ended): the server's sign-in page.
                     Ok(None) => {
-                        if let Some(s) = &storage {
-                            let _ = s.remove_item("vigil.me");
-                        }
+                        crate::offline::forget().await;
                         crate::session::go("/signin");
                     }
                     // Unreachable: the ward from this tablet's store still
@@ -62,9 +60,7 @@ fn UserBar() -> impl IntoView {
             let url = if everywhere { "/api/sessions" } else { "/api/session" };
             let _ = crate::session::send_json("DELETE", url, &serde_json::json!({}), &csrf).await;
             crate::actions::end_shift(ctx);
-            if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-                let _ = s.remove_item("vigil.me");
-            }
+            crate::offline::forget().await;
             crate::session::go("/signin");
         });
         #[cfg(not(feature = "hydrate"))]
@@ -75,7 +71,7 @@ fn UserBar() -> impl IntoView {
             {move || ctx.me.get().map(|me| {
                 let admin = me.is_admin();
                 view! {
-                    <span data-testid="signed-in-as">{format!("{} ({}, {})", me.display_name, me.username, me.role)}</span>
+                    <a href="/account" data-testid="signed-in-as">{format!("{} ({}, {})", me.display_name, me.username, me.role)}</a>
                     {admin.then(|| view! { <a href="/admin" data-testid="admin-link">"Administration"</a> })}
                 }
             })}

@@ -23,7 +23,10 @@ pub fn InvitePage() -> impl IntoView {
             let body = serde_json::json!({ "token": token, "username": username.get_untracked(), "password": password.get_untracked() });
             leptos::task::spawn_local(async move {
                 match session::send_json("POST", "/api/invitations/accept", &body, "").await {
-                    Ok(_) => session::go("/family"),
+                    Ok(_) => {
+                        crate::offline::forget().await;
+                        session::go("/family");
+                    }
                     Err(e) => error.set(Some(e)),
                 }
             });

@@ -33,8 +33,14 @@ pub fn SignInPage() -> impl IntoView {
                 busy.set(false);
                 match result {
                     Ok(resp) if resp.ok() => {
-                        let me: session::Me = resp.json().await.unwrap_or_default();
-                        session::go(&session::after_sign_in(next.as_deref(), &me.role));
+                        let v: serde_json::Value = resp.json().await.unwrap_or_default();
+                        // Whatever an earlier account left on this tablet goes.
+                        crate::offline::forget().await;
+                        if v["totp_setup_required"] == true {
+                            session::go("/account");
+                        } else {
+                            session::go(&session::after_sign_in(next.as_deref(), v["role"].as_str().unwrap_or("")));
+                        }
                     }
                     Ok(resp) => {
                         let status = resp.status();

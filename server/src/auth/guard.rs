@@ -20,11 +20,16 @@ pub enum Page {
     Admin,
     /// The family portal.
     Family,
+    /// One's own account: password, second factor.
+    Account,
 }
 
 /// Which page a path is, or None for what is not a page (assets, API, sockets).
 pub fn page_of(path: &str) -> Option<Page> {
+    // "/admin/" is "/admin": a trailing slash does not step around the guard.
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     match path {
+        "/account" => Some(Page::Account),
         "/" => Some(Page::Staff),
         "/signin" => Some(Page::Public),
         "/admin" => Some(Page::Admin),
@@ -40,6 +45,7 @@ pub fn redirect_for(page: Page, role: Option<Role>) -> Option<&'static str> {
     match (page, role) {
         (Page::Public, _) => None,
         (_, None) => Some("/signin"),
+        (Page::Account, Some(_)) => None,
         (Page::Staff, Some(Role::Admin | Role::Clinician)) => None,
         (Page::Admin, Some(Role::Admin)) => None,
         (Page::Family, Some(Role::Caregiver)) => None,
@@ -57,6 +63,9 @@ pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
+    if principal.as_ref().is_some_and(|p| p.must_enrol(state.config.auth.require_totp)) && page != Page::Account {
+        return Redirect::to("/account").into_response();
+    }
     match redirect_for(page, principal.as_ref().map(|p| p.role)) {
         None => {
             // A bed's page only for a bed of a ward the principal watches;
@@ -98,7 +107,8 @@ mod tests {
         assert_eq!(page_of("/pkg/vigil.wasm"), None);
         assert_eq!(page_of("/api/me"), None);
         let all = [None, Some(Role::Admin), Some(Role::Clinician), Some(Role::Caregiver)];
-        let table: Vec<_> = [Page::Public, Page::Staff, Page::Admin, Page::Family]
+        assert_eq!(page_of("/admin/"), Some(Page::Admin));
+        let table: Vec<_> = [Page::Public, Page::Staff, Page::Admin, Page::Family, Page::Account]
             .iter()
             .map(|&p| all.iter().map(|&r| redirect_for(p, r)).collect::<Vec<_>>())
             .collect();
@@ -109,6 +119,7 @@ mod tests {
                 vec![Some("/signin"), None, None, Some("/family")],
                 vec![Some("/signin"), None, Some("/"), Some("/family")],
                 vec![Some("/signin"), Some("/"), Some("/"), None],
+                vec![Some("/signin"), None, None, None],
             ]
         );
     }

@@ -53,11 +53,20 @@ pub struct AuthConfig {
     pub require_totp: bool,
     /// How long a caregiver invitation stays valid, hours.
     pub invitation_hours: u32,
+    /// Behind a reverse proxy: take the client's address from the last entry
+    /// of `X-Forwarded-For` (for rate limiting and the audit), not the peer.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { session_hours: 12, secure_cookies: false, require_totp: false, invitation_hours: 72 }
+        AuthConfig {
+            session_hours: 12,
+            secure_cookies: false,
+            require_totp: false,
+            invitation_hours: 72,
+            trust_forwarded_for: false,
+        }
     }
 }
 
@@ -192,6 +201,7 @@ impl TryFrom<SessionRow> for Principal {
             wards: s.wards,
             care_of: s.patient.map(|(patient_id, bed, ward, bed_since)| CareOf { patient_id, bed, ward, bed_since }),
             csrf: s.csrf,
+            totp: s.totp,
         })
     }
 }
@@ -215,6 +225,9 @@ impl FromRequestParts<AppState> for Principal {
         if !matches!(parts.method, Method::GET | Method::HEAD) {
             check_forgery(&parts.headers, Some(&p.csrf))?;
         }
+        if p.must_enrol(state.config.auth.require_totp) && !policy::enrolment_path(parts.uri.path()) {
+            return Err(AppError::Forbidden("set up your second factor first (Account page)".into()));
+        }
         Ok(p)
     }
 }
@@ -222,8 +235,10 @@ impl FromRequestParts<AppState> for Principal {
 impl OptionalFromRequestParts<AppState> for Principal {
     type Rejection = AppError;
 
+    /// A principal who must set up a second factor counts as none here.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
-        principal_of(&state.store, &parts.headers).await
+        let p = principal_of(&state.store, &parts.headers).await?;
+        Ok(p.filter(|p| !p.must_enrol(state.config.auth.require_totp)))
     }
 }
 

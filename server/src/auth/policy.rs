@@ -63,6 +63,24 @@ pub struct Principal {
     /// The session's anti-forgery token, required on state-changing requests.
     #[serde(skip)]
     pub csrf: String,
+    /// Whether the account has a second factor.
+    pub totp: bool,
+}
+
+impl Principal {
+    /// Staff whose ward requires a second factor and who have none yet may
+    /// only set one up (and change their password, or sign out).
+    pub fn must_enrol(&self, require_totp: bool) -> bool {
+        require_totp && self.role.is_staff() && !self.totp
+    }
+}
+
+/// What a staff member who must set up a second factor may still reach.
+pub fn enrolment_path(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/me" | "/api/me/totp" | "/api/me/totp/confirm" | "/api/me/password" | "/api/session" | "/api/sessions"
+    )
 }
 
 /// Something a principal asks to do. Bed-level actions name the bed's ward:
@@ -127,6 +145,7 @@ mod tests {
                 bed_since: 0,
             }),
             csrf: String::new(),
+            totp: false,
         }
     }
 

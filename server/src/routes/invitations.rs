@@ -11,6 +11,7 @@ use crate::auth::{self, password, Action, Principal};
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::routes::admin::check_name;
+use crate::routes::session;
 use crate::state::AppState;
 use crate::store::accounts::{By, InvitationRow, NewInvitation};
 use crate::store::token_hash;
@@ -109,19 +110,28 @@ pub struct Accept {
 /// Creates the caregiver's account and signs it in.
 pub async fn accept(
     State(state): State<AppState>,
+    ext: axum::http::Extensions,
     headers: HeaderMap,
     Json(body): Json<Accept>,
 ) -> Result<Response, AppError> {
     auth::check_forgery(&headers, None)?;
     let username = auth::check_username(&body.username)?;
     password::check_new(&body.password, &username).map_err(AppError::BadRequest)?;
+    // Guessing tokens is rate-limited per address like signing in, and the
+    // costly hash is made only for an invitation that can still be accepted.
+    let (ip, now) = (session::client_ip(&state, &ext, &headers), now_ms());
+    let attempt = session::let_in(&state, &format!("invitation from {ip}"), ip, now)?;
+    let hash_of_token = token_hash(&body.token);
+    let refused = || AppError::Conflict("this invitation is no longer valid: ask the ward for a new one".into());
+    if !state.store.invitation_by_token(&hash_of_token).await?.is_some_and(|i| i.open(now)) {
+        return Err(refused());
+    }
+    let _ = state.sign_ins.lock().map(|mut l| l.succeeded(attempt));
     let hash = password::hash_blocking(body.password).await?;
-    let user = state
-        .store
-        .accept_invitation(&token_hash(&body.token), &username, hash, now_ms())
-        .await?
-        .map_err(AppError::Conflict)?;
-    let (cookie, csrf) = auth::issue_session(&state, &headers, user, &username, "invitation".into()).await?;
+    let user =
+        state.store.accept_invitation(&hash_of_token, &username, hash, now_ms()).await?.map_err(AppError::Conflict)?;
+    let (cookie, csrf) = auth::issue_session(&state, &headers, user, &username, ip.to_string()).await?;
+    session::end_previous(&state, &headers, &username, now).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "username": username, "role": "caregiver", "csrf": csrf })))
         .into_response())
 }

@@ -80,6 +80,8 @@ pub struct SessionRow {
     pub display_name: String,
     pub role: String,
     pub csrf: String,
+    /// Whether the account has a second factor.
+    pub totp: bool,
     pub wards: Vec<String>,
     /// A caregiver's patient: (patient, bed, ward, in that bed since).
     pub patient: Option<(i64, Option<String>, Option<String>, i64)>,
@@ -192,6 +194,17 @@ pub trait Accounts: Send + Sync {
 
     /// The patient admitted to `bed` now.
     async fn patient_in_bed(&self, bed: &str) -> anyhow::Result<Option<PatientRow>>;
+
+    /// Creates a ward with its (empty) beds; refused if an id is taken.
+    async fn add_ward(&self, ward: super::rows::NewWard, by: By, now: i64) -> anyhow::Result<Result<(), Refused>>;
+
+    /// Registers a device for a bed and returns its token (stored hashed:
+    /// this is the one time it can be read); refused if the id is taken or
+    /// the bed unknown.
+    async fn add_device(&self, id: &str, bed: &str, by: By, now: i64) -> anyhow::Result<Result<String, Refused>>;
+
+    /// Revokes a device's token; false if unknown or revoked already.
+    async fn remove_device(&self, id: &str, by: By, now: i64) -> anyhow::Result<bool>;
 
     /// Every patient admitted now, in ward and bed order.
     async fn admitted(&self) -> anyhow::Result<Vec<PatientRow>>;

@@ -110,7 +110,9 @@ impl Accounts for SqliteStore {
         self.read(|c| c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))).await
     }
 
-    async fn create_user(&self, user: NewUser, by: By, now: i64) -> anyhow::Result<Result<i64, Refused>> {
+    async fn create_user(&self, mut user: NewUser, by: By, now: i64) -> anyhow::Result<Result<i64, Refused>> {
+        user.wards.sort();
+        user.wards.dedup();
         self.write(move |c| {
             let tx = c.transaction()?;
             let taken: bool =
@@ -261,7 +263,7 @@ impl Accounts for SqliteStore {
             let row = c
                 .query_row(
                     "SELECT u.id, u.username, u.display_name, u.role, s.csrf, u.patient_id, p.bed_id, b.ward_id,
-                            COALESCE(p.bed_since, p.admitted_at)
+                            COALESCE(p.bed_since, p.admitted_at), u.totp_secret IS NOT NULL
                      FROM sessions s JOIN users u ON u.id = s.user_id
                      LEFT JOIN patients p ON p.id = u.patient_id
                      LEFT JOIN beds b ON b.id = p.bed_id
@@ -277,6 +279,7 @@ impl Accounts for SqliteStore {
                             display_name: r.get(2)?,
                             role: r.get(3)?,
                             csrf: r.get(4)?,
+                            totp: r.get(9)?,
                             wards: vec![],
                             patient: match patient {
                                 Some(p) => Some((p, r.get(6)?, r.get(7)?, r.get(8)?)),
@@ -367,6 +370,75 @@ impl Accounts for SqliteStore {
     async fn patient_in_bed(&self, bed: &str) -> anyhow::Result<Option<PatientRow>> {
         let bed = bed.to_string();
         self.read(move |c| patient_where(c, "p.bed_id = ?1 AND p.discharged_at IS NULL", [bed])).await
+    }
+
+    async fn add_ward(&self, ward: super::rows::NewWard, by: By, now: i64) -> anyhow::Result<Result<(), Refused>> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let taken: bool =
+                tx.query_row("SELECT EXISTS(SELECT 1 FROM wards WHERE id = ?1)", [&ward.id], |r| r.get(0))?;
+            if taken {
+                return Ok(Err(format!("the ward id {:?} is taken", ward.id)));
+            }
+            tx.execute("INSERT INTO wards(id, name) VALUES (?1, ?2)", params![ward.id, ward.name])?;
+            for (pos, bed) in ward.beds.iter().enumerate() {
+                let taken: bool =
+                    tx.query_row("SELECT EXISTS(SELECT 1 FROM beds WHERE id = ?1)", [&bed.id], |r| r.get(0))?;
+                if taken {
+                    return Ok(Err(format!("the bed id {:?} is taken", bed.id)));
+                }
+                tx.execute(
+                    "INSERT INTO beds(id, ward_id, label, position) VALUES (?1, ?2, ?3, ?4)",
+                    params![bed.id, ward.id, bed.label, pos as i64],
+                )?;
+            }
+            let beds: Vec<&str> = ward.beds.iter().map(|b| b.id.as_str()).collect();
+            log(&tx, "ward_created", None, json!({ "ward": ward.id, "beds": beds }), &by, now)?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn add_device(&self, id: &str, bed: &str, by: By, now: i64) -> anyhow::Result<Result<String, Refused>> {
+        let (id, bed) = (id.to_string(), bed.to_string());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let known: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM beds WHERE id = ?1)", [&bed], |r| r.get(0))?;
+            if !known {
+                return Ok(Err(format!("there is no bed {bed:?}")));
+            }
+            let taken: bool =
+                tx.query_row("SELECT EXISTS(SELECT 1 FROM devices WHERE id = ?1)", [&id], |r| r.get(0))?;
+            if taken {
+                return Ok(Err(format!("the device id {id:?} is taken")));
+            }
+            let token = super::new_token();
+            tx.execute(
+                "INSERT INTO devices(id, token_hash, bed_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, super::token_hash(&token), bed, now],
+            )?;
+            log(&tx, "device_registered", Some(&bed), json!({ "device": id }), &by, now)?;
+            tx.commit()?;
+            Ok(Ok(token))
+        })
+        .await
+    }
+
+    async fn remove_device(&self, id: &str, by: By, now: i64) -> anyhow::Result<bool> {
+        let id = id.to_string();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let n = tx
+                .execute("UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, now])?;
+            if n == 1 {
+                let bed: String = tx.query_row("SELECT bed_id FROM devices WHERE id = ?1", [&id], |r| r.get(0))?;
+                log(&tx, "device_revoked", Some(&bed), json!({ "device": id }), &by, now)?;
+            }
+            tx.commit()?;
+            Ok(n == 1)
+        })
+        .await
     }
 
     async fn admitted(&self) -> anyhow::Result<Vec<PatientRow>> {

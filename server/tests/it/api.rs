@@ -34,13 +34,19 @@ pub struct TestApp {
 
 /// A server with two beds, a device token for each, and a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The same, with the configuration changed by `change`.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database: dir.path().join("vigil.db"),
         site_root: dir.path().join("site"),
         ..Config::default()
     };
+    change(&mut config);
     let app = Application::build(config).await.unwrap();
     let addr = app.local_addr();
     let store = app.state().store.clone();

@@ -173,7 +173,18 @@ async fn oversized_and_malformed_requests_are_refused_and_change_nothing() {
 async fn with_a_second_factor_the_password_alone_does_not_sign_in() {
     let w = World::new().await;
     let s = w.sign_in(Who::Clinician).await.unwrap();
-    let begun = Req::post("/api/me/totp", json!({})).cookie(&s.token).csrf(&s.csrf).send(w.app.addr).await.json();
+    let no_password = Req::post("/api/me/totp", json!({ "password": "not-mine-at-all" }))
+        .cookie(&s.token)
+        .csrf(&s.csrf)
+        .send(w.app.addr)
+        .await;
+    assert_eq!(no_password.status, 403, "a session alone cannot replace the second factor");
+    let begun = Req::post("/api/me/totp", json!({ "password": PASSWORD }))
+        .cookie(&s.token)
+        .csrf(&s.csrf)
+        .send(w.app.addr)
+        .await
+        .json();
     let secret = begun["secret"].as_str().unwrap().to_string();
     assert!(begun["uri"].as_str().unwrap().starts_with("otpauth://totp/Vigil:"));
     let bad = Req::post("/api/me/totp/confirm", json!({ "code": "000000" }))
@@ -339,4 +350,95 @@ async fn a_new_patient_in_the_bed_is_not_shown_the_previous_patients_readings() 
     assert_eq!(fam["patient"], "New Arrival");
     assert!(fam["vitals"].as_array().unwrap().is_empty(), "{fam}");
     assert!(fam["series"].as_object().unwrap().is_empty(), "{fam}");
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_as_they_arrive_not_when_judged() {
+    let w = World::new().await;
+    let s = w.sign_in(Who::Clinician).await.unwrap();
+    let guesses = (0..12).map(|i| {
+        Req::post("/api/session", json!({ "username": s.username, "password": format!("guess-number-{i}") }))
+            .csrf("1")
+            .send(w.app.addr)
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses).await.into_iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|&&c| c == 403).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&c| c == 429).count(), 7, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn guessing_invitation_tokens_is_rate_limited_and_costs_no_password_hash() {
+    let w = World::new().await;
+    let accept = |t: String| {
+        Req::post("/api/invitations/accept", json!({ "token": t, "username": "guesser", "password": PASSWORD }))
+            .csrf("1")
+    };
+    for i in 0..5 {
+        assert_eq!(accept(format!("vgi_guess_{i}")).send(w.app.addr).await.status, 409);
+    }
+    assert_eq!(accept("vgi_guess_6".into()).send(w.app.addr).await.status, 429);
+}
+
+#[tokio::test]
+async fn the_audit_trail_filters_by_time_and_position_and_device_changes_are_audited_with_them() {
+    let w = World::new().await;
+    let admin = w.sign_in(Who::Admin).await.unwrap();
+    let r = Req::post("/api/admin/devices", json!({ "id": "monitor-7", "bed": "b02" }))
+        .cookie(&admin.token)
+        .csrf(&admin.csrf)
+        .send(w.app.addr)
+        .await;
+    assert!(r.json()["token"].as_str().unwrap().starts_with("vgd_"));
+    let again = Req::post("/api/admin/devices", json!({ "id": "monitor-7", "bed": "b02" }))
+        .cookie(&admin.token)
+        .csrf(&admin.csrf)
+        .send(w.app.addr)
+        .await;
+    assert_eq!(again.status, 409);
+    let r = Req::post("/api/admin/devices/monitor-7/revoke", json!({}))
+        .cookie(&admin.token)
+        .csrf(&admin.csrf)
+        .send(w.app.addr)
+        .await;
+    assert_eq!(r.status, 200);
+    let t = now_ms();
+    let q = format!("/api/audit?after=1&from={}&to={}&bed=b02", t - 60_000, t + 1);
+    let entries = Req::get(q).cookie(&admin.token).send(w.app.addr).await;
+    assert_eq!(entries.status, 200, "{}", entries.body);
+    let kinds: Vec<String> =
+        entries.json().as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds, ["device_registered", "device_revoked"]);
+}
+
+#[tokio::test]
+async fn where_a_second_factor_is_required_staff_without_one_may_only_set_it_up() {
+    let app = crate::api::spawn_app_with(|c| c.auth.require_totp = true).await;
+    let hash = auth::password::hash(PASSWORD).unwrap();
+    let user = vigil_server::store::accounts::NewUser {
+        username: "enrol".into(),
+        display_name: "E".into(),
+        role: "clinician".into(),
+        password_hash: hash,
+        wards: vec!["w1".into()],
+    };
+    app.store.create_user(user, By::new("setup"), now_ms()).await.unwrap().unwrap();
+    let r =
+        Req::post("/api/session", json!({ "username": "enrol", "password": PASSWORD })).csrf("1").send(app.addr).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["totp_setup_required"], true);
+    let (token, csrf) = (r.session_cookie().unwrap(), r.json()["csrf"].as_str().unwrap().to_string());
+    assert_eq!(Req::get("/api/beds/b01/trend").cookie(&token).send(app.addr).await.status, 403);
+    assert!(app.live_as(Some(&token)).await.is_err(), "no live socket before the second factor");
+    let page = Req::get("/").cookie(&token).send(app.addr).await;
+    assert_eq!((page.status, page.header("location")), (303, Some("/account")));
+    let begun = Req::post("/api/me/totp", json!({ "password": PASSWORD }))
+        .cookie(&token)
+        .csrf(&csrf)
+        .send(app.addr)
+        .await
+        .json();
+    let code = totp::code_at(begun["secret"].as_str().unwrap(), now_ms()).unwrap();
+    let ok = Req::post("/api/me/totp/confirm", json!({ "code": code })).cookie(&token).csrf(&csrf).send(app.addr).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(Req::get("/api/beds/b01/trend").cookie(&token).send(app.addr).await.status, 200);
 }

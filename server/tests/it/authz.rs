@@ -291,7 +291,7 @@ async fn probe_http(w: &World, route: &str, s: &Option<Session>) -> bool {
         "POST /api/me/password" => {
             Req::post("/api/me/password", json!({ "current": PASSWORD, "new": "another-password-5678" }))
         }
-        "POST /api/me/totp" => Req::post("/api/me/totp", json!({})),
+        "POST /api/me/totp" => Req::post("/api/me/totp", json!({ "password": PASSWORD })),
         "POST /api/me/totp/confirm" => Req::post("/api/me/totp/confirm", json!({ "code": "000000" })),
         other => panic!("no probe for {other}"),
     };
