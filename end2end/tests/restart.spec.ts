@@ -105,8 +105,28 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
     await desat.first().getByTestId("ack").click();
     const acked = (p: typeof page) => p.locator(`[data-testid="alarm"][data-id="${id}"][data-acked="yes"]`);
     await expect(acked(page)).toHaveCount(1);
-    const queued = await savedAt();
-    await expect.poll(savedAt, { timeout: 15_000 }).toBeGreaterThan(queued);
+    // Saved with the ward (every 5 s): the snapshot holds the queued
+    // acknowledgement. (Not "a save after now": the save that holds it may
+    // already have happened, and nothing changes after it while offline.)
+    const queuedAcks = () =>
+      page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const open = indexedDB.open("vigil", 1);
+            open.onupgradeneeded = () => open.result.createObjectStore("journal");
+            open.onsuccess = () => {
+              const get = open.result.transaction("journal").objectStore("journal").get("ward");
+              get.onsuccess = () => {
+                const outbox = get.result ? JSON.parse(get.result).outbox ?? [] : [];
+                resolve(outbox.filter((r: { bed: string; event: { type: string } }) => r.bed === "b13" && r.event.type === "acknowledge").length);
+                open.result.close();
+              };
+              get.onerror = () => resolve(0);
+            };
+            open.onerror = () => resolve(0);
+          }),
+      );
+    await expect.poll(queuedAcks, { timeout: 15_000 }).toBe(1);
     await page.reload();
     await expect(station.connection).toContainText("showing the ward as saved on this tablet at");
     await expect(acked(page)).toHaveCount(1, { timeout: 10_000 });

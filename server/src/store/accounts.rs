@@ -1,6 +1,6 @@
 //! What Vigil needs from a database to know who may see and do what:
 //! accounts, sessions, patients' admissions, caregiver invitations, and the
-//! audit entries that go with each change ([`Accounts`]). Every change that
+//! audit entries that go with each change ([`Accounts`], [`Admissions`]). Every change that
 //! matters is written in one transaction with its audit entry, so nothing
 //! happens unaudited and no audit entry describes something that did not.
 
@@ -131,7 +131,7 @@ impl InvitationRow {
     }
 }
 
-/// Accounts, sessions, admissions, invitations and the audit entries of each.
+/// Accounts, sessions, the second factor, and audit entries of their own.
 /// A PostgreSQL backend fills the same contract.
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync {
@@ -183,7 +183,13 @@ pub trait Accounts: Send + Sync {
 
     /// Audit entries matching `filter`, oldest first.
     async fn audit_filtered(&self, filter: AuditFilter, limit: u32) -> anyhow::Result<Vec<AuditEntry>>;
+}
 
+/// Wards and beds, devices, admissions and caregiver invitations, with the
+/// audit entries of each change, and what the family portal reads. A
+/// PostgreSQL backend fills the same contract.
+#[async_trait::async_trait]
+pub trait Admissions: Send + Sync {
     /// Every ward: id and name.
     async fn wards(&self) -> anyhow::Result<Vec<(String, String)>>;
 

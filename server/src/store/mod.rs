@@ -20,6 +20,7 @@ pub mod rows;
 mod schema;
 mod sqlite;
 mod sqlite_accounts;
+mod sqlite_admissions;
 mod writer;
 
 use rows::{DeviceIdentity, StoredFrame};
@@ -31,7 +32,7 @@ use vigil_shared::alarm::{EventRequest, StoredEvent};
 use vigil_shared::protocol::live::BedInfo;
 use vigil_shared::{Frame, VitalKind};
 
-pub use accounts::Accounts;
+pub use accounts::{Accounts, Admissions};
 pub use audit::{Appended, AuditEntry, AuditFilter, ChainCheck};
 pub use sqlite::SqliteStore;
 pub use writer::{CommitHook, Committed, StoreOutcome};
@@ -45,7 +46,7 @@ pub type Trend = BTreeMap<VitalKind, Vec<[f64; 4]>>;
 
 /// What Vigil needs from a database.
 #[async_trait::async_trait]
-pub trait Storage: Accounts + Send + Sync + 'static {
+pub trait Storage: Accounts + Admissions + Send + Sync + 'static {
     // --- Ingest -----------------------------------------------------------
 
     /// Stores a validated frame durably and returns once it would survive a
