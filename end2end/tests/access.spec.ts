@@ -1,6 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { PASSWORD, STATE, as, post, signIn } from "./fixtures/accounts";
+import { Station } from "./fixtures/station";
 
 // Who may see and do what, as people meet it: signing in, a caregiver's
 // invitation and portal, a clinician of another ward, the audit view, and
@@ -45,20 +46,7 @@ test("signing in: a wrong password is refused without saying why, the right one 
   await expect(page.getByTestId("signed-in-as")).toContainText("nurse");
   // The tablet keeps the ward's last minutes for a reload without a server
   // (saved every 5 s); signing out deletes them with the session.
-  const saved = () =>
-    page.evaluate(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const open = indexedDB.open("vigil", 1);
-          open.onupgradeneeded = () => open.result.createObjectStore("journal");
-          open.onsuccess = () => {
-            const get = open.result.transaction("journal").objectStore("journal").get("ward");
-            get.onsuccess = () => resolve(typeof get.result === "string");
-            get.onerror = () => resolve(false);
-          };
-          open.onerror = () => resolve(false);
-        }),
-    );
+  const saved = async () => (await Station.savedSnapshot(page)) !== null;
   await expect.poll(saved, { timeout: 15_000 }).toBe(true);
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/signin$/);

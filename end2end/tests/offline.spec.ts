@@ -18,6 +18,12 @@ test("a tablet offline for 60 s says so within 5 s, then fills the gap and shows
   await expect(page.getByTestId("sound")).toContainText("nurse");
   const desat = page.locator('[data-testid="alarm-list"] [data-testid="alarm"][data-bed="b13"][data-condition="spo2.extreme_low"]');
   const unacked = desat.and(page.locator('[data-acked="no"]'));
+  // Go offline just after a desaturation has been raised (its onset ~10 s
+  // before): the next one begins ~50 s later, well inside the 60 s offline.
+  // (Going offline at a random moment of the 60 s cycle left a gap that
+  // could hold no onset at all when the cycle's jitter fell against it.)
+  const active = desat.and(page.locator('[data-active="yes"]'));
+  await expect(active.first()).toBeVisible({ timeout: 75_000 });
   await expect
     .poll(async () => {
       if ((await unacked.count()) > 0) await unacked.first().getByTestId("ack").click();

@@ -64,20 +64,7 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
     await expect
       .poll(() => page.evaluate(async () => (await (await caches.open("vigil-shell-v1")).keys()).length), { timeout: 15_000 })
       .toBeGreaterThan(3);
-    const savedAt = () =>
-      page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const open = indexedDB.open("vigil", 1);
-            open.onupgradeneeded = () => open.result.createObjectStore("journal");
-            open.onsuccess = () => {
-              const get = open.result.transaction("journal").objectStore("journal").get("ward");
-              get.onsuccess = () => resolve(get.result ? JSON.parse(get.result).saved_at : 0);
-              get.onerror = () => resolve(0);
-            };
-            open.onerror = () => resolve(0);
-          }),
-      );
+    const savedAt = async () => (await Station.savedSnapshot(page))?.saved_at ?? 0;
     // Saved since the desaturation was seen, so the saved minutes hold it.
     await expect.poll(savedAt, { timeout: 15_000 }).toBeGreaterThan(desatSeenAt);
     await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
@@ -108,24 +95,8 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
     // Saved with the ward (every 5 s): the snapshot holds the queued
     // acknowledgement. (Not "a save after now": the save that holds it may
     // already have happened, and nothing changes after it while offline.)
-    const queuedAcks = () =>
-      page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const open = indexedDB.open("vigil", 1);
-            open.onupgradeneeded = () => open.result.createObjectStore("journal");
-            open.onsuccess = () => {
-              const get = open.result.transaction("journal").objectStore("journal").get("ward");
-              get.onsuccess = () => {
-                const outbox = get.result ? JSON.parse(get.result).outbox ?? [] : [];
-                resolve(outbox.filter((r: { bed: string; event: { type: string } }) => r.bed === "b13" && r.event.type === "acknowledge").length);
-                open.result.close();
-              };
-              get.onerror = () => resolve(0);
-            };
-            open.onerror = () => resolve(0);
-          }),
-      );
+    const queuedAcks = async () =>
+      ((await Station.savedSnapshot(page))?.outbox ?? []).filter((r) => r.bed === "b13" && r.event.type === "acknowledge").length;
     await expect.poll(queuedAcks, { timeout: 15_000 }).toBe(1);
     await page.reload();
     await expect(station.connection).toContainText("showing the ward as saved on this tablet at");
