@@ -50,8 +50,10 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
     const context = await browser.newContext({ baseURL: base, storageState: undefined });
     const station = new Station(await context.newPage());
     const page = station.page;
+    // Signing in lands on the ward: no second navigation, which could start
+    // while the service worker activates and leave this page uncontrolled.
     await signIn(page, "nurse");
-    await station.openWard();
+    await expect(station.connection).toHaveAttribute("data-state", "live");
     await expect(station.tiles).toHaveCount(15);
     await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live");
     // Bed 13 desaturates every minute: wait until its alarm is on the list.
