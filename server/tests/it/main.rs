@@ -6,6 +6,7 @@
 
 mod api;
 mod arrhythmia;
+mod assets;
 mod auth;
 mod authz;
 mod events;
