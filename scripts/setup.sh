@@ -2,7 +2,8 @@
 # Installs what building Vigil needs on a new Debian machine with Rust:
 # the wasm32 target, wasm-bindgen-cli matching Cargo.lock, and the npm
 # packages in end2end/ (which include binaryen's wasm-opt). With `--test` it
-# also installs Debian's Chromium for the Playwright suite. Each step is
+# also installs Debian's Chromium for the Playwright suite and Mosquitto and
+# nats-server for the benchmark's side-by-side runs. Each step is
 # skipped when already done, so running it again costs seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,9 +29,17 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
   (cd end2end && npm ci --no-audit --no-fund)
 fi
 
-if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null; then
-  say "installing Chromium from Debian"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q chromium || { sleep 5; apt-get install -y -q chromium; }
+# For the tests: Debian's Chromium (Playwright), and the relays the benchmark
+# compares Vigil with (`vigil bench`: Mosquitto, NATS).
+if [ "${1:-}" = "--test" ]; then
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing from Debian: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q "${missing[@]}" || { sleep 5; apt-get install -y -q "${missing[@]}"; }
+  fi
 fi

@@ -69,15 +69,29 @@ pub enum Command {
     Bench {
         #[arg(long, default_value_t = 16)]
         beds: usize,
-        #[arg(long, default_value_t = 4)]
-        subscribers: usize,
+        /// Tablets, each subscribed to one ward of 16 beds (round robin).
+        #[arg(long, visible_alias = "subscribers", default_value_t = 4)]
+        tablets: usize,
         #[arg(long, default_value_t = 5)]
         warmup: u64,
         #[arg(long, default_value_t = 30)]
         seconds: u64,
-        /// Give every bed an arterial line (a third waveform at 125 Hz).
+        /// Beds without an arterial line (ECG, pleth and respiration only).
         #[arg(long)]
-        arterial_line: bool,
+        no_arterial_line: bool,
+        /// What relays the frames; repeat or comma-separate for several, run
+        /// one after the other with the same load (default: all four).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        target: Vec<vigil_server::bench::Target>,
+        /// Raise the bed count from --beds (tablets in proportion) until p99
+        /// passes 100 ms or a frame is lost; report the largest that held.
+        #[arg(long)]
+        capacity: bool,
+        #[arg(long, default_value_t = 1024)]
+        max_beds: usize,
+        /// Exit 1 if any run lost, dropped or refused a frame (for CI smoke runs).
+        #[arg(long)]
+        require_lossless: bool,
     },
     /// Kill the server with SIGKILL mid-stream, restart it, and check that
     /// every frame the devices sent is stored exactly once (starts its own

@@ -11,6 +11,7 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use vigil_shared::frame::RawFrame;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -204,6 +205,30 @@ pub fn load_scenario(name: &str, base_dir: &Path) -> anyhow::Result<Scenario> {
     Scenario::parse_toml(&text).with_context(|| format!("parsing scenario {}", path.display()))
 }
 
+/// Streams `sim` in real time into `tx`: every 250 ms a frame of what it
+/// measured since the last, shown first to `seen`, until `stop` fires or the
+/// receiver is gone.
+pub async fn stream_sim(
+    mut sim: BedSim,
+    tx: mpsc::Sender<RawFrame>,
+    mut stop: tokio::sync::broadcast::Receiver<()>,
+    mut seen: impl FnMut(&RawFrame),
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Some(frame) = sim.frame_until(now_ms()) {
+                    seen(&frame);
+                    if tx.send(frame).await.is_err() { break; }
+                }
+            }
+            _ = stop.recv() => break,
+        }
+    }
+}
+
 /// Streams every device until `stop` resolves. Returns each link's counters.
 pub async fn simulate(
     server: &str,
@@ -223,22 +248,8 @@ pub async fn simulate(
         let (tx, rx) = mpsc::channel(64);
         let config = LinkConfig { url: url.clone(), token: d.token.clone(), max_pending: 4_800 };
         let link = tokio::spawn(device_link::run(config, rx, stats, Duration::from_secs(5)));
-        let mut stop_rx = stop_tx.subscribe();
-        let generator = tokio::spawn(async move {
-            let mut sim = BedSim::new(scenario, equipment, 1000 + i as u64, now_ms());
-            let mut tick = tokio::time::interval(Duration::from_millis(250));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {
-                        if let Some(frame) = sim.frame_until(now_ms()) {
-                            if tx.send(frame).await.is_err() { break; }
-                        }
-                    }
-                    _ = stop_rx.recv() => break,
-                }
-            }
-        });
+        let sim = BedSim::new(scenario, equipment, 1000 + i as u64, now_ms());
+        let generator = tokio::spawn(stream_sim(sim, tx, stop_tx.subscribe(), |_| {}));
         tasks.push((d.device, generator, link));
     }
     stop.await;

@@ -126,26 +126,17 @@ pub async fn run(o: FaultOptions) -> anyhow::Result<FaultReport> {
         // policy (oldest dropped, counted) are tested in device_link.
         let config = LinkConfig { url: url.clone(), token: d.token.clone(), max_pending: 100_000 };
         let link = tokio::spawn(device_link::run(config, rx, stats.clone(), Duration::from_secs(120)));
-        let mut stop_rx = stop_tx.subscribe();
+        let stop_rx = stop_tx.subscribe();
         let generator = tokio::spawn(async move {
             let equipment = Equipment { abp_hz: Some(125.0), ..Equipment::default() };
             let scenario = crate::demo::load_scenario("stable", Path::new(".")).expect("built-in scenario");
-            let mut sim = BedSim::new(scenario, equipment, 7_000 + i as u64, now_ms());
+            let sim = BedSim::new(scenario, equipment, 7_000 + i as u64, now_ms());
             let mut sent = Sent::new();
-            let mut tick = tokio::time::interval(Duration::from_millis(250));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {
-                        if let Some(frame) = sim.frame_until(now_ms()) {
-                            let samples = frame.numerics.len() + frame.waves.iter().map(|w| w.samples.len()).sum::<usize>();
-                            sent.insert(frame.seq, samples as u64);
-                            if tx.send(frame).await.is_err() { break; }
-                        }
-                    }
-                    _ = stop_rx.recv() => break,
-                }
-            }
+            crate::demo::stream_sim(sim, tx, stop_rx, |frame| {
+                let samples = frame.numerics.len() + frame.waves.iter().map(|w| w.samples.len()).sum::<usize>();
+                sent.insert(frame.seq, samples as u64);
+            })
+            .await;
             sent
         });
         streams.push((d.device.clone(), stats, generator, link));

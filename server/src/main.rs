@@ -94,11 +94,35 @@ async fn main() -> anyhow::Result<()> {
             println!("frames acknowledged: {acked}, rejected: {rejected}");
             Ok(())
         }
-        Command::Bench { beds, subscribers, warmup, seconds, arterial_line } => {
+        Command::Bench {
+            beds,
+            tablets,
+            warmup,
+            seconds,
+            no_arterial_line,
+            target,
+            capacity,
+            max_beds,
+            require_lossless,
+        } => {
+            use vigil_server::bench::{self, BenchOptions, CapacityReport, Report, Target};
+            let targets = if target.is_empty() { Target::ALL.to_vec() } else { target };
             let options =
-                vigil_server::bench::BenchOptions { beds, subscribers, warmup_s: warmup, seconds, arterial_line };
-            let report = vigil_server::bench::run(options.clone()).await?;
-            report.print(&options);
+                BenchOptions { beds, tablets, warmup_s: warmup, seconds, arterial_line: !no_arterial_line, targets };
+            let lossless = if capacity {
+                println!("{}", Report::header());
+                let reports = bench::capacity(&options, max_beds).await?;
+                CapacityReport::print_table(&reports);
+                reports.iter().all(|c| c.held.is_some())
+            } else {
+                let reports = bench::run(&options).await?;
+                Report::print_table(&reports, warmup);
+                reports.iter().all(|r| r.lost() == 0)
+            };
+            if require_lossless && !lossless {
+                eprintln!("vigil bench: a run lost frames");
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::FaultTest { beds, kills, seconds } => {

@@ -1,253 +1,305 @@
-//! `vigil bench`: end-to-end latency and server cost under a ward's load.
+//! `vigil bench`: end-to-end latency, throughput and relay cost under a
+//! ward's load, for Vigil and, in the same run, for the relays a hospital's
+//! IoT team might put in the middle instead (Mosquitto, NATS, NATS with
+//! JetStream).
 //!
-//! Starts `vigil serve` as a child process on loopback with a fresh database,
-//! streams M simulated beds into it (numerics ~1 Hz, ECG 250 Hz, pleth 125 Hz,
-//! optionally arterial pressure 125 Hz and respiration 25 Hz, in 250 ms
-//! frames) and subscribes K tablets-without-a-browser to every bed over the
-//! app's own protocol. Latency is tablet receive time minus the device time
-//! just after the newest sample in the frame (the moment the device could
-//! have sent it); both clocks are this machine's. The server's CPU and memory
-//! are read from /proc for the child alone.
+//! Every target gets the same load: M simulated beds (numerics ~1 Hz, ECG
+//! 250 Hz, pleth 125 Hz, arterial pressure 125 Hz, respiration 25 Hz) in
+//! 250 ms frames, each frame the same JSON text a Vigil device sends, and K
+//! tablets-without-a-browser each subscribed to one ward of 16 beds. Latency
+//! is tablet receive time minus the device time just after the newest sample
+//! in the frame; both clocks are this machine's. The relay's CPU and memory
+//! are read from /proc for its process alone; the load generator's own CPU is
+//! reported beside it, since both share this machine's cores.
+//!
+//! [`capacity`] raises M (tablets in proportion) until p99 passes 100 ms or a
+//! frame is lost, and reports the largest M that held.
+
+mod measure;
+mod mqtt;
+mod nats;
+mod report;
+mod vigil;
+
+pub use measure::{percentile, LATE_MS};
+pub(crate) use measure::{proc_status_kib, Child, Tablet};
+pub use report::{CapacityReport, Report};
+pub(crate) use vigil::{health, provision};
 
 use crate::clock::now_ms;
-use crate::demo::{self, SimDevice};
-use crate::store::rows::{NewBed, NewWard};
-use crate::store::Store;
-use anyhow::{bail, Context};
-use futures_util::{SinkExt, StreamExt};
+use crate::device_link::LinkStats;
+use crate::sim::scenario::Scenario;
+use crate::sim::{BedSim, Equipment};
+use anyhow::bail;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
-use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use vigil_shared::frame::RawFrame;
+
+/// Beds per ward; each tablet subscribes to one ward.
+pub const WARD_BEDS: usize = 16;
+
+/// What carries the frames from the devices to the tablets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Target {
+    /// `vigil serve`: authenticates, validates, stores durably (SQLite,
+    /// fsync per group commit), then relays.
+    #[default]
+    Vigil,
+    /// Debian's Mosquitto 2.0.11: MQTT 3.1.1 over TCP, QoS 1 both ways, in memory.
+    Mosquitto,
+    /// Debian's nats-server 2.9.10 over WebSocket, core NATS (no storage,
+    /// no publish acknowledgement).
+    Nats,
+    /// nats-server over WebSocket with a JetStream file-storage stream of
+    /// every subject; each publish waits for JetStream's acknowledgement.
+    NatsJetstream,
+}
+
+impl Target {
+    pub const ALL: [Target; 4] = [Target::Vigil, Target::Mosquitto, Target::Nats, Target::NatsJetstream];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Vigil => "vigil",
+            Target::Mosquitto => "mosquitto",
+            Target::Nats => "nats",
+            Target::NatsJetstream => "nats-jetstream",
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     pub beds: usize,
-    pub subscribers: usize,
+    pub tablets: usize,
     pub warmup_s: u64,
     pub seconds: u64,
     pub arterial_line: bool,
+    pub targets: Vec<Target>,
 }
 
-#[derive(Debug, Default)]
-pub struct Report {
-    pub latencies_ms: Vec<f64>,
-    pub frames_stored: i64,
-    pub samples_stored: i64,
-    pub frames_expected_per_tablet: i64,
-    pub frames_received: Vec<u64>,
-    pub server_cpu_percent: f64,
-    pub server_rss_kib: u64,
-    pub server_peak_rss_kib: u64,
-    pub measured_s: f64,
+/// A ward as the tablets see it: its id and the ids of its beds.
+#[derive(Debug, Clone)]
+pub(crate) struct Ward {
+    pub id: String,
+    pub beds: Vec<String>,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
+/// The wards of a bench of `beds` beds: w1 = b001..b016, w2 = b017.., ...
+pub(crate) fn wards(beds: usize) -> Vec<Ward> {
+    (0..beds.div_ceil(WARD_BEDS))
+        .map(|w| Ward {
+            id: format!("w{}", w + 1),
+            beds: (w * WARD_BEDS + 1..=((w + 1) * WARD_BEDS).min(beds)).map(|i| format!("b{i:03}")).collect(),
+        })
+        .collect()
 }
 
-impl Report {
-    pub fn print(&self, o: &BenchOptions) {
-        let mut l = self.latencies_ms.clone();
-        l.sort_by(|a, b| a.total_cmp(b));
-        let received: u64 = self.frames_received.iter().sum();
-        let expected = self.frames_expected_per_tablet * self.frames_received.len() as i64;
-        println!(
-            "vigil bench: {} beds, {} tablets, {} s measured after {} s warm-up",
-            o.beds,
-            o.subscribers,
-            self.measured_s.round(),
-            o.warmup_s
-        );
-        println!(
-            "  latency device -> tablet (ms): p50 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}  (n = {})",
-            percentile(&l, 0.5),
-            percentile(&l, 0.99),
-            percentile(&l, 0.999),
-            l.last().copied().unwrap_or(f64::NAN),
-            l.len()
-        );
-        println!(
-            "  stored: {} frames, {} samples ({:.0} samples/s in)",
-            self.frames_stored,
-            self.samples_stored,
-            self.samples_stored as f64 / (self.measured_s + o.warmup_s as f64)
-        );
-        println!(
-            "  relayed: {received} of {expected} frames expected across tablets ({} missing)",
-            expected - received as i64
-        );
-        println!(
-            "  server: CPU {:.1} % of one core, RSS {} MiB (peak {} MiB)",
-            self.server_cpu_percent,
-            self.server_rss_kib / 1024,
-            self.server_peak_rss_kib / 1024
-        );
-    }
+/// One relay under test, started by the benchmark and stopped when dropped.
+#[async_trait::async_trait]
+pub(crate) trait Relay: Send + Sync {
+    /// The relay's process, for CPU and memory.
+    fn pid(&self) -> u32;
+    /// Connects one tablet to every bed of `ward`; resolves once the
+    /// subscription is in place, then records each frame in `tablet`.
+    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>, measure_from_ms: i64) -> anyhow::Result<JoinHandle<()>>;
+    /// Connects the device of `bed` (in `ward`) and sends every frame from
+    /// `frames`, counting in `stats` what the relay acknowledged. The task
+    /// ends once `frames` closed and everything sent was acknowledged (or a
+    /// few seconds passed).
+    async fn device(
+        &self,
+        ward: &Ward,
+        bed: &str,
+        frames: mpsc::Receiver<RawFrame>,
+        stats: Arc<LinkStats>,
+    ) -> anyhow::Result<JoinHandle<()>>;
 }
 
-fn proc_cpu_ticks(pid: u32) -> anyhow::Result<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the command name (which may hold spaces) start after ')'.
-    let rest = stat.rsplit_once(')').context("unexpected /proc stat")?.1;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Ok(f[11].parse::<u64>()? + f[12].parse::<u64>()?)
+async fn start(target: Target, dir: &Path, wards: &[Ward], arterial_line: bool) -> anyhow::Result<Box<dyn Relay>> {
+    Ok(match target {
+        Target::Vigil => Box::new(vigil::VigilRelay::start(dir, wards, arterial_line).await?),
+        Target::Mosquitto => Box::new(mqtt::Mosquitto::start(dir).await?),
+        Target::Nats => Box::new(nats::Nats::start(dir, false).await?),
+        Target::NatsJetstream => Box::new(nats::Nats::start(dir, true).await?),
+    })
 }
 
-pub(crate) fn proc_status_kib(pid: u32, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-        .unwrap_or(0)
-}
+/// Removes the run's scratch directory (databases, broker configs) at the end.
+struct Scratch(PathBuf);
 
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-pub(crate) async fn health(addr: &str) -> Option<serde_json::Value> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
-    s.write_all(b"GET /health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n").await.ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.ok()?;
-    serde_json::from_str(out.split_once("\r\n\r\n")?.1).ok()
-}
-
-pub(crate) struct Child(pub(crate) std::process::Child, pub(crate) PathBuf);
-
-impl Drop for Child {
+impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let _ = std::fs::remove_dir_all(&self.1);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-pub async fn run(o: BenchOptions) -> anyhow::Result<Report> {
-    if o.beds == 0 || o.subscribers == 0 || o.seconds == 0 {
-        bail!("--beds, --subscribers and --seconds must be at least 1");
+/// One run of one target with `o.beds` beds and `o.tablets` tablets.
+pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report> {
+    if o.beds == 0 || o.tablets == 0 || o.seconds == 0 {
+        bail!("--beds, --tablets and --seconds must be at least 1");
     }
-    let dir = std::env::temp_dir().join(format!("vigil-bench-{}-{}", std::process::id(), now_ms()));
+    let dir = std::env::temp_dir().join(format!("vigil-bench-{}-{}-{}", target.name(), std::process::id(), now_ms()));
     std::fs::create_dir_all(&dir)?;
-    let db = dir.join("bench.db");
-    let devices = provision(&db, o.beds, o.arterial_line).await?;
-    // The tablets sign in as a clinician of the bench's ward.
-    let session = {
-        let store = Store::open(&db, Box::new(|_| {}))?;
-        crate::auth::tool_session(&store, "bench-tablet", crate::auth::Role::Clinician, &["w1"]).await?
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = std::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--listen", &addr, "--site-root"])
-        .arg(dir.join("site"))
-        .arg("--database")
-        .arg(&db)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .context("starting the server")?;
-    let child = Child(child, dir);
-    let pid = child.0.id();
-    let started = Instant::now();
-    while health(&addr).await.is_none() {
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("the server did not answer /health within 30 s");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let scratch = Scratch(dir);
+    let wards = wards(o.beds);
+    let relay = start(target, &scratch.0, &wards, o.arterial_line).await?;
 
-    // Tablets first, so each sees every frame from the first on.
-    let warm_until = now_ms() + (o.warmup_s * 1000) as i64;
+    // Tablets first, so each sees every frame of its ward from the first on.
+    let measure_from = now_ms() + 500 + (o.warmup_s * 1000) as i64;
     let mut tablets = Vec::new();
-    for _ in 0..o.subscribers {
-        let mut req = format!("ws://{addr}/ws/live").into_client_request()?;
-        req.headers_mut().insert("cookie", format!("{}={}", crate::auth::COOKIE, session).parse()?);
-        let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
-        let sub = ClientMessage::Subscribe { beds: vec![], since: Default::default(), recent_seconds: Some(0) };
-        ws.send(Message::Text(serde_json::to_string(&sub)?.into())).await?;
-        tablets.push(tokio::spawn(async move {
-            let (mut received, mut latencies) = (0u64, Vec::new());
-            while let Some(Ok(msg)) = ws.next().await {
-                let Message::Text(text) = msg else { continue };
-                let now_us = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_micros())
-                    .unwrap_or(0) as f64;
-                if let Ok(ServerMessage::Frame { frame, .. }) = serde_json::from_str::<ServerMessage>(&text) {
-                    received += 1;
-                    let newest = frame.waves().iter().map(|w| w.t_end()).max().unwrap_or(frame.time_span().1);
-                    if newest >= warm_until {
-                        latencies.push(now_us / 1000.0 - newest as f64);
-                    }
-                }
-            }
-            (received, latencies)
-        }));
+    for i in 0..o.tablets {
+        let ward = &wards[i % wards.len()];
+        let tablet = Arc::new(Tablet::default());
+        let task = relay.tablet(ward, tablet.clone(), measure_from).await?;
+        tablets.push((i % wards.len(), tablet, task));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let ticks = clock_ticks();
-    let total = Duration::from_secs(o.warmup_s + o.seconds);
-    let measure = async {
-        tokio::time::sleep(Duration::from_secs(o.warmup_s)).await;
-        let (t0, c0) = (Instant::now(), proc_cpu_ticks(pid).unwrap_or(0));
-        tokio::time::sleep(Duration::from_secs(o.seconds)).await;
-        let (t1, c1) = (Instant::now(), proc_cpu_ticks(pid).unwrap_or(0));
-        ((c1 - c0) as f64 / ticks / (t1 - t0).as_secs_f64() * 100.0, (t1 - t0).as_secs_f64())
-    };
-    let server_url = format!("ws://{addr}");
-    let sim = demo::simulate(&server_url, devices, PathBuf::from("."), tokio::time::sleep(total));
-    let (cpu, sim) = tokio::join!(measure, sim);
-    sim?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let h = health(&addr).await.context("final health")?;
+    // Devices, each fed by its simulator every 250 ms, all starting together
+    // once every device is connected.
+    let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
+    let (go_tx, go_rx) = tokio::sync::watch::channel(false);
+    let generated = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let mut devices = Vec::new();
+    for (w, ward) in wards.iter().enumerate() {
+        for bed in &ward.beds {
+            let (tx, rx) = mpsc::channel(64);
+            let stats = Arc::new(LinkStats::default());
+            let link = relay.device(ward, bed, rx, stats.clone()).await?;
+            let seed = 1000 + devices.len() as u64;
+            let (stop, go) = (stop_tx.subscribe(), go_rx.clone());
+            let generator = tokio::spawn(generate(tx, seed, o.arterial_line, go, stop, generated.clone()));
+            devices.push((w, stats, generator, link));
+        }
+    }
+    let _ = go_tx.send(true);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(500) + Duration::from_secs(o.warmup_s)).await;
+    let (server_cpu, client_cpu) =
+        (measure::CpuMeter::start(relay.pid()), measure::CpuMeter::start(std::process::id()));
+    tokio::time::sleep(Duration::from_secs(o.seconds)).await;
+    let ((server_cpu, measured_s), (client_cpu, _)) = (server_cpu.stop(), client_cpu.stop());
+    let server_rss_kib = proc_status_kib(relay.pid(), "VmRSS:");
+    let _ = stop_tx.send(());
+    let run_s = started.elapsed().as_secs_f64();
+
     let mut report = Report {
-        frames_stored: h["frames"].as_i64().unwrap_or(0),
-        samples_stored: h["samples"].as_i64().unwrap_or(0),
-        server_cpu_percent: cpu.0,
-        measured_s: cpu.1,
-        server_rss_kib: proc_status_kib(pid, "VmRSS:"),
-        server_peak_rss_kib: proc_status_kib(pid, "VmHWM:"),
+        target,
+        beds: o.beds,
+        tablets: o.tablets,
+        measured_s,
+        server_cpu_percent: server_cpu,
+        client_cpu_percent: client_cpu,
+        server_rss_kib,
         ..Default::default()
     };
-    report.frames_expected_per_tablet = report.frames_stored;
-    drop(child);
-    for t in tablets {
-        let (received, mut lat) = t.await?;
-        report.frames_received.push(received);
-        report.latencies_ms.append(&mut lat);
+    let mut acked_per_ward = vec![0u64; wards.len()];
+    for (w, stats, generator, link) in devices {
+        let _ = generator.await;
+        if tokio::time::timeout(Duration::from_secs(10), link).await.is_err() {
+            tracing::warn!("a device did not finish within 10 s of the end");
+        }
+        acked_per_ward[w] += stats.get(&stats.acked);
+        report.frames_acked += stats.get(&stats.acked);
+        report.frames_sent += stats.get(&stats.sent);
+        report.rejected += stats.get(&stats.rejected);
+        report.dropped += stats.get(&stats.dropped);
     }
+    report.frames_generated = generated.0.load(Ordering::Relaxed);
+    report.samples_in_per_s = generated.1.load(Ordering::Relaxed) as f64 / run_s;
+    // The last frames are still on their way to the tablets.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    report.server_peak_rss_kib = proc_status_kib(relay.pid(), "VmHWM:");
+    let mut samples_out = 0;
+    for (w, tablet, task) in tablets {
+        task.abort();
+        let received = tablet.frames.load(Ordering::Relaxed);
+        report.frames_expected += acked_per_ward[w];
+        report.frames_received += received;
+        report.missing += acked_per_ward[w].saturating_sub(received);
+        report.late += tablet.late.load(Ordering::Relaxed);
+        samples_out += tablet.samples.load(Ordering::Relaxed);
+        report.latencies_ms.append(&mut tablet.take_latencies());
+    }
+    report.samples_out_per_s = samples_out as f64 / run_s;
+    report.latencies_ms.sort_by(|a, b| a.total_cmp(b));
+    drop(relay);
     Ok(report)
 }
 
-pub(crate) async fn provision(db: &Path, beds: usize, arterial_line: bool) -> anyhow::Result<Vec<SimDevice>> {
-    let store = Store::open(db, Box::new(|_| {}))?;
-    store
-        .create_ward(NewWard {
-            id: "w1".into(),
-            name: "bench".into(),
-            beds: (1..=beds)
-                .map(|i| NewBed { id: format!("b{i:03}"), label: format!("Bed {i}"), patient: None })
-                .collect(),
-        })
-        .await?;
-    let mut devices = Vec::new();
-    for i in 1..=beds {
-        let bed = format!("b{i:03}");
-        let device = format!("bench-{bed}");
-        let token = store.register_device(&device, &bed).await?;
-        devices.push(SimDevice { bed, device, token, scenario: "stable".into(), arterial_line });
+/// One bed's simulator: a frame every 250 ms until `stop`.
+async fn generate(
+    tx: mpsc::Sender<RawFrame>,
+    seed: u64,
+    arterial_line: bool,
+    mut go: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::broadcast::Receiver<()>,
+    generated: Arc<(AtomicU64, AtomicU64)>,
+) {
+    if go.wait_for(|&go| go).await.is_err() {
+        return;
     }
-    Ok(devices)
+    let scenario = Scenario::builtin("stable").expect("the stable scenario is built in");
+    let equipment = Equipment { abp_hz: arterial_line.then_some(125.0), ..Equipment::default() };
+    let sim = BedSim::new(scenario, equipment, seed, now_ms());
+    crate::demo::stream_sim(sim, tx, stop, |frame| {
+        generated.0.fetch_add(1, Ordering::Relaxed);
+        generated.1.fetch_add(measure::samples_in(frame), Ordering::Relaxed);
+    })
+    .await;
+}
+
+/// Runs each target in turn with the same load.
+pub async fn run(o: &BenchOptions) -> anyhow::Result<Vec<Report>> {
+    let mut reports = Vec::new();
+    for &target in &o.targets {
+        reports.push(run_once(target, o).await?);
+    }
+    Ok(reports)
+}
+
+/// Bed counts the capacity mode tries, in order.
+pub const CAPACITY_STEPS: [usize; 14] = [16, 32, 48, 64, 96, 128, 160, 192, 256, 320, 384, 512, 768, 1024];
+
+/// Raises the bed count (tablets in the proportion of `o.tablets` to
+/// `o.beds`) until a run fails to hold: p99 above [`LATE_MS`], or any frame
+/// missing, dropped or refused. Reports the largest count that held.
+pub async fn capacity(o: &BenchOptions, max_beds: usize) -> anyhow::Result<Vec<CapacityReport>> {
+    let mut out = Vec::new();
+    for &target in &o.targets {
+        let mut c = CapacityReport { target, held: None, failed: None };
+        for &beds in CAPACITY_STEPS.iter().filter(|&&b| b >= o.beds && b <= max_beds) {
+            let tablets = (o.tablets * beds).div_ceil(o.beds).max(1);
+            let step = BenchOptions { beds, tablets, targets: vec![target], ..o.clone() };
+            let r = run_once(target, &step).await?;
+            r.print_line();
+            if r.held() {
+                c.held = Some(r);
+            } else {
+                c.failed = Some(r);
+                break;
+            }
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wards_hold_sixteen_beds_each() {
+        let w = wards(40);
+        assert_eq!(w.len(), 3);
+        assert_eq!(w[0].beds.first().map(String::as_str), Some("b001"));
+        assert_eq!(w[0].beds.len(), 16);
+        assert_eq!(w[2].id, "w3");
+        assert_eq!(w[2].beds, (33..=40).map(|i| format!("b{i:03}")).collect::<Vec<_>>());
+    }
 }
