@@ -62,7 +62,8 @@ impl ArrhythmiaKind {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod synthetic;
+/// Synthetic waveforms for the tests and the benchmarks (`benches/core.rs`).
+#[doc(hidden)]
+pub mod synthetic;
 #[cfg(test)]
 mod tests;
