@@ -1,18 +1,11 @@
 import { defineConfig } from "@playwright/test";
 import { PASSWORD, STATE } from "./tests/fixtures/accounts";
+import { launchOptions } from "./tests/fixtures/chromium";
 
 // The whole system: `vigil demo` (server on a fresh embedded database with a
 // simulated 12-bed ward), built beforehand by scripts/test.sh.
 const port = Number(process.env.VIGIL_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
-
-const launchOptions = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-};
 
 export default defineConfig({
   testDir: "./tests",

@@ -5,7 +5,7 @@
 use crate::components::trend_chart::TREND_ROWS;
 use crate::components::waveform::{scale_for, Scale};
 use crate::context::LiveContext;
-use crate::sweep::{layout, value_range, PX_PER_S_25MM};
+use crate::sweep::{layout, runs_between, step, value_range, Step, Strip, PX_PER_S_25MM};
 use leptos::prelude::WithValue;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -54,16 +54,44 @@ struct SweepState {
     offset: Option<f64>,
     seen_total: u64,
     /// Smoothed main-thread time of one draw, ms; published on the canvas as
-    /// `data-draw-ms` once a second so a tester can read what drawing costs.
+    /// `data-draw-ms` every 10 frames so a tester can read what drawing costs.
     draw_ms: f64,
     frames: u32,
+    /// What the canvas shows, if anything.
+    drawn: Option<Drawn>,
+}
+
+/// What an incremental sweep has on its canvas: the trace up to device time
+/// `t`, at this size and scale.
+#[derive(Clone, Copy)]
+struct Drawn {
+    t: f64,
+    size: (f64, f64, u32, u32),
+    lo: f32,
+    hi: f32,
+}
+
+/// The blank just ahead of the cursor, CSS px.
+const GAP_PX: f64 = 14.0;
+
+/// An auto-scaled trace's range, with a tenth of headroom on each side so
+/// that a slowly drifting signal does not rescale (redraw) on every frame.
+fn auto_range(runs: &[Vec<(f64, f32)>]) -> (f32, f32) {
+    match value_range(runs.iter().flatten().map(|p| &p.1)) {
+        Some((lo, hi)) if hi > lo => {
+            let pad = (hi - lo) * 0.1;
+            (lo - pad, hi + pad)
+        }
+        Some((lo, _)) => (lo - 1.0, lo + 1.0),
+        None => (0.0, 1.0),
+    }
 }
 
 /// Draws `kind` of `bed` on `el` on every animation frame until the canvas
 /// leaves the page.
 pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: WaveKind, class: &'static str) {
     let Some(ctx) = context2d(&el) else { return };
-    let state = RefCell::new(SweepState { offset: None, seen_total: 0, draw_ms: 0.0, frames: 0 });
+    let state = RefCell::new(SweepState { offset: None, seen_total: 0, draw_ms: 0.0, frames: 0, drawn: None });
     let perf = web_sys::window().and_then(|w| w.performance());
     let callback: FrameCallback = Rc::new(RefCell::new(None));
     let handle = callback.clone();
@@ -76,11 +104,18 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
         let now = js_sys::Date::now();
         let started = perf.as_ref().map(|p| p.now());
         let (w, h) = fit(&el, &ctx);
-        ctx.clear_rect(0.0, 0.0, w, h);
-        live.ward.with_value(|ward| {
-            let Some(ring) = ward.bed(&bed).and_then(|b| b.wave(kind)) else { return };
+        let drew = live.ward.with_value(|ward| {
             let mut st = state.borrow_mut();
+            let Some(ring) = ward.bed(&bed).and_then(|b| b.wave(kind)) else {
+                if st.drawn.take().is_some() {
+                    ctx.clear_rect(0.0, 0.0, w, h);
+                }
+                return false;
+            };
             if ring.total() != st.seen_total {
+                if ring.total() < st.seen_total {
+                    st.drawn = None; // a new recording: start again
+                }
                 st.seen_total = ring.total();
                 let _ = el.set_attribute("data-samples", &ring.total().to_string());
                 let measured = ring.end_t() as f64 - now;
@@ -90,21 +125,54 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
                 });
             }
             let display_t = (now + st.offset.unwrap_or(0.0) - PLAYOUT_DELAY_MS).min(ring.end_t() as f64);
-            let sweep = layout(ring.samples(), ring.rate_hz(), ring.end_t(), display_t, w, PX_PER_S_25MM, 14.0);
-            let (lo, hi) = match scale_for(kind) {
-                Scale::Fixed(lo, hi) => (lo, hi),
-                Scale::Auto => match value_range(sweep.runs.iter().flatten().map(|p| &p.1)) {
-                    Some((lo, hi)) if hi > lo => (lo, hi),
-                    Some((lo, _)) => (lo - 1.0, lo + 1.0),
-                    None => (0.0, 1.0),
-                },
+            let strip = Strip { width_px: w, px_per_s: PX_PER_S_25MM };
+            let size = (w, h, el.width(), el.height());
+            let drawn = st.drawn.filter(|d| d.size == size);
+            let (samples, rate, end_t) = (ring.samples(), ring.rate_hz(), ring.end_t());
+            // Only the strip the cursor moved over is drawn again: a full
+            // redraw of three sweeps at 60 frames a second cost a third of a
+            // core of main-thread time in software-rendered Chromium.
+            let mut plan = step(drawn.map(|d| d.t), display_t, strip, GAP_PX, rate, 500.0);
+            let mut runs = Vec::new();
+            if let (Step::Extend { clear, from_t }, Some(d)) = (&plan, drawn) {
+                runs = runs_between(samples, rate, end_t, *from_t, display_t, strip);
+                let out_of_scale = matches!(scale_for(kind), Scale::Auto)
+                    && value_range(runs.iter().flatten().map(|p| &p.1)).is_some_and(|(lo, hi)| lo < d.lo || hi > d.hi);
+                // At each wrap an auto-scaled trace may shrink to fit again.
+                let shrink = matches!(scale_for(kind), Scale::Auto) && clear.len() == 2 && {
+                    let now_range = auto_range(&layout(samples, rate, end_t, display_t, w, PX_PER_S_25MM, GAP_PX).runs);
+                    now_range.1 - now_range.0 < 0.6 * (d.hi - d.lo)
+                };
+                if out_of_scale || shrink {
+                    plan = Step::Full;
+                }
+            }
+            let (lo, hi) = match (&plan, drawn) {
+                (Step::Full, _) | (_, None) => {
+                    runs = layout(samples, rate, end_t, display_t, w, PX_PER_S_25MM, GAP_PX).runs;
+                    match scale_for(kind) {
+                        Scale::Fixed(lo, hi) => (lo, hi),
+                        Scale::Auto => auto_range(&runs),
+                    }
+                }
+                (_, Some(d)) => (d.lo, d.hi),
             };
+            match &plan {
+                Step::Nothing => return false,
+                Step::Full => ctx.clear_rect(0.0, 0.0, w, h),
+                Step::Extend { clear, .. } => {
+                    for &(x0, x1) in clear {
+                        ctx.clear_rect(x0, 0.0, x1 - x0, h);
+                    }
+                }
+            }
+            st.drawn = Some(Drawn { t: display_t, size, lo, hi });
             let margin = 4.0;
             let y = |v: f32| margin + (1.0 - ((v - lo) / (hi - lo)).clamp(0.0, 1.0) as f64) * (h - 2.0 * margin);
             ctx.set_stroke_style_str(colour(class));
             ctx.set_line_width(1.6);
             ctx.begin_path();
-            for run in &sweep.runs {
+            for run in &runs {
                 if let Some(&(x0, v0)) = run.first() {
                     ctx.move_to(x0, y(v0));
                     for &(x, v) in &run[1..] {
@@ -113,13 +181,16 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
                 }
             }
             ctx.stroke();
+            true
         });
-        if let (Some(p), Some(t0)) = (perf.as_ref(), started) {
+        if let (true, Some(p), Some(t0)) = (drew, perf.as_ref(), started) {
             let mut st = state.borrow_mut();
             st.draw_ms = st.draw_ms * 0.95 + (p.now() - t0) * 0.05;
             st.frames += 1;
-            if st.frames.is_multiple_of(60) {
+            if st.frames.is_multiple_of(10) {
                 let _ = el.set_attribute("data-draw-ms", &format!("{:.3}", st.draw_ms));
+                // Frames drawn so far: a tester's frames per second of the sweep.
+                let _ = el.set_attribute("data-frames", &st.frames.to_string());
             }
         }
         if let Some(cb) = callback.borrow().as_ref() {

@@ -101,4 +101,9 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // For anyone timing the tablet (BENCHMARKS.md: time to hydrate):
+    // `performance.getEntriesByName("vigil-hydrated")`.
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark("vigil-hydrated");
+    }
 }

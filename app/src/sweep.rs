@@ -27,31 +27,62 @@ pub fn layout(
     px_per_s: f64,
     gap_px: f64,
 ) -> Sweep {
-    let window_ms = width_px / px_per_s * 1000.0;
-    let gap_ms = gap_px / px_per_s * 1000.0;
+    let strip = Strip { width_px, px_per_s };
+    let oldest_shown = display_t - strip.window_ms() + gap_px / px_per_s * 1000.0;
+    let runs = runs_between(samples, rate_hz, end_t, oldest_shown, display_t, strip);
+    Sweep { runs, cursor_x: strip.x_of(display_t) }
+}
+
+/// The sweep's strip: its width and paper speed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Strip {
+    pub width_px: f64,
+    pub px_per_s: f64,
+}
+
+impl Strip {
+    pub fn window_ms(&self) -> f64 {
+        self.width_px / self.px_per_s * 1000.0
+    }
+
+    /// Where device time `t` is drawn.
+    pub fn x_of(&self, t: f64) -> f64 {
+        let w = self.window_ms();
+        t.rem_euclid(w) / w * self.width_px
+    }
+}
+
+/// The trace of the samples with `from_t < t <= to_t`, as runs to join with
+/// lines (broken at a wrap or a missing sample).
+pub fn runs_between(
+    samples: &VecDeque<f32>,
+    rate_hz: f64,
+    end_t: i64,
+    from_t: f64,
+    to_t: f64,
+    strip: Strip,
+) -> Vec<Vec<(f64, f32)>> {
     let step_ms = 1000.0 / rate_hz;
     let n = samples.len();
-    let oldest_shown = display_t - window_ms + gap_ms;
-    let x_of = |t: f64| t.rem_euclid(window_ms) / window_ms * width_px;
     let mut runs: Vec<Vec<(f64, f32)>> = Vec::new();
     let mut current: Vec<(f64, f32)> = Vec::new();
-    // First sample index with t > oldest_shown.
+    // First sample index with t > from_t.
     let first = {
-        let back = ((end_t as f64 - oldest_shown) / step_ms).floor();
+        let back = ((end_t as f64 - from_t) / step_ms).floor();
         n.saturating_sub(back.max(0.0) as usize)
     };
     for (i, &v) in samples.iter().enumerate().skip(first) {
         let t = end_t as f64 - (n - i) as f64 * step_ms;
-        if t > display_t {
+        if t > to_t {
             break;
         }
-        if t <= oldest_shown || v.is_nan() {
+        if t <= from_t || v.is_nan() {
             if !current.is_empty() {
                 runs.push(std::mem::take(&mut current));
             }
             continue;
         }
-        let x = x_of(t);
+        let x = strip.x_of(t);
         if current.last().is_some_and(|&(px, _)| x < px) {
             runs.push(std::mem::take(&mut current));
         }
@@ -60,7 +91,39 @@ pub fn layout(
     if !current.is_empty() {
         runs.push(current);
     }
-    Sweep { runs, cursor_x: x_of(display_t) }
+    runs
+}
+
+/// What one animation frame of an incremental sweep must do, given what
+/// the canvas already shows: everything drawn up to `drawn_t`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Clear and draw the whole window (first frame, resize, a new scale, or
+    /// the display time jumped).
+    Full,
+    /// Clear the strips (x from, x to) and draw the samples after `from_t`.
+    Extend { clear: Vec<(f64, f64)>, from_t: f64 },
+    /// Nothing moved.
+    Nothing,
+}
+
+/// The step from a canvas showing the trace up to `drawn_t` to one showing
+/// it up to `display_t`: the strip between the two cursors plus the gap
+/// ahead is cleared (wrapping at the right edge), and the trace is drawn
+/// again from one sample before `drawn_t` so the line stays joined. A jump
+/// backwards or of more than `max_jump_ms` redraws everything.
+pub fn step(drawn_t: Option<f64>, display_t: f64, strip: Strip, gap_px: f64, rate_hz: f64, max_jump_ms: f64) -> Step {
+    let Some(drawn_t) = drawn_t else { return Step::Full };
+    let dt = display_t - drawn_t;
+    if dt < 0.0 || dt > max_jump_ms {
+        return Step::Full;
+    }
+    if dt == 0.0 {
+        return Step::Nothing;
+    }
+    let (x0, x1) = (strip.x_of(drawn_t), strip.x_of(display_t + gap_px / strip.px_per_s * 1000.0));
+    let clear = if x1 >= x0 { vec![(x0, x1)] } else { vec![(x0, strip.width_px), (0.0, x1)] };
+    Step::Extend { clear, from_t: drawn_t - 1500.0 / rate_hz }
 }
 
 /// Lowest and highest finite value, for auto-scaling.
@@ -101,6 +164,56 @@ mod tests {
         assert_eq!(s.runs.len(), 2);
         assert_eq!(s.runs[0].len(), 5);
         assert_eq!(s.runs[1].len(), 4);
+    }
+
+    #[test]
+    fn an_incremental_sweep_draws_the_same_samples_as_a_full_one() {
+        // 100 px at 100 px/s, 10 Hz, 40 samples ending at t = 4000; drawn
+        // frame by frame from t = 2000 to 3900, 16 ms apart.
+        let r = ring(40);
+        let strip = Strip { width_px: 100.0, px_per_s: 100.0 };
+        let (mut drawn, mut t) = (None, 2000.0);
+        let mut on_canvas: std::collections::BTreeMap<i64, f32> = Default::default();
+        while t <= 3900.0 {
+            let runs = match step(drawn, t, strip, 10.0, 10.0, 500.0) {
+                Step::Full => {
+                    on_canvas.clear();
+                    layout(&r, 10.0, 4000, t, 100.0, 100.0, 10.0).runs
+                }
+                Step::Extend { clear, from_t } => {
+                    on_canvas.retain(|&x, _| !clear.iter().any(|&(a, b)| (x as f64) > a && (x as f64) <= b));
+                    runs_between(&r, 10.0, 4000, from_t, t, strip)
+                }
+                Step::Nothing => vec![],
+            };
+            for (x, v) in runs.into_iter().flatten() {
+                on_canvas.insert(x.round() as i64, v);
+            }
+            drawn = Some(t);
+            t += 16.0;
+        }
+        let t = t - 16.0;
+        let full: std::collections::BTreeMap<i64, f32> = layout(&r, 10.0, 4000, t, 100.0, 100.0, 10.0)
+            .runs
+            .into_iter()
+            .flatten()
+            .map(|(x, v)| (x.round() as i64, v))
+            .collect();
+        assert_eq!(on_canvas, full);
+    }
+
+    #[test]
+    fn a_jump_back_or_far_ahead_redraws_everything() {
+        let strip = Strip { width_px: 100.0, px_per_s: 100.0 };
+        assert_eq!(step(None, 10.0, strip, 10.0, 10.0, 500.0), Step::Full);
+        assert_eq!(step(Some(1000.0), 990.0, strip, 10.0, 10.0, 500.0), Step::Full);
+        assert_eq!(step(Some(1000.0), 1600.0, strip, 10.0, 10.0, 500.0), Step::Full);
+        assert_eq!(step(Some(1000.0), 1000.0, strip, 10.0, 10.0, 500.0), Step::Nothing);
+        // 950 ms -> x 95, to 1020 + 100 ms of gap -> x 12: wraps.
+        assert_eq!(
+            step(Some(950.0), 1020.0, strip, 10.0, 10.0, 500.0),
+            Step::Extend { clear: vec![(95.0, 100.0), (0.0, 12.0)], from_t: 800.0 }
+        );
     }
 
     #[test]
