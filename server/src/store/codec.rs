@@ -16,9 +16,8 @@
 //! an error, never a plausible-looking wrong value.
 
 use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use std::io::{Read, Write};
+use std::io::Read;
 use vigil_shared::frame::{RawFrame, RawNumeric, RawWave, Technical};
 use vigil_shared::{Frame, VitalKind, WaveKind};
 
@@ -92,14 +91,36 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
         put_varint(&mut b, json.len() as u64);
         b.extend_from_slice(&json);
     }
-    let mut z = DeflateEncoder::new(Vec::with_capacity(b.len()), Compression::fast());
-    z.write_all(&b).expect("writing to memory");
-    let deflated = z.finish().expect("writing to memory");
-    let (how, rest) = if deflated.len() < b.len() { (DEFLATED, deflated) } else { (PLAIN, b) };
+    let (how, rest) = match deflate(&b) {
+        Some(deflated) if deflated.len() < b.len() => (DEFLATED, deflated),
+        _ => (PLAIN, b),
+    };
     let mut out = Vec::with_capacity(rest.len() + 2);
     out.extend_from_slice(&[VERSION, how]);
     out.extend_from_slice(&rest);
     out
+}
+
+thread_local! {
+    /// One compressor per thread, reset for each body: a fresh one allocates
+    /// and zeroes ~300 KB of tables, which was the writer's largest cost
+    /// (page faults and memset in every frame).
+    static COMPRESSOR: std::cell::RefCell<flate2::Compress> =
+        std::cell::RefCell::new(flate2::Compress::new(Compression::fast(), false));
+}
+
+/// Raw deflate (no zlib header) of `b`, or None if it would not fit in
+/// `b.len()` bytes (no gain).
+fn deflate(b: &[u8]) -> Option<Vec<u8>> {
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        c.reset();
+        let mut out = Vec::with_capacity(b.len());
+        match c.compress_vec(b, &mut out, flate2::FlushCompress::Finish) {
+            Ok(flate2::Status::StreamEnd) => Some(out),
+            _ => None,
+        }
+    })
 }
 
 /// How many of the frame's wave chunks fit no digitisation step (kept as raw
