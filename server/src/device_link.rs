@@ -55,8 +55,9 @@ struct Pending {
     text: String,
 }
 
-/// Runs until `frames` closes and everything sent was acknowledged (or, once
-/// `frames` closed, the server stayed unreachable for `drain_timeout`).
+/// Runs until `frames` closes and everything sent was acknowledged, or
+/// `drain_timeout` after `frames` closed (the server unreachable, or
+/// connected and not acknowledging).
 pub async fn run(
     config: LinkConfig,
     mut frames: mpsc::Receiver<RawFrame>,
@@ -71,7 +72,7 @@ pub async fn run(
         if !input_open && pending.is_empty() {
             return Ok(());
         }
-        if !input_open && closed_at.is_some_and(|t| t.elapsed() > drain_timeout) {
+        if !input_open && closed_at.is_some_and(|t| t.elapsed() >= drain_timeout) {
             tracing::warn!(unacknowledged = pending.len(), "giving up on unacknowledged frames");
             return Ok(());
         }
@@ -88,7 +89,13 @@ pub async fn run(
                 let mut welcomed = false;
                 let result: Result<(), ()> = async {
                     loop {
+                        // Once the input is closed, unacknowledged frames are
+                        // waited for at most `drain_timeout`, connected or not.
+                        let drain_until = closed_at.map(|t| t + drain_timeout);
                         tokio::select! {
+                            _ = tokio::time::sleep_until(drain_until.unwrap_or_else(tokio::time::Instant::now)), if drain_until.is_some() => {
+                                return Err(());
+                            }
                             frame = frames.recv(), if input_open && welcomed => match frame {
                                 Some(raw) => {
                                     let text = serde_json::to_string(&DeviceMessage::Frame(raw.clone())).map_err(|_| ())?;
@@ -202,6 +209,33 @@ fn jitter(d: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_server_that_never_acknowledges_is_waited_for_only_the_drain_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            let welcome =
+                ServerToDevice::Welcome { protocol: 1, device: "d".into(), bed: "b".into(), last_stored_seq: None };
+            ws.send(Message::Text(serde_json::to_string(&welcome).unwrap().into())).await.unwrap();
+            // Reads frames, acknowledges none, never closes.
+            while ws.next().await.is_some() {}
+        });
+        let (tx, rx) = mpsc::channel(4);
+        let stats = Arc::new(LinkStats::default());
+        let config = LinkConfig { url: format!("ws://{addr}/ws/device"), token: "t".into(), max_pending: 10 };
+        let link = tokio::spawn(run(config, rx, stats.clone(), Duration::from_millis(300)));
+        tx.send(RawFrame { seq: 1, numerics: vec![], waves: vec![], technical: vec![] }).await.unwrap();
+        while stats.get(&stats.sent) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        drop(tx);
+        let ended = tokio::time::timeout(Duration::from_secs(5), link).await;
+        assert!(ended.is_ok(), "the link kept waiting for an acknowledgement that never came");
+        assert_eq!((stats.get(&stats.sent), stats.get(&stats.acked)), (1, 0));
+    }
 
     #[test]
     fn a_full_buffer_drops_the_oldest_frame_and_counts_it() {
