@@ -87,7 +87,7 @@ pub enum Command {
         /// passes 100 ms or a frame is lost; report the largest that held.
         #[arg(long)]
         capacity: bool,
-        #[arg(long, default_value_t = 1024)]
+        #[arg(long, default_value_t = 2048)]
         max_beds: usize,
         /// Exit 1 if any run lost, dropped or refused a frame (for CI smoke runs).
         #[arg(long)]

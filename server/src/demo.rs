@@ -11,9 +11,9 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use vigil_shared::frame::RawFrame;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use vigil_shared::frame::RawFrame;
 
 /// A ward description (TOML): its beds, patients and what each bed simulates.
 #[derive(Debug, Clone, Deserialize)]
@@ -207,26 +207,38 @@ pub fn load_scenario(name: &str, base_dir: &Path) -> anyhow::Result<Scenario> {
 
 /// Streams `sim` in real time into `tx`: every 250 ms a frame of what it
 /// measured since the last, shown first to `seen`, until `stop` fires or the
-/// receiver is gone.
+/// receiver is gone. A full channel is waited for, unless `drop_when_full`:
+/// then the frame is dropped and counted (the benchmark's overload shows as
+/// loss, not as a generator slowed down). Returns the frames dropped.
 pub async fn stream_sim(
     mut sim: BedSim,
     tx: mpsc::Sender<RawFrame>,
     mut stop: tokio::sync::broadcast::Receiver<()>,
+    drop_when_full: bool,
     mut seen: impl FnMut(&RawFrame),
-) {
+) -> u64 {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dropped = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if let Some(frame) = sim.frame_until(now_ms()) {
-                    seen(&frame);
-                    if tx.send(frame).await.is_err() { break; }
+                let Some(frame) = sim.frame_until(now_ms()) else { continue };
+                seen(&frame);
+                if drop_when_full {
+                    match tx.try_send(frame) {
+                        Ok(()) => {}
+                        Err(mpsc::error::TrySendError::Full(_)) => dropped += 1,
+                        Err(mpsc::error::TrySendError::Closed(_)) => break,
+                    }
+                } else if tx.send(frame).await.is_err() {
+                    break;
                 }
             }
             _ = stop.recv() => break,
         }
     }
+    dropped
 }
 
 /// Streams every device until `stop` resolves. Returns each link's counters.
@@ -249,7 +261,7 @@ pub async fn simulate(
         let config = LinkConfig { url: url.clone(), token: d.token.clone(), max_pending: 4_800 };
         let link = tokio::spawn(device_link::run(config, rx, stats, Duration::from_secs(5)));
         let sim = BedSim::new(scenario, equipment, 1000 + i as u64, now_ms());
-        let generator = tokio::spawn(stream_sim(sim, tx, stop_tx.subscribe(), |_| {}));
+        let generator = tokio::spawn(stream_sim(sim, tx, stop_tx.subscribe(), false, |_| {}));
         tasks.push((d.device, generator, link));
     }
     stop.await;

@@ -132,7 +132,7 @@ pub async fn run(o: FaultOptions) -> anyhow::Result<FaultReport> {
             let scenario = crate::demo::load_scenario("stable", Path::new(".")).expect("built-in scenario");
             let sim = BedSim::new(scenario, equipment, 7_000 + i as u64, now_ms());
             let mut sent = Sent::new();
-            crate::demo::stream_sim(sim, tx, stop_rx, |frame| {
+            crate::demo::stream_sim(sim, tx, stop_rx, false, |frame| {
                 let samples = frame.numerics.len() + frame.waves.iter().map(|w| w.samples.len()).sum::<usize>();
                 sent.insert(frame.seq, samples as u64);
             })

@@ -3,8 +3,8 @@
 //! process's CPU and memory read from /proc.
 
 use anyhow::Context;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use vigil_shared::frame::RawFrame;
 
@@ -13,23 +13,42 @@ use vigil_shared::frame::RawFrame;
 pub const LATE_MS: f64 = 100.0;
 
 /// One tablet's receipts, filled by its socket task.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tablet {
     pub frames: AtomicU64,
     pub samples: AtomicU64,
     pub late: AtomicU64,
+    /// Frames whose newest sample is from this device time on (ms) are timed;
+    /// set once the warm-up is over.
+    measure_from_ms: AtomicI64,
     latencies_ms: Mutex<Vec<f64>>,
 }
 
+impl Default for Tablet {
+    fn default() -> Self {
+        Tablet {
+            frames: AtomicU64::new(0),
+            samples: AtomicU64::new(0),
+            late: AtomicU64::new(0),
+            measure_from_ms: AtomicI64::new(i64::MAX),
+            latencies_ms: Mutex::new(Vec::new()),
+        }
+    }
+}
+
 impl Tablet {
+    pub fn measure_from(&self, ms: i64) {
+        self.measure_from_ms.store(ms, Ordering::Relaxed);
+    }
+
     /// Records a frame received at `now_us` (µs since the epoch). Latency is
     /// receive time minus the device time just after the frame's newest
     /// sample, the moment the device could have sent it.
-    pub fn received(&self, frame: &RawFrame, now_us: f64, measure_from_ms: i64) {
+    pub fn received(&self, frame: &RawFrame, now_us: f64) {
         self.frames.fetch_add(1, Ordering::Relaxed);
         self.samples.fetch_add(samples_in(frame), Ordering::Relaxed);
         let Some(newest) = newest_sample_ms(frame) else { return };
-        if newest >= measure_from_ms {
+        if newest >= self.measure_from_ms.load(Ordering::Relaxed) {
             let latency = now_us / 1000.0 - newest as f64;
             if latency > LATE_MS {
                 self.late.fetch_add(1, Ordering::Relaxed);
@@ -76,9 +95,28 @@ impl Drop for Child {
     }
 }
 
-/// A free loopback port (bound, read and released: the child binds it next).
-pub(crate) fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// `n` distinct free loopback ports (all bound at once, then released: the
+/// child binds them next).
+pub(crate) fn free_ports<const N: usize>() -> anyhow::Result<[u16; N]> {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..N).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>()?;
+    let mut ports = [0; N];
+    for (p, l) in ports.iter_mut().zip(&listeners) {
+        *p = l.local_addr()?.port();
+    }
+    Ok(ports)
+}
+
+/// A child's stderr, kept in its scratch directory so a failed start can say why.
+pub(crate) fn log_file(dir: &std::path::Path) -> anyhow::Result<std::process::Stdio> {
+    Ok(std::fs::File::create(dir.join("stderr.log"))?.into())
+}
+
+/// The end of a child's stderr log, for an error message.
+pub(crate) fn log_tail(dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(5)..].join("\n")
 }
 
 /// A program on PATH, or in /usr/sbin where Debian puts the brokers (not
@@ -168,9 +206,12 @@ mod tests {
     fn a_tablet_counts_every_frame_but_times_only_after_the_warm_up() {
         let t = Tablet::default();
         let f = frame();
-        t.received(&f, 1_800_000_000_258.0 * 1000.0, 1_800_000_000_300);
-        t.received(&f, 1_800_000_000_400.0 * 1000.0, 1_800_000_000_000);
-        assert_eq!(t.frames.load(Ordering::Relaxed), 2);
+        t.received(&f, 1_800_000_000_200.0 * 1000.0);
+        t.measure_from(1_800_000_000_300);
+        t.received(&f, 1_800_000_000_258.0 * 1000.0);
+        t.measure_from(1_800_000_000_000);
+        t.received(&f, 1_800_000_000_400.0 * 1000.0);
+        assert_eq!(t.frames.load(Ordering::Relaxed), 3);
         assert_eq!(t.late.load(Ordering::Relaxed), 1);
         let l = t.take_latencies();
         assert_eq!(l.len(), 1);

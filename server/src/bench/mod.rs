@@ -55,7 +55,7 @@ pub enum Target {
     /// no publish acknowledgement).
     Nats,
     /// nats-server over WebSocket with a JetStream file-storage stream of
-    /// every subject; each publish waits for JetStream's acknowledgement.
+    /// every subject; a frame counts once JetStream acknowledged storing it.
     NatsJetstream,
 }
 
@@ -106,7 +106,7 @@ pub(crate) trait Relay: Send + Sync {
     fn pid(&self) -> u32;
     /// Connects one tablet to every bed of `ward`; resolves once the
     /// subscription is in place, then records each frame in `tablet`.
-    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>, measure_from_ms: i64) -> anyhow::Result<JoinHandle<()>>;
+    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>) -> anyhow::Result<JoinHandle<()>>;
     /// Connects the device of `bed` (in `ward`) and sends every frame from
     /// `frames`, counting in `stats` what the relay acknowledged. The task
     /// ends once `frames` closed and everything sent was acknowledged (or a
@@ -150,12 +150,11 @@ pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report
     let relay = start(target, &scratch.0, &wards, o.arterial_line).await?;
 
     // Tablets first, so each sees every frame of its ward from the first on.
-    let measure_from = now_ms() + 500 + (o.warmup_s * 1000) as i64;
     let mut tablets = Vec::new();
     for i in 0..o.tablets {
         let ward = &wards[i % wards.len()];
         let tablet = Arc::new(Tablet::default());
-        let task = relay.tablet(ward, tablet.clone(), measure_from).await?;
+        let task = relay.tablet(ward, tablet.clone()).await?;
         tablets.push((i % wards.len(), tablet, task));
     }
 
@@ -178,7 +177,11 @@ pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report
     }
     let _ = go_tx.send(true);
     let started = Instant::now();
-    tokio::time::sleep(Duration::from_millis(500) + Duration::from_secs(o.warmup_s)).await;
+    let warm = Duration::from_millis(500) + Duration::from_secs(o.warmup_s);
+    for (_, tablet, _) in &tablets {
+        tablet.measure_from(now_ms() + warm.as_millis() as i64);
+    }
+    tokio::time::sleep(warm).await;
     let (server_cpu, client_cpu) =
         (measure::CpuMeter::start(relay.pid()), measure::CpuMeter::start(std::process::id()));
     tokio::time::sleep(Duration::from_secs(o.seconds)).await;
@@ -197,11 +200,13 @@ pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report
         server_rss_kib,
         ..Default::default()
     };
+    // Every device gets the same 10 s to have its last frames acknowledged.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut acked_per_ward = vec![0u64; wards.len()];
     for (w, stats, generator, link) in devices {
-        let _ = generator.await;
-        if tokio::time::timeout(Duration::from_secs(10), link).await.is_err() {
-            tracing::warn!("a device did not finish within 10 s of the end");
+        report.dropped += generator.await.unwrap_or(0);
+        if tokio::time::timeout_at(deadline, &mut { link }).await.is_err() {
+            tracing::warn!("a device still had unacknowledged frames 10 s after the end");
         }
         acked_per_ward[w] += stats.get(&stats.acked);
         report.frames_acked += stats.get(&stats.acked);
@@ -231,7 +236,8 @@ pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report
     Ok(report)
 }
 
-/// One bed's simulator: a frame every 250 ms until `stop`.
+/// One bed's simulator: a frame every 250 ms from `go` until `stop`; a frame
+/// its device is not ready to take is dropped and counted (returned).
 async fn generate(
     tx: mpsc::Sender<RawFrame>,
     seed: u64,
@@ -239,18 +245,18 @@ async fn generate(
     mut go: tokio::sync::watch::Receiver<bool>,
     stop: tokio::sync::broadcast::Receiver<()>,
     generated: Arc<(AtomicU64, AtomicU64)>,
-) {
+) -> u64 {
     if go.wait_for(|&go| go).await.is_err() {
-        return;
+        return 0;
     }
     let scenario = Scenario::builtin("stable").expect("the stable scenario is built in");
     let equipment = Equipment { abp_hz: arterial_line.then_some(125.0), ..Equipment::default() };
     let sim = BedSim::new(scenario, equipment, seed, now_ms());
-    crate::demo::stream_sim(sim, tx, stop, |frame| {
+    crate::demo::stream_sim(sim, tx, stop, true, |frame| {
         generated.0.fetch_add(1, Ordering::Relaxed);
         generated.1.fetch_add(measure::samples_in(frame), Ordering::Relaxed);
     })
-    .await;
+    .await
 }
 
 /// Runs each target in turn with the same load.
@@ -262,26 +268,45 @@ pub async fn run(o: &BenchOptions) -> anyhow::Result<Vec<Report>> {
     Ok(reports)
 }
 
-/// Bed counts the capacity mode tries, in order.
-pub const CAPACITY_STEPS: [usize; 14] = [16, 32, 48, 64, 96, 128, 160, 192, 256, 320, 384, 512, 768, 1024];
+/// Bed counts the capacity mode tries after `--beds`, in order.
+pub const CAPACITY_STEPS: [usize; 17] =
+    [16, 32, 48, 64, 96, 128, 160, 192, 256, 320, 384, 512, 768, 1024, 1280, 1536, 2048];
+
+/// The bed counts a capacity search runs: `from` itself, then every step
+/// above it up to `max`.
+pub fn capacity_steps(from: usize, max: usize) -> Vec<usize> {
+    std::iter::once(from).chain(CAPACITY_STEPS.into_iter().filter(|&b| b > from)).filter(|&b| b <= max).collect()
+}
 
 /// Raises the bed count (tablets in the proportion of `o.tablets` to
 /// `o.beds`) until a run fails to hold: p99 above [`LATE_MS`], or any frame
-/// missing, dropped or refused. Reports the largest count that held.
+/// lost (a run that errors, e.g. a relay that stops answering, fails too).
+/// Reports the largest count that held.
 pub async fn capacity(o: &BenchOptions, max_beds: usize) -> anyhow::Result<Vec<CapacityReport>> {
+    if o.beds == 0 || o.tablets == 0 || o.seconds == 0 || max_beds < o.beds {
+        bail!("--beds, --tablets and --seconds must be at least 1, and --max-beds at least --beds");
+    }
     let mut out = Vec::new();
     for &target in &o.targets {
-        let mut c = CapacityReport { target, held: None, failed: None };
-        for &beds in CAPACITY_STEPS.iter().filter(|&&b| b >= o.beds && b <= max_beds) {
-            let tablets = (o.tablets * beds).div_ceil(o.beds).max(1);
+        let mut c = CapacityReport { target, held: None, failed: None, error: None };
+        for beds in capacity_steps(o.beds, max_beds) {
+            let tablets = (o.tablets * beds).div_ceil(o.beds);
             let step = BenchOptions { beds, tablets, targets: vec![target], ..o.clone() };
-            let r = run_once(target, &step).await?;
-            r.print_line();
-            if r.held() {
-                c.held = Some(r);
-            } else {
-                c.failed = Some(r);
-                break;
+            match run_once(target, &step).await {
+                Ok(r) if r.held() => {
+                    r.print_line();
+                    c.held = Some(r);
+                }
+                Ok(r) => {
+                    r.print_line();
+                    c.failed = Some(r);
+                    break;
+                }
+                Err(e) => {
+                    println!("{:<15} {beds:>5} {tablets:>7}  failed: {e:#}", target.name());
+                    c.error = Some((beds, format!("{e:#}")));
+                    break;
+                }
             }
         }
         out.push(c);
@@ -292,6 +317,14 @@ pub async fn capacity(o: &BenchOptions, max_beds: usize) -> anyhow::Result<Vec<C
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_capacity_search_starts_at_the_given_count_and_stops_at_the_maximum() {
+        assert_eq!(capacity_steps(64, 200), vec![64, 96, 128, 160, 192]);
+        assert_eq!(capacity_steps(50, 64), vec![50, 64]);
+        assert_eq!(capacity_steps(2000, 4000), vec![2000, 2048]);
+        assert_eq!(capacity_steps(3000, 4000), vec![3000]);
+    }
 
     #[test]
     fn wards_hold_sixteen_beds_each() {

@@ -6,7 +6,7 @@
 //! a Vigil device sends it.
 
 use super::measure::now_us;
-use super::measure::{free_port, program, Child};
+use super::measure::{free_ports, log_file, log_tail, program, Child};
 use super::{Relay, Tablet, Ward};
 use crate::device_link::LinkStats;
 use anyhow::{bail, Context};
@@ -133,10 +133,9 @@ pub(crate) struct Mosquitto {
     addr: String,
 }
 
-
 impl Mosquitto {
     pub(crate) async fn start(dir: &Path) -> anyhow::Result<Self> {
-        let port = free_port()?;
+        let [port] = free_ports()?;
         let dir = dir.join("mosquitto");
         std::fs::create_dir_all(&dir)?;
         let conf = dir.join("mosquitto.conf");
@@ -151,13 +150,14 @@ impl Mosquitto {
             .arg("-c")
             .arg(&conf)
             .stdout(std::process::Stdio::null())
+            .stderr(log_file(&dir)?)
             .spawn()
             .context("starting mosquitto (Debian: apt-get install mosquitto; scripts/setup.sh --test installs it)")?;
         let relay = Mosquitto { child: Child(child, dir), addr: format!("127.0.0.1:{port}") };
         let started = Instant::now();
         while TcpStream::connect(&relay.addr).await.is_err() {
             if started.elapsed() > Duration::from_secs(10) {
-                bail!("mosquitto did not listen on {} within 10 s", relay.addr);
+                bail!("mosquitto did not listen on {} within 10 s: {}", relay.addr, log_tail(&relay.child.1));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -171,7 +171,7 @@ impl Relay for Mosquitto {
         self.child.0.id()
     }
 
-    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>, measure_from_ms: i64) -> anyhow::Result<JoinHandle<()>> {
+    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>) -> anyhow::Result<JoinHandle<()>> {
         let client_id = format!("tablet-{}-{}", ward.id, Arc::as_ptr(&tablet) as usize);
         let s = open(&self.addr, &client_id).await?;
         let (r, mut w) = s.into_split();
@@ -189,7 +189,7 @@ impl Relay for Mosquitto {
                 let now = now_us();
                 let Some((id, payload)) = parse_publish(first, &body) else { continue };
                 if let Ok(DeviceMessage::Frame(frame)) = serde_json::from_slice(payload) {
-                    tablet.received(&frame, now, measure_from_ms);
+                    tablet.received(&frame, now);
                 }
                 if let Some(id) = id {
                     if w.write_all(&puback(id)).await.is_err() {

@@ -3,10 +3,13 @@
 //! NATS text protocol over WebSocket. Devices publish to `ward.<w>.<bed>`,
 //! tablets subscribe to `ward.<w>.*`. With JetStream, a file-storage stream
 //! takes every `ward.>` subject and each publish carries a reply inbox, so the
-//! device counts a frame only once JetStream acknowledged storing it.
+//! device counts a frame only once JetStream acknowledged storing it
+//! (publishes are pipelined, as Vigil's and MQTT's are). The tablets are
+//! core subscribers: they get a message as it is published, before or while
+//! JetStream stores it, where Vigil relays a frame only once it is stored.
 
 use super::measure::now_us;
-use super::measure::{free_port, program, Child};
+use super::measure::{free_ports, log_file, log_tail, program, Child};
 use super::{Relay, Tablet, Ward};
 use crate::device_link::LinkStats;
 use anyhow::{bail, Context};
@@ -158,10 +161,9 @@ pub(crate) struct Nats {
     jetstream: bool,
 }
 
-
 impl Nats {
     pub(crate) async fn start(dir: &Path, jetstream: bool) -> anyhow::Result<Self> {
-        let (port, ws_port) = (free_port()?, free_port()?);
+        let [port, ws_port] = free_ports()?;
         let dir = dir.join("nats");
         std::fs::create_dir_all(&dir)?;
         let conf = dir.join("nats.conf");
@@ -179,7 +181,7 @@ impl Nats {
             .arg("-c")
             .arg(&conf)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(log_file(&dir)?)
             .spawn()
             .context(
                 "starting nats-server (Debian: apt-get install nats-server; scripts/setup.sh --test installs it)",
@@ -190,7 +192,8 @@ impl Nats {
             match Conn::open(&relay.ws_url).await {
                 Ok(c) => break c,
                 Err(e) if started.elapsed() > Duration::from_secs(10) => {
-                    return Err(e.context("nats-server did not accept a WebSocket within 10 s"))
+                    let log = log_tail(&relay.child.1);
+                    return Err(e.context(format!("nats-server did not accept a WebSocket within 10 s: {log}")));
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
@@ -214,7 +217,7 @@ impl Relay for Nats {
         self.child.0.id()
     }
 
-    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>, measure_from_ms: i64) -> anyhow::Result<JoinHandle<()>> {
+    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>) -> anyhow::Result<JoinHandle<()>> {
         let mut conn = Conn::open(&self.ws_url).await?;
         conn.send(format!("SUB ward.{}.* 1\r\n", ward.id).into_bytes())?;
         conn.flush().await?;
@@ -223,7 +226,7 @@ impl Relay for Nats {
                 if let Op::Msg { payload, .. } = op {
                     let now = now_us();
                     if let Ok(DeviceMessage::Frame(frame)) = serde_json::from_slice(&payload) {
-                        tablet.received(&frame, now, measure_from_ms);
+                        tablet.received(&frame, now);
                     }
                 }
             }
@@ -268,16 +271,16 @@ impl Relay for Nats {
                 n += 1;
                 let Ok(text) = serde_json::to_vec(&DeviceMessage::Frame(frame)) else { continue };
                 let reply = jetstream.then(|| format!("{inbox}.{n}"));
-                let sent = tx.send(pub_op(&subject, reply.as_deref(), &text));
-                if sent.is_err() {
+                let mut op = pub_op(&subject, reply.as_deref(), &text);
+                if !jetstream {
+                    // Core NATS acknowledges nothing: a PING in the same
+                    // WebSocket message, whose PONG says the frame was processed.
+                    op.extend_from_slice(b"PING\r\n");
+                }
+                if tx.send(op).is_err() {
                     break;
                 }
                 stats.sent.fetch_add(1, Ordering::Relaxed);
-                // Core NATS acknowledges nothing: one PING per frame, whose
-                // PONG says the server has processed the frame.
-                if !jetstream && tx.send(b"PING\r\n".to_vec()).is_err() {
-                    break;
-                }
             }
             let deadline = Instant::now() + Duration::from_secs(5);
             while stats.get(&stats.acked) + stats.get(&stats.rejected) < stats.get(&stats.sent)

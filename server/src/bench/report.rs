@@ -23,7 +23,8 @@ pub struct Report {
     /// Timed frames slower than [`LATE_MS`].
     pub late: u64,
     pub rejected: u64,
-    /// Frames a device dropped because the relay fell behind.
+    /// Frames dropped because the relay fell behind: by the generator (its
+    /// device not reading) or by the device's own buffer.
     pub dropped: u64,
     pub samples_in_per_s: f64,
     pub samples_out_per_s: f64,
@@ -38,9 +39,10 @@ impl Report {
         percentile(&self.latencies_ms, q)
     }
 
-    /// Frames missing at a tablet, dropped or refused, or never acknowledged.
+    /// Frames missing at a tablet, or never acknowledged (dropped by the
+    /// generator or the device, refused, or still unanswered at the end).
     pub fn lost(&self) -> u64 {
-        self.missing + self.dropped + self.rejected + self.frames_generated.saturating_sub(self.frames_acked)
+        self.missing + self.frames_generated.saturating_sub(self.frames_acked)
     }
 
     /// Nothing lost, and p99 within [`LATE_MS`].
@@ -60,7 +62,7 @@ impl Report {
             "max ms",
             "in samp/s",
             "out samp/s",
-            "missing",
+            "lost",
             "late",
             "relay %",
             "load %",
@@ -117,10 +119,12 @@ impl Report {
         println!("           this load generator (devices + tablets), in % of one core; RSS now/peak");
         for r in reports {
             println!(
-                "  {:<15} frames: {} generated, {} acknowledged, {} of {} expected received; {}",
+                "  {:<15} frames: {} generated, {} acknowledged ({} dropped, {} refused), {} of {} expected received; {}",
                 r.target.name(),
                 r.frames_generated,
                 r.frames_acked,
+                r.dropped,
+                r.rejected,
                 r.frames_received,
                 r.frames_expected,
                 r.target.what_it_does()
@@ -136,7 +140,7 @@ impl Target {
             Target::Vigil => "authenticates, validates and stores each frame (SQLite WAL, fsync per group commit) before acknowledging and relaying",
             Target::Mosquitto => "MQTT 3.1.1 over TCP, QoS 1 both ways, persistence off (Mosquitto has no per-message fsync)",
             Target::Nats => "core NATS over WebSocket, no storage; it acknowledges nothing, so a PING follows each publish and its PONG counts as the acknowledgement",
-            Target::NatsJetstream => "JetStream file stream over WebSocket; each publish waits for its PubAck (2.9 has no fsync per message: it refuses sync_interval)",
+            Target::NatsJetstream => "JetStream file stream over WebSocket, a frame counted once its PubAck came (2.9 has no fsync per message: it refuses sync_interval); tablets are core subscribers, served before storage",
         }
     }
 }
@@ -149,17 +153,21 @@ pub struct CapacityReport {
     pub held: Option<Report>,
     /// The first run that did not.
     pub failed: Option<Report>,
+    /// Or the bed count at which a run could not be completed, and why.
+    pub error: Option<(usize, String)>,
 }
 
 impl CapacityReport {
     pub fn print_table(reports: &[CapacityReport]) {
-        println!("capacity: the largest bed count that held (p99 <= {LATE_MS} ms, nothing missing)");
+        println!("capacity: the largest bed count that held (p99 <= {LATE_MS} ms, nothing lost)");
         for c in reports {
             let held =
                 c.held.as_ref().map_or("none".to_string(), |r| format!("{} beds, {} tablets", r.beds, r.tablets));
-            let failed = c.failed.as_ref().map_or("not reached (the steps ran out)".to_string(), |r| {
-                format!("{} beds: p99 {:.1} ms, {} missing", r.beds, r.p(0.99), r.lost())
-            });
+            let failed = match (&c.failed, &c.error) {
+                (Some(r), _) => format!("{} beds: p99 {:.1} ms, {} lost", r.beds, r.p(0.99), r.lost()),
+                (None, Some((beds, e))) => format!("{beds} beds: {e}"),
+                (None, None) => "no step (--max-beds reached first)".to_string(),
+            };
             println!("  {:<15} held {held}; failed at {failed}", c.target.name());
         }
     }

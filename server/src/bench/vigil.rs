@@ -3,7 +3,7 @@
 //! through [`crate::device_link`]), tablets on the app's live protocol,
 //! signed in as a clinician of every ward.
 
-use super::measure::{free_port, Child};
+use super::measure::{free_ports, Child};
 use super::{Relay, Tablet, Ward};
 use crate::demo::SimDevice;
 use crate::device_link::{self, LinkConfig, LinkStats};
@@ -72,7 +72,8 @@ impl VigilRelay {
             let ids: Vec<&str> = wards.iter().map(|w| w.id.as_str()).collect();
             crate::auth::tool_session(&store, "bench-tablet", crate::auth::Role::Clinician, &ids).await?
         };
-        let addr = format!("127.0.0.1:{}", free_port()?);
+        let [port] = free_ports()?;
+        let addr = format!("127.0.0.1:{port}");
         let child = std::process::Command::new(std::env::current_exe()?)
             .args(["serve", "--listen", &addr, "--site-root"])
             .arg(dir.join("site"))
@@ -101,7 +102,7 @@ impl Relay for VigilRelay {
         self.child.0.id()
     }
 
-    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>, measure_from_ms: i64) -> anyhow::Result<JoinHandle<()>> {
+    async fn tablet(&self, ward: &Ward, tablet: Arc<Tablet>) -> anyhow::Result<JoinHandle<()>> {
         let mut req = format!("ws://{}/ws/live", self.addr).into_client_request()?;
         req.headers_mut().insert("cookie", format!("{}={}", crate::auth::COOKIE, self.session).parse()?);
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await.context("tablet connecting to vigil")?;
@@ -126,7 +127,7 @@ impl Relay for VigilRelay {
                 let Message::Text(text) = msg else { continue };
                 let now = super::measure::now_us();
                 if let Ok(ServerMessage::Frame { frame, .. }) = serde_json::from_str::<ServerMessage>(&text) {
-                    tablet.received(&RawFrame::from(frame), now, measure_from_ms);
+                    tablet.received(&RawFrame::from(frame), now);
                 }
             }
         }))
@@ -141,10 +142,22 @@ impl Relay for VigilRelay {
     ) -> anyhow::Result<JoinHandle<()>> {
         let token = self.tokens.get(bed).context("no device registered for the bed")?.clone();
         let config = LinkConfig { url: format!("ws://{}/ws/device", self.addr), token, max_pending: 4_800 };
-        Ok(tokio::spawn(async move {
-            if let Err(e) = device_link::run(config, frames, stats, Duration::from_secs(5)).await {
-                tracing::error!(error = %e, "bench device link failed");
+        let link = {
+            let stats = stats.clone();
+            tokio::spawn(async move {
+                if let Err(e) = device_link::run(config, frames, stats, Duration::from_secs(5)).await {
+                    tracing::error!(error = %e, "bench device link failed");
+                }
+            })
+        };
+        // Connected before the load starts, as the peers' devices are.
+        let started = Instant::now();
+        while stats.get(&stats.connects) == 0 {
+            if started.elapsed() > Duration::from_secs(10) || link.is_finished() {
+                bail!("the bench device of {bed} did not connect to vigil within 10 s");
             }
-        }))
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(link)
     }
 }
