@@ -21,8 +21,11 @@ cargo build --release -p vigil-server
 echo "== fault test: 100 beds, the server killed with SIGKILL 3 times mid-stream"
 RUST_LOG=warn target/release/vigil fault-test --beds 100 --kills 3 --seconds 40
 
-echo "== storage benchmark (smoke run; README "Measured" has the full one)"
+echo "== benchmark smoke runs (BENCHMARKS.md has the full runs and figures)"
 RUST_LOG=warn target/release/vigil store-bench --beds 4 --seconds 10
+RUST_LOG=warn target/release/vigil bench --beds 4 --tablets 2 --warmup 1 --seconds 3 --require-lossless
+cargo bench -p vigil-shared --bench core -- --test
+scripts/client-bench.sh --smoke
 
 echo "== Playwright (end2end/)"
 cd end2end

@@ -10,13 +10,13 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 use vigil_shared::alarm::{AlarmOptions, WardAlarms};
 use vigil_shared::arrhythmia::check::check;
 use vigil_shared::arrhythmia::monitor::{Channel, ChannelKind, RhythmMonitor};
-use vigil_shared::arrhythmia::synthetic::{ecg, pulse, regular, FS};
+use vigil_shared::arrhythmia::synthetic::{bed_frames, ecg, pulse, regular, FS};
 use vigil_shared::arrhythmia::ArrhythmiaKind;
-use vigil_shared::frame::{RawFrame, RawNumeric, RawWave};
+use vigil_shared::frame::RawFrame;
 use vigil_shared::news2::{self, Consciousness, News2Input, Oxygen, SpO2Scale};
 use vigil_shared::signal::pulse::PulseDetector;
 use vigil_shared::signal::qrs::QrsDetector;
-use vigil_shared::{Frame, VitalKind, WaveKind};
+use vigil_shared::Frame;
 
 const SECONDS: f64 = 60.0;
 const T0: i64 = 1_800_000_000_000;
@@ -25,42 +25,6 @@ fn signals() -> (Vec<f64>, Vec<f64>) {
     let e = ecg(SECONDS, &regular(0.4, SECONDS, 78.0), 0.02);
     let p = pulse(SECONDS, &regular(0.6, SECONDS, 78.0));
     (e, p)
-}
-
-/// A minute of one bed as 250 ms frames: ECG and pleth chunks, HR, SpO2 and
-/// RR once a second.
-fn frames(e: &[f64], p: &[f64]) -> Vec<Frame> {
-    let chunk = (FS / 4.0) as usize;
-    (0..e.len().min(p.len()))
-        .step_by(chunk)
-        .enumerate()
-        .map(|(k, start)| {
-            let t0 = T0 + (start as f64 / FS * 1000.0) as i64;
-            let end = (start + chunk).min(e.len());
-            let numerics = if k % 4 == 3 {
-                vec![
-                    RawNumeric { kind: VitalKind::Hr, t: t0 + 250, value: 78.0 },
-                    RawNumeric { kind: VitalKind::Spo2, t: t0 + 250, value: 97.0 },
-                    RawNumeric { kind: VitalKind::Rr, t: t0 + 250, value: 15.0 },
-                ]
-            } else {
-                vec![]
-            };
-            let wave = |kind, x: &[f64]| RawWave {
-                kind,
-                t0,
-                rate_hz: FS,
-                samples: x[start..end].iter().map(|&v| v as f32).collect(),
-            };
-            let raw = RawFrame {
-                seq: k as u64 + 1,
-                numerics,
-                waves: vec![wave(WaveKind::EcgII, e), wave(WaveKind::Pleth, p)],
-                technical: vec![],
-            };
-            Frame::try_from(raw).expect("a valid frame")
-        })
-        .collect()
 }
 
 fn signal(c: &mut Criterion) {
@@ -110,8 +74,7 @@ fn monitor(e: &[f64], p: &[f64]) -> RhythmMonitor {
 }
 
 fn engine(c: &mut Criterion) {
-    let (e, p) = signals();
-    let frames = frames(&e, &p);
+    let frames = bed_frames(SECONDS, 78.0, T0);
     let samples: usize = frames.iter().map(Frame::sample_count).sum();
     let mut g = c.benchmark_group("alarm engine");
     g.throughput(Throughput::Elements(samples as u64));

@@ -4,7 +4,8 @@
 //! deliberate change to the check with
 //! `VIGIL_BLESS=1 cargo test -p vigil-shared --test same_decisions`.
 //! Also prints the throughput of the streaming monitor (samples per second of
-//! every channel fed) for the platform it runs on.
+//! every channel fed) and of the tablet's alarm engine for the platform it
+//! runs on (BENCHMARKS.md).
 
 use vigil_shared::arrhythmia::{check, record};
 use vigil_shared::wfdb::{Header, WfdbError};
@@ -94,4 +95,28 @@ fn decisions_match_the_native_golden_file() {
         return;
     }
     assert_eq!(got, GOLDEN, "decisions differ from the native golden file");
+}
+
+/// The alarm engine as a tablet runs it, on 10 minutes of a steady bed (ECG
+/// and pleth at 250 Hz, numerics once a second): nothing to alarm about, and
+/// the samples per second it gets through on this platform.
+#[test]
+fn the_alarm_engine_raises_nothing_on_a_steady_bed_and_reports_its_throughput() {
+    use vigil_shared::alarm::{AlarmOptions, WardAlarms};
+    let frames = vigil_shared::arrhythmia::synthetic::bed_frames(600.0, 78.0, 1_800_000_000_000);
+    let samples: usize = frames.iter().map(vigil_shared::Frame::sample_count).sum();
+    let mut w = WardAlarms::new(AlarmOptions::default());
+    let t0 = io::now_ms();
+    for f in &frames {
+        let now = f.time_span().1 + 20;
+        w.on_frame("b1", f, now);
+        w.tick(now, true);
+    }
+    let ms = io::now_ms() - t0;
+    let bed = w.bed("b1").expect("the bed was fed");
+    assert_eq!(bed.log().count(), 0, "a steady bed raised {:?}", bed.log().map(|a| &a.id).collect::<Vec<_>>());
+    io::report(&format!(
+        "alarm engine (with rhythm monitor) on 10 min of one bed: {samples} samples in {ms:.0} ms = {:.2} M samples/s",
+        samples as f64 / ms / 1000.0
+    ));
 }

@@ -80,3 +80,42 @@ pub fn regular(from: f64, to: f64, per_min: f64) -> Vec<f64> {
     let rr = 60.0 / per_min;
     (0..).map(|k| from + k as f64 * rr).take_while(|&t| t < to).collect()
 }
+
+/// A steady bed as a monitor streams it: 250 ms frames of ECG (`per_min`
+/// beats, light noise) and pleth at [`FS`], with HR, SpO2 and RR once a
+/// second, starting at device time `t0` (ms).
+pub fn bed_frames(seconds: f64, per_min: f64, t0: i64) -> Vec<crate::Frame> {
+    use crate::frame::{RawFrame, RawNumeric, RawWave};
+    use crate::{VitalKind, WaveKind};
+    let e = ecg(seconds, &regular(0.4, seconds, per_min), 0.02);
+    let p = pulse(seconds, &regular(0.6, seconds, per_min));
+    let chunk = (FS / 4.0) as usize;
+    (0..e.len().min(p.len()))
+        .step_by(chunk)
+        .enumerate()
+        .map(|(k, start)| {
+            let t = t0 + (start as f64 / FS * 1000.0) as i64;
+            let end = (start + chunk).min(e.len());
+            let numerics = if k % 4 == 3 {
+                [(VitalKind::Hr, per_min), (VitalKind::Spo2, 97.0), (VitalKind::Rr, 15.0)]
+                    .map(|(kind, value)| RawNumeric { kind, t: t + 250, value })
+                    .to_vec()
+            } else {
+                vec![]
+            };
+            let wave = |kind, x: &[f64]| RawWave {
+                kind,
+                t0: t,
+                rate_hz: FS,
+                samples: x[start..end].iter().map(|&v| v as f32).collect(),
+            };
+            let raw = RawFrame {
+                seq: k as u64 + 1,
+                numerics,
+                waves: vec![wave(WaveKind::EcgII, &e), wave(WaveKind::Pleth, &p)],
+                technical: vec![],
+            };
+            crate::Frame::try_from(raw).expect("a valid synthetic frame")
+        })
+        .collect()
+}
