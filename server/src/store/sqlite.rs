@@ -7,7 +7,7 @@
 //! the writer commits).
 
 use super::rows::{self, DeviceIdentity, StoredFrame};
-use super::writer::{self, CommitHook, StoreOutcome, WriteJob};
+use super::writer::{self, CommitHook, PreparedFrame, StoreOutcome, WriteJob};
 use super::MAX_FRAME_SPAN_MS;
 use super::{audit, codec, new_token, schema, token_hash, Appended, AuditEntry, ChainCheck, Storage, Trend};
 use crate::clock::now_ms;
@@ -102,7 +102,8 @@ impl Storage for SqliteStore {
         received_at: i64,
     ) -> anyhow::Result<StoreOutcome> {
         let (reply, rx) = oneshot::channel();
-        let job = WriteJob::Frame { device: device.clone(), frame, received_at, reply };
+        let prepared = PreparedFrame::new(&frame)?;
+        let job = WriteJob::Frame { device: device.clone(), frame, prepared, received_at, reply };
         self.writer.send(job).await.map_err(|_| anyhow::anyhow!("database writer stopped"))?;
         rx.await.context("database writer dropped the frame")?
     }

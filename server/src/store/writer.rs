@@ -23,11 +23,28 @@ pub enum WriteJob {
     Frame {
         device: DeviceIdentity,
         frame: Arc<Frame>,
+        /// The frame as the relay sends it, and as the database keeps it
+        /// ([`super::codec`]): made by the caller, off the writer thread.
+        prepared: PreparedFrame,
         received_at: i64,
         reply: oneshot::Sender<anyhow::Result<StoreOutcome>>,
     },
     /// Any other write, run on its own between frame batches.
     Exec(Box<dyn FnOnce(&mut Connection) + Send>),
+}
+
+/// A frame's relay JSON and stored body. Making them is most of a frame's
+/// cost; done on the async side, the one writer thread is left with SQL and
+/// the commit, and both cores share the encoding.
+pub struct PreparedFrame {
+    pub payload: Arc<str>,
+    pub body: Vec<u8>,
+}
+
+impl PreparedFrame {
+    pub fn new(frame: &Frame) -> anyhow::Result<PreparedFrame> {
+        Ok(PreparedFrame { payload: serde_json::to_string(frame)?.into(), body: super::codec::encode(frame) })
+    }
 }
 
 /// A frame just committed, handed to the commit hook in commit order.
@@ -91,11 +108,11 @@ fn commit_frames(conn: &mut Connection, batch: &mut Vec<WriteJob>, hook: &Commit
     let result = (|| -> rusqlite::Result<()> {
         let mut tx = conn.transaction()?;
         for job in batch.drain(..) {
-            let WriteJob::Frame { device, frame, received_at, reply } = job else { continue };
+            let WriteJob::Frame { device, frame, prepared, received_at, reply } = job else { continue };
             // A savepoint per frame: one bad frame fails alone.
             let outcome = (|| -> rusqlite::Result<StoreOutcome> {
                 let sp = tx.savepoint()?;
-                let outcome = insert_frame(&sp, &device, &frame, received_at)?;
+                let outcome = insert_frame(&sp, &device, &frame, prepared, received_at)?;
                 sp.commit()?;
                 Ok(outcome)
             })()
@@ -126,11 +143,11 @@ fn insert_frame(
     conn: &Connection,
     device: &DeviceIdentity,
     frame: &Frame,
+    prepared: PreparedFrame,
     received_at: i64,
 ) -> rusqlite::Result<StoreOutcome> {
-    let payload = serde_json::to_string(frame).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let PreparedFrame { payload, body } = prepared;
     let (t_start, t_end) = frame.time_span();
-    let body = super::codec::encode(frame);
     let inserted = conn
         .prepare_cached(
             "INSERT INTO frames(device_id, seq, bed_id, t_start, t_end, received_at, samples, body)
@@ -165,5 +182,5 @@ fn insert_frame(
             minute.execute(params![device.bed, kind, n.t().div_euclid(60_000) * 60_000, n.value()])?;
         }
     }
-    Ok(StoreOutcome::Stored { cursor: cursor as u64, payload: payload.into() })
+    Ok(StoreOutcome::Stored { cursor: cursor as u64, payload })
 }
