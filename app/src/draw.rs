@@ -132,18 +132,21 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
             // Only the strip the cursor moved over is drawn again: a full
             // redraw of three sweeps at 60 frames a second cost a third of a
             // core of main-thread time in software-rendered Chromium.
-            let mut plan = step(drawn.map(|d| d.t), display_t, strip, GAP_PX, rate, 500.0);
+            let dpr = f64::from(el.width()) / w.max(1.0);
+            let mut plan = step(drawn.map(|d| d.t), display_t, strip, GAP_PX, rate, 500.0, dpr);
             let mut runs = Vec::new();
             if let (Step::Extend { clear, from_t }, Some(d)) = (&plan, drawn) {
                 runs = runs_between(samples, rate, end_t, *from_t, display_t, strip);
                 let out_of_scale = matches!(scale_for(kind), Scale::Auto)
                     && value_range(runs.iter().flatten().map(|p| &p.1)).is_some_and(|(lo, hi)| lo < d.lo || hi > d.hi);
-                // At each wrap an auto-scaled trace may shrink to fit again.
-                let shrink = matches!(scale_for(kind), Scale::Auto) && clear.len() == 2 && {
-                    let now_range = auto_range(&layout(samples, rate, end_t, display_t, w, PX_PER_S_25MM, GAP_PX).runs);
-                    now_range.1 - now_range.0 < 0.6 * (d.hi - d.lo)
+                // Once a sweep (as the gap wraps) an auto-scaled trace is
+                // fitted again if its range moved by more than 15 %.
+                let refit = matches!(scale_for(kind), Scale::Auto) && clear.len() == 2 && {
+                    let (lo, hi) = auto_range(&layout(samples, rate, end_t, display_t, w, PX_PER_S_25MM, GAP_PX).runs);
+                    let span = d.hi - d.lo;
+                    ((hi - lo) - span).abs() > 0.15 * span || ((hi + lo) - (d.hi + d.lo)).abs() / 2.0 > 0.15 * span
                 };
-                if out_of_scale || shrink {
+                if out_of_scale || refit {
                     plan = Step::Full;
                 }
             }
@@ -171,6 +174,9 @@ pub fn start_sweep(el: HtmlCanvasElement, live: LiveContext, bed: String, kind: 
             let y = |v: f32| margin + (1.0 - ((v - lo) / (hi - lo)).clamp(0.0, 1.0) as f64) * (h - 2.0 * margin);
             ctx.set_stroke_style_str(colour(class));
             ctx.set_line_width(1.6);
+            // Round ends, so that the pieces drawn frame by frame join smoothly.
+            ctx.set_line_cap("round");
+            ctx.set_line_join("round");
             ctx.begin_path();
             for run in &runs {
                 if let Some(&(x0, v0)) = run.first() {

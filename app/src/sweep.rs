@@ -108,22 +108,36 @@ pub enum Step {
 }
 
 /// The step from a canvas showing the trace up to `drawn_t` to one showing
-/// it up to `display_t`: the strip between the two cursors plus the gap
-/// ahead is cleared (wrapping at the right edge), and the trace is drawn
-/// again from one sample before `drawn_t` so the line stays joined. A jump
-/// backwards or of more than `max_jump_ms` redraws everything.
-pub fn step(drawn_t: Option<f64>, display_t: f64, strip: Strip, gap_px: f64, rate_hz: f64, max_jump_ms: f64) -> Step {
+/// it up to `display_t`. Behind the cursor the canvas is already blank (the
+/// last frame's gap), so only the gap's advance is cleared: from `gap_px`
+/// ahead of the old cursor to `gap_px` ahead of the new one, widened to whole
+/// device pixels (`dpr`) and split at the right edge. The trace is drawn
+/// from the last sample already drawn, so the line stays joined. A jump
+/// backwards, of more than `max_jump_ms`, or across the whole strip redraws
+/// everything.
+pub fn step(
+    drawn_t: Option<f64>,
+    display_t: f64,
+    strip: Strip,
+    gap_px: f64,
+    rate_hz: f64,
+    max_jump_ms: f64,
+    dpr: f64,
+) -> Step {
     let Some(drawn_t) = drawn_t else { return Step::Full };
     let dt = display_t - drawn_t;
-    if dt < 0.0 || dt > max_jump_ms {
+    let gap_ms = gap_px / strip.px_per_s * 1000.0;
+    if dt < 0.0 || dt > max_jump_ms || dt + gap_ms >= strip.window_ms() {
         return Step::Full;
     }
     if dt == 0.0 {
         return Step::Nothing;
     }
-    let (x0, x1) = (strip.x_of(drawn_t), strip.x_of(display_t + gap_px / strip.px_per_s * 1000.0));
+    let dpr = if dpr > 0.0 { dpr } else { 1.0 };
+    let (x0, x1) =
+        ((strip.x_of(drawn_t + gap_ms) * dpr).floor() / dpr, (strip.x_of(display_t + gap_ms) * dpr).ceil() / dpr);
     let clear = if x1 >= x0 { vec![(x0, x1)] } else { vec![(x0, strip.width_px), (0.0, x1)] };
-    Step::Extend { clear, from_t: drawn_t - 1500.0 / rate_hz }
+    Step::Extend { clear, from_t: drawn_t - 1000.0 / rate_hz }
 }
 
 /// Lowest and highest finite value, for auto-scaling.
@@ -175,7 +189,7 @@ mod tests {
         let (mut drawn, mut t) = (None, 2000.0);
         let mut on_canvas: std::collections::BTreeMap<i64, f32> = Default::default();
         while t <= 3900.0 {
-            let runs = match step(drawn, t, strip, 10.0, 10.0, 500.0) {
+            let runs = match step(drawn, t, strip, 10.0, 10.0, 500.0, 1.0) {
                 Step::Full => {
                     on_canvas.clear();
                     layout(&r, 10.0, 4000, t, 100.0, 100.0, 10.0).runs
@@ -205,15 +219,35 @@ mod tests {
     #[test]
     fn a_jump_back_or_far_ahead_redraws_everything() {
         let strip = Strip { width_px: 100.0, px_per_s: 100.0 };
-        assert_eq!(step(None, 10.0, strip, 10.0, 10.0, 500.0), Step::Full);
-        assert_eq!(step(Some(1000.0), 990.0, strip, 10.0, 10.0, 500.0), Step::Full);
-        assert_eq!(step(Some(1000.0), 1600.0, strip, 10.0, 10.0, 500.0), Step::Full);
-        assert_eq!(step(Some(1000.0), 1000.0, strip, 10.0, 10.0, 500.0), Step::Nothing);
-        // 950 ms -> x 95, to 1020 + 100 ms of gap -> x 12: wraps.
-        assert_eq!(
-            step(Some(950.0), 1020.0, strip, 10.0, 10.0, 500.0),
-            Step::Extend { clear: vec![(95.0, 100.0), (0.0, 12.0)], from_t: 800.0 }
-        );
+        let step = |drawn, t| step(drawn, t, strip, 10.0, 10.0, 500.0, 1.0);
+        assert_eq!(step(None, 10.0), Step::Full);
+        assert_eq!(step(Some(1000.0), 990.0), Step::Full);
+        assert_eq!(step(Some(1000.0), 1600.0), Step::Full);
+        assert_eq!(step(Some(1000.0), 1000.0), Step::Nothing);
+        // A strip narrower than the jump plus the gap: redrawn whole.
+        let narrow = Strip { width_px: 20.0, px_per_s: 100.0 };
+        assert_eq!(super::step(Some(1000.0), 1150.0, narrow, 10.0, 10.0, 500.0, 1.0), Step::Full);
+    }
+
+    #[test]
+    fn only_the_advance_of_the_gap_is_cleared_in_whole_device_pixels() {
+        let strip = Strip { width_px: 100.0, px_per_s: 100.0 };
+        let cleared = |drawn, t, dpr| match step(Some(drawn), t, strip, 10.0, 10.0, 500.0, dpr) {
+            Step::Extend { clear, from_t } => (clear, from_t),
+            other => panic!("{other:?}"),
+        };
+        let close = |a: &[(f64, f64)], b: &[(f64, f64)]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x.0 - y.0).abs() < 1e-9 && (x.1 - y.1).abs() < 1e-9)
+        };
+        // Cursor 40.0 -> 41.6 px with a 10 px gap: 50.0 .. 51.6 cleared,
+        // widened to device pixels at dpr 2 (0.5 px): 50.0 .. 52.0. Drawing
+        // starts from the last sample drawn (t = 300 at 10 Hz).
+        let (clear, from_t) = cleared(400.0, 416.0, 2.0);
+        assert!(close(&clear, &[(50.0, 52.0)]), "{clear:?}");
+        assert_eq!(from_t, 300.0);
+        // The gap ahead crosses the right edge: two strips.
+        let (clear, _) = cleared(850.0, 925.0, 1.0);
+        assert!(close(&clear, &[(95.0, 100.0), (0.0, 3.0)]), "{clear:?}");
     }
 
     #[test]

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// How long trends are kept in the tablet (the bed view shows the last hour).
 pub const TREND_WINDOW_MS: i64 = 60 * 60 * 1000;
-/// Seconds of each waveform kept for drawing.
-pub const WAVE_WINDOW_S: f64 = 12.0;
+/// Seconds of each waveform kept for drawing: the width of a sweep at
+/// 25 mm/s on a canvas up to 2,260 CSS px (a wide desktop screen).
+pub const WAVE_WINDOW_S: f64 = 24.0;
 /// Data older than this (by arrival at the tablet) is shown as stale.
 pub const STALE_AFTER_MS: i64 = 5_000;
 
@@ -368,7 +369,7 @@ mod tests {
     #[test]
     fn waveform_rings_hold_a_bounded_window() {
         let mut b = bed();
-        for i in 0..20 {
+        for i in 0..(WAVE_WINDOW_S as u64 + 8) {
             b.apply(i + 1, T, &ecg(i + 1, T + i as i64 * 1000, 250), T);
         }
         assert_eq!(b.wave(WaveKind::EcgII).unwrap().samples().len(), (250.0 * WAVE_WINDOW_S) as usize);

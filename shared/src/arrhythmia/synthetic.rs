@@ -6,6 +6,7 @@ pub const FS: f64 = 250.0;
 /// A deterministic pseudo-random sequence in [-1, 1).
 pub struct Noise(pub u64);
 impl Noise {
+    #[allow(clippy::should_implement_trait)] // an endless sequence, not an iterator
     pub fn next(&mut self) -> f64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
