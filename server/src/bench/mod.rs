@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use vigil_shared::frame::RawFrame;
+use vigil_shared::protocol::device::DeviceMessage;
 
 /// Beds per ward; each tablet subscribes to one ward.
 pub const WARD_BEDS: usize = 16;
@@ -162,7 +163,7 @@ pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report
     // once every device is connected.
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let (go_tx, go_rx) = tokio::sync::watch::channel(false);
-    let generated = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let generated = Arc::new(Generated::default());
     let mut devices = Vec::new();
     for (w, ward) in wards.iter().enumerate() {
         for bed in &ward.beds {
@@ -214,8 +215,10 @@ pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report
         report.rejected += stats.get(&stats.rejected);
         report.dropped += stats.get(&stats.dropped);
     }
-    report.frames_generated = generated.0.load(Ordering::Relaxed);
-    report.samples_in_per_s = generated.1.load(Ordering::Relaxed) as f64 / run_s;
+    report.frames_generated = generated.frames.load(Ordering::Relaxed);
+    report.samples_in_per_s = generated.samples.load(Ordering::Relaxed) as f64 / run_s;
+    report.payload_bytes =
+        generated.sized_bytes.load(Ordering::Relaxed) as f64 / generated.sized.load(Ordering::Relaxed).max(1) as f64;
     // The last frames are still on their way to the tablets.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     report.server_peak_rss_kib = proc_status_kib(relay.pid(), "VmHWM:");
@@ -236,6 +239,16 @@ pub async fn run_once(target: Target, o: &BenchOptions) -> anyhow::Result<Report
     Ok(report)
 }
 
+/// What the simulators made: frames, samples, and the JSON size of every
+/// 16th frame (what each relay carries).
+#[derive(Default)]
+struct Generated {
+    frames: AtomicU64,
+    samples: AtomicU64,
+    sized: AtomicU64,
+    sized_bytes: AtomicU64,
+}
+
 /// One bed's simulator: a frame every 250 ms from `go` until `stop`; a frame
 /// its device is not ready to take is dropped and counted (returned).
 async fn generate(
@@ -244,7 +257,7 @@ async fn generate(
     arterial_line: bool,
     mut go: tokio::sync::watch::Receiver<bool>,
     stop: tokio::sync::broadcast::Receiver<()>,
-    generated: Arc<(AtomicU64, AtomicU64)>,
+    generated: Arc<Generated>,
 ) -> u64 {
     if go.wait_for(|&go| go).await.is_err() {
         return 0;
@@ -253,8 +266,13 @@ async fn generate(
     let equipment = Equipment { abp_hz: arterial_line.then_some(125.0), ..Equipment::default() };
     let sim = BedSim::new(scenario, equipment, seed, now_ms());
     crate::demo::stream_sim(sim, tx, stop, true, |frame| {
-        generated.0.fetch_add(1, Ordering::Relaxed);
-        generated.1.fetch_add(measure::samples_in(frame), Ordering::Relaxed);
+        let n = generated.frames.fetch_add(1, Ordering::Relaxed);
+        generated.samples.fetch_add(measure::samples_in(frame), Ordering::Relaxed);
+        if n.is_multiple_of(16) {
+            let bytes = serde_json::to_vec(&DeviceMessage::Frame(frame.clone())).map_or(0, |b| b.len());
+            generated.sized_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+            generated.sized.fetch_add(1, Ordering::Relaxed);
+        }
     })
     .await
 }

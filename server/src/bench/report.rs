@@ -27,6 +27,8 @@ pub struct Report {
     /// device not reading) or by the device's own buffer.
     pub dropped: u64,
     pub samples_in_per_s: f64,
+    /// Mean JSON size of a frame as every relay carries it (bytes).
+    pub payload_bytes: f64,
     pub samples_out_per_s: f64,
     pub server_cpu_percent: f64,
     pub client_cpu_percent: f64,
@@ -99,12 +101,14 @@ impl Report {
     pub fn print_table(reports: &[Report], warmup_s: u64) {
         if let Some(r) = reports.first() {
             println!(
-                "vigil bench: {} beds ({} wards of up to 16), {} tablets, {:.0} s measured after {} s warm-up",
+                "vigil bench: {} beds ({} wards of up to 16), {} tablets, {:.0} s measured after {} s warm-up; \
+                 frames of {:.0} bytes of JSON, the same through every relay",
                 r.beds,
                 r.beds.div_ceil(super::WARD_BEDS),
                 r.tablets,
                 r.measured_s,
-                warmup_s
+                warmup_s,
+                r.payload_bytes
             );
         }
         println!("{}", Self::header());
@@ -112,7 +116,7 @@ impl Report {
             r.print_line();
         }
         println!("  latency: device send (just after the newest sample) -> tablet receive; late = over {LATE_MS} ms");
-        println!("  missing: frames acknowledged to a device but never received by a tablet of its ward, plus frames");
+        println!("  lost: frames acknowledged to a device but never received by a tablet of its ward, plus frames");
         println!(
             "           dropped, refused or never acknowledged; relay % / load %: CPU of the relay process and of"
         );
