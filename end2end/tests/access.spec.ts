@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
-import { PASSWORD, STATE, as, post, signIn } from "./fixtures/accounts";
+import { PASSWORD, STATE, as, hydrated, post, signIn } from "./fixtures/accounts";
 import { Station } from "./fixtures/station";
 
 // Who may see and do what, as people meet it: signing in, a caregiver's
@@ -35,6 +35,7 @@ test("signing in: a wrong password is refused without saying why, the right one 
   const page = await (await browser.newContext({ storageState: undefined })).newPage();
   await page.goto("/bed/b03");
   await expect(page).toHaveURL(/\/signin\?next=\/bed\/b03$/);
+  await hydrated(page);
   await page.getByTestId("signin-username").fill("nurse");
   await page.getByTestId("signin-password").fill("not-the-password");
   await page.getByTestId("signin-submit").click();
@@ -58,6 +59,7 @@ test("signing in: a wrong password is refused without saying why, the right one 
   // A sign-in link that would send the browser to another site after signing
   // in (a tab the URL parser drops: "/\t/evil.example") goes to the ward.
   await page.goto("/signin?next=%2F%09%2Fevil.example");
+  await hydrated(page);
   await page.getByTestId("signin-username").fill("nurse");
   await page.getByTestId("signin-password").fill(PASSWORD);
   await page.getByTestId("signin-submit").click();
@@ -66,8 +68,10 @@ test("signing in: a wrong password is refused without saying why, the right one 
 
 test("a caregiver signs in from an invitation and sees only their patient, in plain words; other beds are refused; revoking ends the access", async ({ page, browser }) => {
   test.setTimeout(150_000);
-  // The clinician invites bed 1's caregiver from the bed view.
+  // The clinician invites bed 1's caregiver from the bed view, once the
+  // page is live (hydrated: text typed before that is reset by hydration).
   await page.goto("/bed/b01");
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
   await page.getByTestId("invite-name").fill("Sam Okafor");
   await page.getByTestId("invite-create").click();
   const link = await page.getByTestId("invite-link").innerText();
@@ -77,6 +81,7 @@ test("a caregiver signs in from an invitation and sees only their patient, in pl
   const errors: string[] = [];
   family.on("pageerror", (e) => errors.push(e.message));
   await family.goto(link);
+  await hydrated(family);
   await family.getByTestId("invite-username").fill("sam-okafor");
   await family.getByTestId("invite-password").fill("sams-own-password-1");
   await family.getByTestId("invite-password-again").fill("sams-own-password-1");
@@ -221,6 +226,7 @@ test("a clinician sets up a second factor on the Account page, and signing in th
   await page.goto("/");
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/signin$/);
+  await hydrated(page);
   await page.getByTestId("signin-username").fill("tess");
   await page.getByTestId("signin-password").fill(PASSWORD);
   await page.getByTestId("signin-submit").click();
