@@ -17,7 +17,10 @@ pub struct Req {
 pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body as text (lossy: for JSON and HTML).
     pub body: String,
+    /// The body's bytes, after any chunked transfer coding is undone.
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -87,30 +90,39 @@ impl Req {
         let _ = stream.write_all(body.as_bytes()).await;
         let mut raw = Vec::new();
         let _ = stream.read_to_end(&mut raw).await;
-        parse(&String::from_utf8_lossy(&raw))
+        parse(&raw)
     }
 }
 
-fn parse(raw: &str) -> Resp {
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+fn parse(raw: &[u8]) -> Resp {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let (head, body) = match split {
+        Some(i) => (&raw[..i], &raw[i + 4..]),
+        None => (raw, &[][..]),
+    };
+    let head = String::from_utf8_lossy(head);
     let mut lines = head.lines();
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
     let headers: Vec<(String, String)> =
         lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_string() };
-    Resp { status, headers, body }
+    let bytes = if chunked { dechunk(body) } else { body.to_vec() };
+    Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes }
 }
 
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+/// Undoes chunked transfer coding on bytes: a gzipped body is not text, and
+/// a chunk boundary may fall inside what would be a UTF-8 sequence.
+fn dechunk(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = s.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&s[..eol]);
+        let Ok(n) = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16) else { break };
+        let rest = &s[eol + 2..];
         if n == 0 || rest.len() < n {
             break;
         }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
+        out.extend_from_slice(&rest[..n]);
+        s = rest[n..].strip_prefix(b"\r\n").unwrap_or(&rest[n..]);
     }
     out
 }
