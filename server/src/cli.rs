@@ -120,6 +120,14 @@ pub enum Command {
         #[arg(long, env = "VIGIL_DATA_DIR", default_value = "../shared/data")]
         data_dir: PathBuf,
     },
+    /// How good the "unusual trend" advisory is: false advisories per
+    /// patient-hour on the real numerics (BIDMC, MIMIC-II), and detection and
+    /// lead time on deteriorations injected into the 32-hour MIMIC-II record.
+    AdvisoryEval {
+        /// The PhysioNet data folder (with `bidmc/` and `mimic2/`).
+        #[arg(long, env = "VIGIL_DATA_DIR", default_value = "../shared/data")]
+        data_dir: PathBuf,
+    },
     /// Check arrhythmia alarms against every waveform: reads the WFDB records
     /// listed in DIR/RECORDS (alarm type = first header comment) and prints
     /// `record,alarm_type,decision` (1 keep, 0 suppress). When DIR/ALARMS has

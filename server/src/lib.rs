@@ -21,6 +21,7 @@
 // The app's views (rendered here) nest deeply.
 #![recursion_limit = "512"]
 
+pub mod advisory_eval;
 pub mod auth;
 pub mod bench;
 pub mod burden;

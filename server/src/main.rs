@@ -143,6 +143,12 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", report.render());
             Ok(())
         }
+        Command::AdvisoryEval { data_dir } => {
+            let report = vigil_server::advisory_eval::run(&data_dir)
+                .with_context(|| format!("reading the recordings under {}", data_dir.display()))?;
+            print!("{}", report.render());
+            Ok(())
+        }
         Command::ReviewAlarms { dir, reasons, cross_validate } => {
             let opts = vigil_server::review::ReviewOptions { reasons, folds: cross_validate };
             let (out, err) = vigil_server::review::review_dir(&dir, &opts)?;

@@ -17,6 +17,8 @@
 //! - [`alarm`]: the IEC 60601-1-8 alarm engine: limits and profiles, delays,
 //!   technical alarms, latching, acknowledgement, NEWS2 bands, events.
 //! - [`news2`]: the NEWS2 early-warning score, with what it lacks.
+//! - [`drift`]: the "unusual trend" advisory: slow combined drifts judged
+//!   against the patient's own baseline, with a deterioration generator.
 //! - [`ward`]: the per-bed buffers a tablet keeps (latest values, trends,
 //!   waveform rings, freshness), fed with frames and asked with a `now`.
 //! - [`wfdb`] and [`bidmc`]: readers for the PhysioNet formats the replay tool
@@ -25,6 +27,7 @@
 pub mod alarm;
 pub mod arrhythmia;
 pub mod bidmc;
+pub mod drift;
 pub mod frame;
 pub mod news2;
 pub mod protocol;

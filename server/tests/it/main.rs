@@ -2,8 +2,10 @@
 //! ([`api`]), acknowledgements and limit changes as audited events
 //! ([`events`]) and the PhysioNet readers against the real recordings
 //! ([`physionet`], reading `../shared/data`) and the arrhythmia check and QRS
-//! detector on the real recordings ([`arrhythmia`]).
+//! detector on the real recordings ([`arrhythmia`]), and the unusual-trend
+//! advisory on them ([`advisory`]).
 
+mod advisory;
 mod api;
 mod arrhythmia;
 mod assets;

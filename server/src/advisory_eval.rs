@@ -1,0 +1,324 @@
+//! How good the "unusual trend" advisory is (`vigil advisory-eval`):
+//! false advisories per patient-hour on real recordings with no known
+//! deterioration, and detection and lead time on deteriorations injected
+//! into a real recording ([`vigil_shared::drift::inject`]).
+//!
+//! Two families of injected drifts, each pattern x shape x ramp, started
+//! every two hours through the 32-hour MIMIC-II record:
+//! - *textbook*: the patterns at their textbook size. Against this bradycardic
+//!   patient's baseline most stay inside every default limit: only detection
+//!   counts (an advisory between the start and the end of the hold).
+//! - *to alarm*: the same pattern scaled so that its first parameter to cross
+//!   an adult default limit is just past it (HR +10/min, RR +3/min, SpO2 -3 %,
+//!   systolic -10 mmHg, +0.3 °C) at the end of the ramp. Lead time is the
+//!   first threshold alarm of the alarm engine (defaults, on a drifting
+//!   parameter, the worse way) minus the advisory; an advisory after that
+//!   alarm, or none, is a miss.
+
+use crate::replay::Recording;
+use anyhow::Context;
+use std::fmt::Write as _;
+use std::path::Path;
+use vigil_shared::alarm::limits::{policy, Band};
+use vigil_shared::alarm::{AlarmOptions, BedAlarms, Condition, Profile};
+use vigil_shared::drift::inject::{Injection, Pattern, Shape};
+use vigil_shared::drift::{BedDrift, DriftChange, Param, WARM_UP_MIN};
+use vigil_shared::{SampleTime, VitalKind};
+
+/// Device time the recordings are placed at: a whole minute.
+const T0: i64 = 1_790_000_040_000;
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+/// The long MIMIC-II record the drifts are injected into.
+const CARRIER: &str = "s00001-2896-10-10-00-31n";
+/// Ramps of the injected drifts, minutes.
+pub const RAMPS_MIN: [i64; 4] = [30, 60, 120, 240];
+const HOLD: i64 = 30 * MIN;
+/// The first start, so the carrier's patient has a baseline.
+const FIRST_START: i64 = 4 * HOUR;
+const START_EVERY: i64 = 2 * HOUR;
+
+/// The advisory's raised times over a recording.
+fn advisories(numerics: &[(i64, VitalKind, f64)]) -> Vec<SampleTime> {
+    let mut d = BedDrift::new();
+    let mut raised = Vec::new();
+    for &(off, kind, v) in numerics {
+        d.on_numeric(kind, T0 + off, v);
+        for c in d.take_changes() {
+            if let (DriftChange::Raised(_), Some(a)) = (c, d.advisory()) {
+                raised.push(a.raised - T0);
+            }
+        }
+    }
+    raised
+}
+
+/// A stable set: records, hours, hours judged (after the warm-up), advisories.
+#[derive(Debug, Clone, Default)]
+pub struct StableRow {
+    pub name: String,
+    pub records: usize,
+    pub hours: f64,
+    pub judged_hours: f64,
+    pub advisories: usize,
+}
+
+/// One injected drift and what came of it (times from the drift's start, ms).
+#[derive(Debug, Clone)]
+pub struct Trial {
+    pub pattern: &'static str,
+    pub shape: Shape,
+    pub ramp_min: i64,
+    pub to_alarm: bool,
+    pub advisory: Option<i64>,
+    pub alarm: Option<i64>,
+}
+
+impl Trial {
+    /// Minutes the advisory came before the alarm (negative: after it).
+    pub fn lead_min(&self) -> Option<f64> {
+        Some((self.alarm? - self.advisory?) as f64 / MIN as f64)
+    }
+
+    pub fn detected(&self) -> bool {
+        match (self.advisory, self.alarm) {
+            (Some(a), Some(al)) => a <= al,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+}
+
+pub struct EvalReport {
+    pub stable: Vec<StableRow>,
+    pub trials: Vec<Trial>,
+}
+
+fn files(dir: &Path, ext: &str) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn stable_row(name: &str, recs: &[Recording]) -> StableRow {
+    let mut row = StableRow { name: name.into(), records: recs.len(), ..Default::default() };
+    for rec in recs {
+        let h = rec.duration_ms() as f64 / HOUR as f64;
+        row.hours += h;
+        row.judged_hours += (h - WARM_UP_MIN as f64 / 60.0).max(0.0);
+        row.advisories += advisories(&rec.numerics).len();
+    }
+    row
+}
+
+/// The median of `kind`'s values in `[from, to)`.
+fn level(numerics: &[(i64, VitalKind, f64)], kinds: &[VitalKind], from: i64, to: i64) -> Option<f64> {
+    let mut v: Vec<f64> =
+        numerics.iter().filter(|(t, k, _)| (from..to).contains(t) && kinds.contains(k)).map(|x| x.2).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+fn kinds_of(p: Param) -> &'static [VitalKind] {
+    match p {
+        Param::Hr => &[VitalKind::Hr, VitalKind::Pulse],
+        Param::Rr => &[VitalKind::Rr],
+        Param::Spo2 => &[VitalKind::Spo2],
+        Param::Sys => &[VitalKind::NibpSys, VitalKind::ArtSys],
+        Param::Temp => &[VitalKind::Temp],
+    }
+}
+
+/// The adult default limit the worse way, and how far past it "just past" is.
+fn limit(p: Param) -> (f64, f64) {
+    let kind = kinds_of(p)[0];
+    let lim = policy(Profile::Adult, kind).expect("alarmed").defaults;
+    match p {
+        Param::Hr => (lim.get(Band::High).unwrap(), 10.0),
+        Param::Rr => (lim.get(Band::High).unwrap(), 3.0),
+        Param::Spo2 => (lim.get(Band::Low).unwrap(), -3.0),
+        Param::Sys => (lim.get(Band::Low).unwrap(), -10.0),
+        Param::Temp => (lim.get(Band::High).unwrap(), 0.3),
+    }
+}
+
+/// The pattern scaled so its first parameter to cross is just past its
+/// limit at full size, judged from the four hours before `start`.
+fn to_alarm(pattern: &Pattern, numerics: &[(i64, VitalKind, f64)], start: i64) -> Option<Pattern> {
+    let k = pattern
+        .changes()
+        .iter()
+        .filter_map(|&(p, c)| {
+            let base = level(numerics, kinds_of(p), start - 4 * HOUR, start)?;
+            let (lim, past) = limit(p);
+            let k = (lim + past - base) / c;
+            (k > 0.0).then_some(k)
+        })
+        .min_by(f64::total_cmp)?;
+    Some(Pattern::Custom(pattern.changes().into_iter().map(|(p, c)| (p, c * k)).collect()))
+}
+
+/// The first threshold alarm raised at or after `start` on a drifting
+/// parameter, the worse way.
+fn first_alarm(numerics: &[(i64, VitalKind, f64)], pattern: &Pattern, start: i64) -> Option<i64> {
+    let mut engine = BedAlarms::new("eval", AlarmOptions::default());
+    for &(off, kind, v) in numerics {
+        engine.on_numeric(kind, T0 + off, v, T0 + off);
+    }
+    let changes = pattern.changes();
+    engine
+        .log()
+        .filter(|a| a.raised - T0 >= start)
+        .filter(|a| match a.id.condition {
+            // A parameter that rises when worse alarms on a high band.
+            Condition::Vital { kind, band } => changes.iter().any(|&(p, c)| {
+                kinds_of(p).contains(&kind) && c * p.worse() > 0.0 && band.is_low() == (p.worse() < 0.0)
+            }),
+            _ => false,
+        })
+        .map(|a| a.raised - T0)
+        .min()
+}
+
+/// Runs the evaluation over `data_dir` (`bidmc/numerics`, `mimic2`).
+pub fn run(data_dir: &Path) -> anyhow::Result<EvalReport> {
+    let open = |p: &Path| Recording::open(p).with_context(|| format!("reading {}", p.display()));
+    let bidmc: Vec<Recording> =
+        files(&data_dir.join("bidmc/numerics"), "csv")?.iter().map(|p| open(p)).collect::<anyhow::Result<_>>()?;
+    let mimic: Vec<Recording> =
+        files(&data_dir.join("mimic2"), "hea")?.iter().map(|p| open(p)).collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(!bidmc.is_empty(), "no BIDMC numerics under {}", data_dir.display());
+    let carrier = mimic
+        .iter()
+        .find(|r| r.name == CARRIER)
+        .with_context(|| format!("the MIMIC-II record {CARRIER} is not under {}", data_dir.display()))?;
+    let mut stable = vec![stable_row("BIDMC, 53 stable ICU adults (1 Hz)", &bidmc)];
+    for rec in &mimic {
+        let what = if rec.name == CARRIER { "32 h, no known deterioration" } else { "artefact-laden" };
+        stable.push(stable_row(&format!("MIMIC-II {} ({what}, 1/min)", rec.name), std::slice::from_ref(rec)));
+    }
+    let duration = carrier.duration_ms();
+    let mut trials = Vec::new();
+    for pattern in Pattern::named() {
+        for shape in Shape::ALL {
+            for ramp_min in RAMPS_MIN {
+                let ramp_ms = ramp_min * MIN;
+                let mut start = FIRST_START;
+                while start + ramp_ms + HOLD <= duration {
+                    for scaled in [false, true] {
+                        let p = if scaled {
+                            match to_alarm(&pattern, &carrier.numerics, start) {
+                                Some(p) => p,
+                                None => continue,
+                            }
+                        } else {
+                            pattern.clone()
+                        };
+                        let inj = Injection { pattern: p.clone(), shape, start_ms: start, ramp_ms, hold_ms: HOLD };
+                        let data = inj.apply(&carrier.numerics);
+                        let advisory = advisories(&data).into_iter().find(|&t| t >= start).map(|t| t - start);
+                        let alarm = first_alarm(&data, &p, start).map(|t| t - start);
+                        trials.push(Trial {
+                            pattern: pattern.name(),
+                            shape,
+                            ramp_min,
+                            to_alarm: scaled,
+                            advisory,
+                            alarm,
+                        });
+                    }
+                    start += START_EVERY;
+                }
+            }
+        }
+    }
+    Ok(EvalReport { stable, trials })
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+impl EvalReport {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "False advisories on recordings with no known deterioration (warm-up {WARM_UP_MIN} min)");
+        let _ = writeln!(
+            out,
+            "  {:<58} {:>7} {:>7} {:>7} {:>6} {:>9}",
+            "recordings", "records", "hours", "judged", "n", "per hour"
+        );
+        for r in &self.stable {
+            let rate =
+                if r.judged_hours > 0.0 { format!("{:.3}", r.advisories as f64 / r.hours) } else { "n/a".into() };
+            let _ = writeln!(
+                out,
+                "  {:<58} {:>7} {:>7.1} {:>7.1} {:>6} {:>9}",
+                r.name, r.records, r.hours, r.judged_hours, r.advisories, rate
+            );
+        }
+        for scaled in [false, true] {
+            let title = if scaled {
+                "Drifts to just past a default limit: lead time over the alarm engine's first threshold alarm"
+            } else {
+                "Drifts of textbook size: detected between start and end of hold (minutes from start)"
+            };
+            let _ = writeln!(out, "\n{title}");
+            let _ = writeln!(
+                out,
+                "  {:<20} {:<13} {:>5} {:>4} {:>9} {:>7} {:>10} {:>9} {:>9}",
+                "pattern", "shape", "ramp", "n", "detected", "missed", "advisory", "alarmed", "lead"
+            );
+            let mut keys: Vec<(&str, &str, i64)> = Vec::new();
+            for t in self.trials.iter().filter(|t| t.to_alarm == scaled) {
+                let k = (t.pattern, t.shape.name(), t.ramp_min);
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            keys.push(("all", "", 0));
+            for (pattern, shape, ramp) in keys {
+                let group: Vec<&Trial> = self
+                    .trials
+                    .iter()
+                    .filter(|t| t.to_alarm == scaled)
+                    .filter(|t| {
+                        pattern == "all" || (t.pattern == pattern && t.shape.name() == shape && t.ramp_min == ramp)
+                    })
+                    .collect();
+                let n = group.len();
+                let det = group.iter().filter(|t| t.detected()).count();
+                let adv = median(group.iter().filter_map(|t| t.advisory).map(|a| a as f64 / MIN as f64).collect());
+                let alarmed = group.iter().filter(|t| t.alarm.is_some()).count();
+                let lead = median(group.iter().filter(|t| t.detected()).filter_map(|t| t.lead_min()).collect());
+                let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0} min"));
+                let ramp = if ramp == 0 { String::new() } else { format!("{ramp}m") };
+                let _ = writeln!(
+                    out,
+                    "  {:<20} {:<13} {:>5} {:>4} {:>8.0}% {:>7} {:>10} {:>9} {:>9}",
+                    pattern,
+                    shape,
+                    ramp,
+                    n,
+                    100.0 * det as f64 / n.max(1) as f64,
+                    n - det,
+                    f(adv),
+                    alarmed,
+                    f(lead)
+                );
+            }
+        }
+        out
+    }
+}
