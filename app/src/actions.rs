@@ -114,6 +114,12 @@ pub fn observe(
     submit(ctx, bed, BedEvent::Observe { consciousness, oxygen, scale })
 }
 
+/// Hides the bed's unusual-trend advisory (the one with this onset) on every
+/// tablet until a new one; recorded with the clinician's name.
+pub fn dismiss_advisory(ctx: LiveContext, bed: &str, onset: i64) -> Result<(), String> {
+    submit(ctx, bed, BedEvent::DismissAdvisory { onset })
+}
+
 /// Starts a shift: who is here, and sound on (this click is the user gesture
 /// browsers require before they play audio).
 pub fn start_shift(ctx: LiveContext, name: &str) -> Result<(), String> {

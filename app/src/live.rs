@@ -280,18 +280,22 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
     }
 }
 
-/// Fetches the bed's last hour of numerics and merges it under the live trend.
-pub fn load_history(ctx: LiveContext, bed: String) {
-    spawn_local(async move {
-        let url = format!("/api/beds/{bed}/trend?minutes=60&step=10");
-        let Ok(resp) = gloo_net::http::Request::get(&url).send().await else { return };
-        if !resp.ok() {
-            return;
-        }
-        let Ok(text) = resp.text().await else { return };
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else { return };
-        let Some(series) = json.get("series").and_then(|s| s.as_object()) else { return };
-        let parsed: Vec<(VitalKind, Vec<(i64, f64)>)> = series
+/// Minutes of per-minute means fetched for the unusual-trend baseline (the
+/// older baseline reaches back six hours).
+const BASELINE_MINUTES: u32 = 420;
+
+type Series = Vec<(VitalKind, Vec<(i64, f64)>)>;
+
+/// A bed's trend series from the history endpoint (`[[t, mean, ..], ..]`).
+async fn fetch_series(url: &str) -> Option<Series> {
+    let resp = gloo_net::http::Request::get(url).send().await.ok()?;
+    if !resp.ok() {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_str(&resp.text().await.ok()?).ok()?;
+    let series = json.get("series")?.as_object()?;
+    Some(
+        series
             .iter()
             .filter_map(|(k, pts)| {
                 let kind: VitalKind = serde_json::from_value(serde_json::Value::String(k.clone())).ok()?;
@@ -302,7 +306,15 @@ pub fn load_history(ctx: LiveContext, bed: String) {
                     .collect();
                 Some((kind, pts))
             })
-            .collect();
+            .collect(),
+    )
+}
+
+/// Fetches the bed's last hour of numerics and merges it under the live
+/// trend, and its last hours of per-minute means for the trend baseline.
+pub fn load_history(ctx: LiveContext, bed: String) {
+    spawn_local(async move {
+        let Some(parsed) = fetch_series(&format!("/api/beds/{bed}/trend?minutes=60&step=10")).await else { return };
         // The ward may not have arrived yet when a bed is opened directly.
         for _ in 0..40 {
             let merged = ctx.ward.try_update_value(|w| match w.bed_mut(&bed) {
@@ -325,9 +337,17 @@ pub fn load_history(ctx: LiveContext, bed: String) {
                     }
                 });
                 ctx.version.update(|v| *v += 1);
-                return;
+                break;
             }
             TimeoutFuture::new(500).await;
+        }
+        let url = format!("/api/beds/{bed}/trend?minutes={BASELINE_MINUTES}&step=60");
+        if let Some(minutes) = fetch_series(&url).await {
+            ctx.alarms.update_value(|a| {
+                for (kind, pts) in &minutes {
+                    a.seed_trend(&bed, *kind, pts);
+                }
+            });
         }
     });
 }

@@ -70,7 +70,7 @@ const DEMO_SCENARIOS: [&str; 12] = [
     "stable",
     "sensor_off",
     "fever",
-    "stable",
+    "slow_sepsis",
     "desaturation",
 ];
 
@@ -109,6 +109,10 @@ pub struct SimDevice {
     pub token: String,
     pub scenario: String,
     pub arterial_line: bool,
+    /// Send the scenario's history first (a new ward: on a database that
+    /// already holds the ward's data, that history is already stored).
+    #[serde(default)]
+    pub history: bool,
 }
 
 /// Creates the ward if the database has none, and registers one fresh device
@@ -143,6 +147,7 @@ pub async fn provision(store: &Store, plan: &WardPlan, base_dir: &Path) -> anyho
             plan.beds.len()
         );
     }
+    let fresh = existing.is_empty();
     let stamp = now_ms();
     let mut devices = Vec::new();
     for (i, b) in plan.beds.iter().enumerate() {
@@ -152,7 +157,14 @@ pub async fn provision(store: &Store, plan: &WardPlan, base_dir: &Path) -> anyho
         }
         let device = format!("sim-{bed}-{stamp}");
         let token = store.register_device(&device, &bed).await?;
-        devices.push(SimDevice { bed, device, token, scenario: b.scenario.clone(), arterial_line: b.arterial_line });
+        devices.push(SimDevice {
+            bed,
+            device,
+            token,
+            scenario: b.scenario.clone(),
+            arterial_line: b.arterial_line,
+            history: fresh,
+        });
     }
     Ok(devices)
 }
@@ -260,8 +272,22 @@ pub async fn simulate(
         let (tx, rx) = mpsc::channel(64);
         let config = LinkConfig { url: url.clone(), token: d.token.clone(), max_pending: 4_800 };
         let link = tokio::spawn(device_link::run(config, rx, stats, Duration::from_secs(5)));
-        let sim = BedSim::new(scenario, equipment, 1000 + i as u64, now_ms());
-        let generator = tokio::spawn(stream_sim(sim, tx, stop_tx.subscribe(), false, |_| {}));
+        let now = now_ms();
+        let mut sim = BedSim::new(scenario.clone(), equipment, 1000 + i as u64, BedSim::start_for(&scenario, now));
+        // A patient monitored before the demo: their trends first, 10 s a frame.
+        let mut history = sim.history_until(now, 10_000);
+        if !d.history {
+            history.clear();
+        }
+        let stop_rx = stop_tx.subscribe();
+        let generator = tokio::spawn(async move {
+            for frame in history {
+                if tx.send(frame).await.is_err() {
+                    return 0;
+                }
+            }
+            stream_sim(sim, tx, stop_rx, false, |_| {}).await
+        });
         tasks.push((d.device, generator, link));
     }
     stop.await;

@@ -280,6 +280,25 @@ pub fn AlarmHistory(bed: String) -> impl IntoView {
                             ),
                         )
                     }));
+                    // Unusual-trend advisories, with who dismissed them.
+                    v.extend(x.advisories().into_iter().map(|e| {
+                        let a = &e.advisory;
+                        (
+                            a.onset,
+                            (
+                                format!("{}/advisory@{}", b, a.onset),
+                                "↗",
+                                format!("Unusual trend (advisory): {}", a.assessment.reason),
+                                format::clock(a.onset, 0),
+                                format!("{} s", (a.raised - a.onset) / 1000),
+                                a.ended.map(|t| format::clock(t, 0)).unwrap_or_else(|| "active".into()),
+                                String::new(),
+                                String::new(),
+                                String::new(),
+                                e.dismissed.map(|(by, _)| format!("dismissed: {by}")).unwrap_or_default(),
+                            ),
+                        )
+                    }));
                     v.sort_by_key(|(onset, _)| *onset);
                     let mut v: Vec<_> = v.into_iter().map(|(_, row)| row).collect();
                     v.reverse();

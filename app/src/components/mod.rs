@@ -1,5 +1,6 @@
 //! Building blocks of the pages.
 
+pub mod advisory;
 pub mod alarms;
 pub mod bed_panels;
 pub mod connection;

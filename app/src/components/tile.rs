@@ -1,3 +1,4 @@
+use crate::components::advisory::TileAdvisory;
 use crate::components::sparkline::{points, Sparkline};
 use crate::context::use_live;
 use crate::format;
@@ -88,6 +89,7 @@ pub fn BedTile(id: String) -> impl IntoView {
                 <span class=fresh_class data-testid="freshness">{move || format::freshness(freshness.get())}</span>
             </div>
             <div class="tile-alarm" data-testid="tile-alarm">{move || top.get().map(|t| t.1).unwrap_or_default()}</div>
+            <TileAdvisory bed=id.clone()/>
             <div class="technical" data-testid="technical">
                 {text(format::technical)}
             </div>

@@ -1,3 +1,4 @@
+use crate::components::advisory::AdvisoryPanel;
 use crate::components::alarms::BedAlarmPanel;
 use crate::components::bed_panels::{AlarmHistory, LimitsEditor, News2Panel};
 use crate::components::family_invite::FamilyInvite;
@@ -53,6 +54,7 @@ fn BedView(id: String) -> impl IntoView {
                 <span class="technical">{text(format::technical)}</span>
             </div>
             <BedAlarmPanel bed=id.clone()/>
+            <AdvisoryPanel bed=id.clone()/>
             <div class="bed-body">
                 <div class="waves">
                     <Waveform bed=id.clone() kind=WaveKind::EcgII class="hr"/>

@@ -49,7 +49,7 @@ pub(crate) async fn provision(db: &Path, beds: usize, arterial_line: bool) -> an
         for bed in ward.beds {
             let device = format!("bench-{bed}");
             let token = store.register_device(&device, &bed).await?;
-            devices.push(SimDevice { bed, device, token, scenario: "stable".into(), arterial_line });
+            devices.push(SimDevice { bed, device, token, scenario: "stable".into(), arterial_line, history: false });
         }
     }
     Ok(devices)

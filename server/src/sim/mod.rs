@@ -98,6 +98,37 @@ impl BedSim {
         }
     }
 
+    /// Where a simulation of `scenario` starting live at `now` begins: earlier
+    /// by the scenario's history.
+    pub fn start_for(scenario: &Scenario, now: SampleTime) -> SampleTime {
+        now - scenario.history_s.map_or(0, |s| (s * 1000.0) as SampleTime)
+    }
+
+    /// The numerics measured from the start up to `now`, in frames of
+    /// `batch_ms` each, and no waveforms: the stored trends a monitor sends
+    /// on joining. Live frames continue from `now`.
+    pub fn history_until(&mut self, now: SampleTime, batch_ms: i64) -> Vec<RawFrame> {
+        let mut frames = Vec::new();
+        let mut t = self.start + batch_ms;
+        while t <= now {
+            // No waveforms: their samples count as sent.
+            for track in &mut self.tracks {
+                track.emitted = (((t - self.start) as f64) * track.rate / 1000.0).floor() as u64;
+            }
+            if let Some(mut f) = self.frame_until(t) {
+                f.technical.clear();
+                if !f.numerics.is_empty() {
+                    frames.push(f);
+                }
+            }
+            t += batch_ms;
+        }
+        for track in &mut self.tracks {
+            track.emitted = (((now - self.start) as f64) * track.rate / 1000.0).floor() as u64;
+        }
+        frames
+    }
+
     fn physiology(&self, t: SampleTime) -> Physiology {
         self.scenario.at((t - self.start) as f64 / 1000.0)
     }
@@ -276,6 +307,43 @@ mod tests {
         }
         let seqs: Vec<u64> = frames.iter().map(|f| f.seq).collect();
         assert_eq!(seqs, (1..=frames.len() as u64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_scenario_with_history_sends_its_numerics_first_then_streams_live() {
+        let scenario = Scenario::builtin("slow_sepsis").unwrap();
+        let now = T0 + 5 * 3600 * 1000;
+        let start = BedSim::start_for(&scenario, now);
+        assert_eq!(start, T0);
+        let mut sim = BedSim::new(scenario, Equipment::default(), 7, start);
+        let history = sim.history_until(now, 10_000);
+        assert!(history.len() >= 1790, "{}", history.len());
+        assert!(history.iter().all(|f| f.waves.is_empty() && !f.numerics.is_empty()));
+        for f in &history {
+            Frame::try_from(f.clone()).expect("valid");
+        }
+        let hr_at = |t: i64| {
+            history.iter().flat_map(|f| &f.numerics).find(|n| n.kind == VitalKind::Hr && n.t >= t).map(|n| n.value)
+        };
+        // Steady for 3.5 h, then drifting up inside the limits.
+        assert!((77.0..=83.0).contains(&hr_at(T0 + 3_600_000).unwrap()));
+        let late = hr_at(now - 60_000).unwrap();
+        assert!((94.0..=102.0).contains(&late), "{late}");
+        // The tablet's unusual-trend advisory has it, with margin: the demo
+        // must show it whenever a tablet opens.
+        let mut drift = vigil_shared::drift::BedDrift::new();
+        for n in history.iter().flat_map(|f| &f.numerics) {
+            drift.on_numeric(n.kind, n.t, n.value);
+        }
+        let a = drift.advisory().expect("advised").assessment.clone();
+        for (param, z) in [(vigil_shared::drift::Param::Hr, 4.5), (vigil_shared::drift::Param::Rr, 3.8)] {
+            let d = a.drivers.iter().find(|d| d.param == param).unwrap_or_else(|| panic!("{param:?}: {a:?}"));
+            assert!(d.z >= z, "{d:?}");
+        }
+        let live = sim.frame_until(now + 250).expect("live frame");
+        let ecg = live.waves.iter().find(|w| w.kind == WaveKind::EcgII).expect("waves live");
+        assert!(ecg.t0 >= now - 4 && ecg.samples.len() < 100, "{} {}", ecg.t0 - now, ecg.samples.len());
+        assert!(live.seq > history.last().unwrap().seq);
     }
 
     #[test]

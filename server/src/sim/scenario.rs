@@ -44,6 +44,12 @@ pub struct Scenario {
     #[serde(default)]
     pub steps: Vec<Step>,
     pub repeat_s: Option<f64>,
+    /// Seconds the patient had been monitored before the simulation starts:
+    /// the script runs from then, and the numerics of that time (not the
+    /// waveforms) are sent first, as a monitor sends its stored trends when
+    /// it joins the network.
+    #[serde(default)]
+    pub history_s: Option<f64>,
 }
 
 /// The state a scenario yields at an instant.
@@ -137,6 +143,7 @@ impl Scenario {
             baseline,
             steps,
             repeat_s,
+            history_s: None,
         };
         Some(match name {
             "stable" => s("stable", base, vec![], None),
@@ -210,12 +217,45 @@ impl Scenario {
                 )],
                 None,
             ),
+            // Early sepsis: five hours monitored already, drifting for the
+            // last ninety minutes towards HR 118, RR 28, SpO2 93 %, 96/58,
+            // 38.2 °C, every value inside the adult default limits (NEWS2
+            // rises with it). The unusual-trend advisory's demonstration.
+            "slow_sepsis" => Scenario {
+                history_s: Some(5.0 * 3600.0),
+                ..s(
+                    "slow_sepsis",
+                    Physiology { hr: 80.0, rr: 15.0, sys: 122.0, dia: 74.0, temp: 36.9, ..base },
+                    vec![step(
+                        3.5 * 3600.0,
+                        3.0 * 3600.0,
+                        Targets {
+                            hr: Some(118.0),
+                            rr: Some(28.0),
+                            spo2: Some(93.0),
+                            sys: Some(96.0),
+                            dia: Some(58.0),
+                            temp: Some(38.2),
+                        },
+                    )],
+                    None,
+                )
+            },
             _ => return None,
         })
     }
 
-    pub const BUILTIN: [&'static str; 8] =
-        ["stable", "desaturation", "tachycardia", "bradycardia", "hypotension", "lead_off", "sensor_off", "fever"];
+    pub const BUILTIN: [&'static str; 9] = [
+        "stable",
+        "desaturation",
+        "tachycardia",
+        "bradycardia",
+        "hypotension",
+        "lead_off",
+        "sensor_off",
+        "fever",
+        "slow_sepsis",
+    ];
 }
 
 #[cfg(test)]

@@ -36,8 +36,11 @@ use crate::SampleTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod advisory;
 mod news2_bands;
 mod rhythm;
+
+pub use advisory::AdvisoryEntry;
 
 pub use rhythm::Suppressed;
 
@@ -138,6 +141,8 @@ pub struct BedAlarms {
     changes: Vec<Change>,
     /// Waves, rhythm detection and arrhythmia checks.
     rhythm: rhythm::Rhythm,
+    /// Trends against the patient's baseline, for the unusual-trend advisory.
+    drift: crate::drift::BedDrift,
 }
 
 impl BedAlarms {
@@ -163,6 +168,7 @@ impl BedAlarms {
             catching_up: false,
             changes: Vec::new(),
             rhythm: rhythm::Rhythm::default(),
+            drift: crate::drift::BedDrift::new(),
         }
     }
 
@@ -362,6 +368,7 @@ impl BedAlarms {
         }
         self.last_t.insert(kind, t);
         self.latest.insert(kind, (t, value));
+        self.drift.on_numeric(kind, t, value);
         // A gap is judged against the parameter's own rhythm: 30 s for 1 Hz
         // data, three intervals for a per-minute feed.
         let interval = self.interval.get(&kind).copied().unwrap_or(0);

@@ -13,6 +13,7 @@ use crate::alarm::limits::{validate, LimitError, Limits, Profile};
 use crate::alarm::AlarmId;
 use crate::news2::{Consciousness, Oxygen, SpO2Scale};
 use crate::vital::VitalKind;
+use crate::SampleTime;
 use serde::{Deserialize, Serialize};
 
 /// Most alarms one acknowledgement may name.
@@ -36,6 +37,9 @@ pub enum BedEvent {
         #[serde(default)]
         scale: SpO2Scale,
     },
+    /// The clinician has seen the unusual-trend advisory with this onset (as
+    /// the dismissing tablet saw it) and hides it until a new one.
+    DismissAdvisory { onset: SampleTime },
 }
 
 impl BedEvent {
@@ -45,6 +49,7 @@ impl BedEvent {
             BedEvent::SetLimits { .. } => "set_limits",
             BedEvent::SetProfile { .. } => "set_profile",
             BedEvent::Observe { .. } => "observe",
+            BedEvent::DismissAdvisory { .. } => "dismiss_advisory",
         }
     }
 
@@ -70,6 +75,7 @@ impl BedEvent {
             BedEvent::Observe { consciousness, oxygen, scale } => {
                 format!("observation: consciousness {consciousness:?}, {oxygen:?}, SpO2 {scale:?}")
             }
+            BedEvent::DismissAdvisory { .. } => "dismissed the unusual-trend advisory".into(),
         }
     }
 }
@@ -109,6 +115,8 @@ pub enum EventError {
     AckCount,
     #[error("alarm {0} is not an alarm of this bed")]
     AckBed(String),
+    #[error("the advisory to dismiss must be named by its onset, a device time")]
+    AdvisoryOnset,
     #[error(transparent)]
     Limits(#[from] LimitError),
 }
@@ -141,7 +149,8 @@ impl EventRequest {
                 }
             }
             BedEvent::SetLimits { kind, limits } => validate(profile, *kind, limits)?,
-            BedEvent::SetProfile { .. } | BedEvent::Observe { .. } => {}
+            BedEvent::DismissAdvisory { onset } if *onset <= 0 => return Err(EventError::AdvisoryOnset),
+            BedEvent::SetProfile { .. } | BedEvent::Observe { .. } | BedEvent::DismissAdvisory { .. } => {}
         }
         Ok(())
     }

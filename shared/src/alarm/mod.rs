@@ -21,7 +21,7 @@ pub mod event;
 pub mod limits;
 pub mod station;
 
-pub use engine::{BedAlarms, Change, Observation};
+pub use engine::{AdvisoryEntry, BedAlarms, Change, Observation};
 pub use event::{BedEvent, EventError, EventRequest, StoredEvent};
 pub use limits::{AlarmSettings, Band, Delay, Limits, Profile};
 pub use station::{AlarmOptions, WardAlarms};

@@ -152,6 +152,17 @@ impl WardAlarms {
         self.bed_mut(bed).seed(kind, t, value);
     }
 
+    /// A parameter's per-minute history from the server, for the bed's
+    /// trend baseline (see [`BedAlarms::seed_trend`]).
+    pub fn seed_trend(&mut self, bed: &str, kind: crate::vital::VitalKind, points: &[(i64, f64)]) {
+        self.bed_mut(bed).seed_trend(kind, points);
+    }
+
+    /// The bed's unusual-trend advisory, when it is to be shown.
+    pub fn advisory(&self, bed: &str) -> Option<&crate::drift::Advisory> {
+        self.beds.get(bed).and_then(|b| b.advisory())
+    }
+
     pub fn on_frame(&mut self, bed: &str, frame: &Frame, now: i64) {
         let b = self.bed_mut(bed);
         b.on_frame(frame, now);
@@ -179,6 +190,8 @@ impl WardAlarms {
                 event.seq,
                 Observation { consciousness: *consciousness, oxygen: *oxygen, scale: *scale },
             ),
+            // Kept with the bed's events, which the advisory is matched against.
+            BedEvent::DismissAdvisory { .. } => {}
         }
     }
 

@@ -559,6 +559,7 @@ fn requests_are_checked_before_they_are_stored() {
     assert_eq!(serde_json::from_str::<EventRequest>(&json).unwrap(), ok);
 }
 
+mod advisory;
 // Property tests (proptest runs natively only).
 #[cfg(not(target_arch = "wasm32"))]
 mod properties;

@@ -255,6 +255,21 @@ impl BedDrift {
         self.series.entry(kind).or_default().insert(m, value);
     }
 
+    /// Judges the last half hour again, after history has filled in what
+    /// the live data alone could not judge (the live link is usually faster
+    /// than the history request). Nothing changes while an advisory is raised.
+    pub fn rejudge(&mut self) {
+        let Some(m) = self.minute else { return };
+        if self.active.is_some() {
+            return;
+        }
+        self.run = None;
+        for t in m - CATCH_UP_MIN..=m {
+            self.judge(t);
+        }
+        self.last_judged = Some(m);
+    }
+
     /// The newest judgement, once the patient has a baseline.
     pub fn assessment(&self) -> Option<&Assessment> {
         self.latest.as_ref()

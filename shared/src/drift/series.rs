@@ -90,6 +90,9 @@ pub(super) fn mad(v: &[f64], centre: f64) -> f64 {
 mod tests {
     use super::*;
 
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     #[test]
     fn samples_average_into_their_minute_and_a_newer_minute_closes_it() {
         let mut s = Series::default();

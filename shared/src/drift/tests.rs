@@ -5,6 +5,10 @@
 use super::inject::{Injection, Pattern, Shape};
 use super::*;
 use crate::VitalKind;
+use std::collections::BTreeMap;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 const MIN: i64 = 60_000;
 const T0: i64 = 1_790_000_000_000;
@@ -220,4 +224,28 @@ fn every_injected_shape_reaches_its_full_size_at_the_end_of_the_ramp() {
             last = f;
         }
     }
+}
+
+#[test]
+fn history_that_arrives_after_the_live_data_is_judged_at_once() {
+    // The tablet's live link is faster than its history request: the first
+    // live minutes are judged without a baseline, then the history lands.
+    let data = linear(vec![(Param::Hr, 30.0), (Param::Rr, 8.0)], 180, 40, 60).apply(&stable(280));
+    let split = 270 * MIN;
+    let mut minutes: BTreeMap<(VitalKind, i64), (f64, u32)> = BTreeMap::new();
+    for &(t, k, v) in data.iter().filter(|x| x.0 < split) {
+        let e = minutes.entry((k, (T0 + t).div_euclid(MIN))).or_default();
+        e.0 += v;
+        e.1 += 1;
+    }
+    let mut d = BedDrift::new();
+    for &(t, k, v) in data.iter().filter(|x| (split..split + 3 * MIN).contains(&x.0)) {
+        d.on_numeric(k, T0 + t, v);
+    }
+    assert!(d.advisory().is_none(), "no baseline yet");
+    for (&(k, m), &(sum, n)) in &minutes {
+        d.on_minute(k, m * MIN, sum / f64::from(n));
+    }
+    d.rejudge();
+    assert!(d.advisory().is_some(), "judged on the history at once: {:?}", d.assessment());
 }
