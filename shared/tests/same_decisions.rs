@@ -4,8 +4,9 @@
 //! deliberate change to the check with
 //! `VIGIL_BLESS=1 cargo test -p vigil-shared --test same_decisions`.
 //! Also prints the throughput of the streaming monitor (samples per second of
-//! every channel fed) and of the tablet's alarm engine for the platform it
-//! runs on (BENCHMARKS.md).
+//! every channel fed), of the tablet's alarm engine and the time of one
+//! scoring of the unusual-trend advisory, on the platform it runs on
+//! (BENCHMARKS.md).
 
 use vigil_shared::arrhythmia::{check, record};
 use vigil_shared::wfdb::{Header, WfdbError};
@@ -118,5 +119,56 @@ fn the_alarm_engine_raises_nothing_on_a_steady_bed_and_reports_its_throughput() 
     io::report(&format!(
         "alarm engine (with rhythm monitor) on 10 min of one bed: {samples} samples in {ms:.0} ms = {:.2} M samples/s",
         samples as f64 / ms / 1000.0
+    ));
+}
+
+/// The unusual-trend advisory's scoring as a tablet runs it: one bed with
+/// 7 h of per-minute history of HR, pulse, RR, SpO2, NIBP and temperature,
+/// judged minute by minute. Prints the median time of one scoring (one bed,
+/// one minute) on this platform, and checks a steady bed is not advised.
+#[test]
+fn the_trend_advisory_is_quiet_on_a_steady_bed_and_reports_its_scoring_cost() {
+    use vigil_shared::drift::BedDrift;
+    use vigil_shared::VitalKind;
+    const MIN: i64 = 60_000;
+    let t0 = 1_800_000_000_000 / MIN * MIN;
+    let mut d = BedDrift::new();
+    let wobble = |m: i64, a: f64| a * ((m as f64 / 7.0).sin() + 0.5 * (m as f64 / 3.0).cos());
+    for m in 0..420 {
+        let t = t0 + m * MIN;
+        for (kind, base, amp) in [
+            (VitalKind::Hr, 78.0, 2.0),
+            (VitalKind::Pulse, 78.0, 2.0),
+            (VitalKind::Rr, 15.0, 1.0),
+            (VitalKind::Spo2, 97.0, 0.5),
+        ] {
+            d.on_minute(kind, t, base + wobble(m, amp));
+        }
+        if m % 15 == 0 {
+            d.on_minute(VitalKind::NibpSys, t, 122.0 + wobble(m, 5.0));
+        }
+        if m % 30 == 0 {
+            d.on_minute(VitalKind::Temp, t, 36.9 + wobble(m, 0.1));
+        }
+    }
+    // The live minute the tablet is in.
+    d.on_numeric(VitalKind::Hr, t0 + 420 * MIN, 78.0);
+    d.on_numeric(VitalKind::Hr, t0 + 421 * MIN, 78.0);
+    let scorings = 31.0; // rejudge() scores the last half hour, minute by minute
+    let mut per_scoring: Vec<f64> = (0..25)
+        .map(|_| {
+            let start = io::now_ms();
+            for _ in 0..10 {
+                d.rejudge();
+            }
+            (io::now_ms() - start) / (10.0 * scorings)
+        })
+        .collect();
+    per_scoring.sort_by(f64::total_cmp);
+    let a = d.assessment().expect("judged");
+    assert!(!a.unusual && d.advisory().is_none(), "a steady bed was advised: {a:?}");
+    io::report(&format!(
+        "trend advisory: one bed scored in {:.1} µs (median of 25 runs of 310 scorings)",
+        per_scoring[per_scoring.len() / 2] * 1000.0
     ));
 }
