@@ -114,10 +114,11 @@ pub fn observe(
     submit(ctx, bed, BedEvent::Observe { consciousness, oxygen, scale })
 }
 
-/// Hides the bed's unusual-trend advisory (the one with this onset) on every
-/// tablet until a new one; recorded with the clinician's name.
-pub fn dismiss_advisory(ctx: LiveContext, bed: &str, onset: i64) -> Result<(), String> {
-    submit(ctx, bed, BedEvent::DismissAdvisory { onset })
+/// Hides the bed's unusual-trend advisory (the one in force at sample time
+/// `active_at`) on every tablet until a new one; recorded with the
+/// clinician's name.
+pub fn dismiss_advisory(ctx: LiveContext, bed: &str, active_at: i64) -> Result<(), String> {
+    submit(ctx, bed, BedEvent::DismissAdvisory { active_at })
 }
 
 /// Starts a shift: who is here, and sound on (this click is the user gesture

@@ -38,6 +38,11 @@ fn now() -> i64 {
     js_sys::Date::now() as i64
 }
 
+thread_local! {
+    /// Whether this page load has fetched the beds' history.
+    static HISTORY_LOADED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// The browser knows it has no network (`navigator.onLine` is false).
 fn browser_offline() -> bool {
     web_sys::window().is_some_and(|w| !w.navigator().on_line())
@@ -223,7 +228,6 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
         _ => return false,
     }
     let mut live = false;
-    let mut history_loaded = ctx.ward.with_value(|w| w.beds().next().is_some());
     let (mut last_message, mut last_ping, mut ping_id) = (now(), now(), 0u64);
     let mut timer = Box::pin(TimeoutFuture::new(POLL_MS));
     loop {
@@ -240,9 +244,9 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
                             live = true;
                             ctx.status.set(ConnStatus::Live);
                             ctx.restored.set(None);
-                            // Trends from before this tablet opened: once per page load.
-                            if !history_loaded {
-                                history_loaded = true;
+                            // Trends from before this tablet opened: once per page
+                            // load, a ward restored from the browser included.
+                            if !HISTORY_LOADED.replace(true) {
                                 for b in beds {
                                     load_history(ctx, b.id.clone());
                                 }
@@ -343,11 +347,8 @@ pub fn load_history(ctx: LiveContext, bed: String) {
         }
         let url = format!("/api/beds/{bed}/trend?minutes={BASELINE_MINUTES}&step=60");
         if let Some(minutes) = fetch_series(&url).await {
-            ctx.alarms.update_value(|a| {
-                for (kind, pts) in &minutes {
-                    a.seed_trend(&bed, *kind, pts);
-                }
-            });
+            ctx.alarms.update_value(|a| a.seed_trends(&bed, &minutes));
+            ctx.version.update(|v| *v += 1);
         }
     });
 }

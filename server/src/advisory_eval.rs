@@ -38,15 +38,16 @@ const HOLD: i64 = 30 * MIN;
 const FIRST_START: i64 = 4 * HOUR;
 const START_EVERY: i64 = 2 * HOUR;
 
-/// The advisory's raised times over a recording.
-fn advisories(numerics: &[(i64, VitalKind, f64)]) -> Vec<SampleTime> {
+/// The advisories raised over a recording: when (ms from its start), and
+/// the parameters that drove each.
+fn advisories(numerics: &[(i64, VitalKind, f64)]) -> Vec<(SampleTime, Vec<Param>)> {
     let mut d = BedDrift::new();
     let mut raised = Vec::new();
     for &(off, kind, v) in numerics {
         d.on_numeric(kind, T0 + off, v);
         for c in d.take_changes() {
             if let (DriftChange::Raised(_), Some(a)) = (c, d.advisory()) {
-                raised.push(a.raised - T0);
+                raised.push((a.raised - T0, a.raised_by.clone()));
             }
         }
     }
@@ -80,12 +81,15 @@ impl Trial {
         Some((self.alarm? - self.advisory?) as f64 / MIN as f64)
     }
 
-    pub fn detected(&self) -> bool {
-        match (self.advisory, self.alarm) {
-            (Some(a), Some(al)) => a <= al,
-            (Some(_), None) => true,
-            (None, _) => false,
-        }
+    /// Advised (at any time between the start and the end of the hold).
+    pub fn advised(&self) -> bool {
+        self.advisory.is_some()
+    }
+
+    /// Advised before the first threshold alarm; `None` when nothing alarmed.
+    pub fn before_alarm(&self) -> Option<bool> {
+        let alarm = self.alarm?;
+        Some(self.advisory.is_some_and(|a| a <= alarm))
     }
 }
 
@@ -165,6 +169,15 @@ fn to_alarm(pattern: &Pattern, numerics: &[(i64, VitalKind, f64)], start: i64) -
     Some(Pattern::Custom(pattern.changes().into_iter().map(|(p, c)| (p, c * k)).collect()))
 }
 
+/// The parameters whose alarms a drift of `p` sets off (a falling systolic
+/// pressure takes the mean pressure down with it).
+fn alarm_kinds(p: Param) -> &'static [VitalKind] {
+    match p {
+        Param::Sys => &[VitalKind::NibpSys, VitalKind::ArtSys, VitalKind::NibpMean, VitalKind::ArtMean],
+        _ => kinds_of(p),
+    }
+}
+
 /// The first threshold alarm raised at or after `start` on a drifting
 /// parameter, the worse way.
 fn first_alarm(numerics: &[(i64, VitalKind, f64)], pattern: &Pattern, start: i64) -> Option<i64> {
@@ -179,7 +192,7 @@ fn first_alarm(numerics: &[(i64, VitalKind, f64)], pattern: &Pattern, start: i64
         .filter(|a| match a.id.condition {
             // A parameter that rises when worse alarms on a high band.
             Condition::Vital { kind, band } => changes.iter().any(|&(p, c)| {
-                kinds_of(p).contains(&kind) && c * p.worse() > 0.0 && band.is_low() == (p.worse() < 0.0)
+                alarm_kinds(p).contains(&kind) && c * p.worse() > 0.0 && band.is_low() == (p.worse() < 0.0)
             }),
             _ => false,
         })
@@ -223,7 +236,14 @@ pub fn run(data_dir: &Path) -> anyhow::Result<EvalReport> {
                         };
                         let inj = Injection { pattern: p.clone(), shape, start_ms: start, ramp_ms, hold_ms: HOLD };
                         let data = inj.apply(&carrier.numerics);
-                        let advisory = advisories(&data).into_iter().find(|&t| t >= start).map(|t| t - start);
+                        // An advisory counts when raised after the start and
+                        // driven by a drifting parameter (not one of the
+                        // carrier's own).
+                        let moved: Vec<Param> = p.changes().iter().map(|c| c.0).collect();
+                        let advisory = advisories(&data)
+                            .into_iter()
+                            .find(|(t, by)| *t >= start && by.iter().any(|x| moved.contains(x)))
+                            .map(|(t, _)| t - start);
                         let alarm = first_alarm(&data, &p, start).map(|t| t - start);
                         trials.push(Trial {
                             pattern: pattern.name(),
@@ -256,29 +276,37 @@ impl EvalReport {
         let _ = writeln!(out, "False advisories on recordings with no known deterioration (warm-up {WARM_UP_MIN} min)");
         let _ = writeln!(
             out,
-            "  {:<58} {:>7} {:>7} {:>7} {:>6} {:>9}",
-            "recordings", "records", "hours", "judged", "n", "per hour"
+            "  {:<58} {:>7} {:>7} {:>7} {:>4} {:>15}",
+            "recordings", "records", "hours", "judged", "n", "per judged hour"
         );
         for r in &self.stable {
-            let rate =
-                if r.judged_hours > 0.0 { format!("{:.3}", r.advisories as f64 / r.hours) } else { "n/a".into() };
+            let rate = if r.judged_hours > 0.0 {
+                format!("{:.3}", r.advisories as f64 / r.judged_hours)
+            } else {
+                "n/a".into()
+            };
             let _ = writeln!(
                 out,
-                "  {:<58} {:>7} {:>7.1} {:>7.1} {:>6} {:>9}",
+                "  {:<58} {:>7} {:>7.1} {:>7.1} {:>4} {:>15}",
                 r.name, r.records, r.hours, r.judged_hours, r.advisories, rate
             );
         }
+        let _ = writeln!(
+            out,
+            "  (BIDMC records are 8 min, shorter than the warm-up: never judged. The 32 h record is also the\n   \
+             carrier of the injected drifts below, and the thresholds were chosen with it in view: in sample.)"
+        );
         for scaled in [false, true] {
             let title = if scaled {
-                "Drifts to just past a default limit: lead time over the alarm engine's first threshold alarm"
+                "Drifts to just past a default limit: advised before the alarm engine's first threshold alarm, lead time"
             } else {
-                "Drifts of textbook size: detected between start and end of hold (minutes from start)"
+                "Drifts of textbook size (most stay inside the limits on this patient): advised between start and end"
             };
             let _ = writeln!(out, "\n{title}");
             let _ = writeln!(
                 out,
-                "  {:<20} {:<13} {:>5} {:>4} {:>9} {:>7} {:>10} {:>9} {:>9}",
-                "pattern", "shape", "ramp", "n", "detected", "missed", "advisory", "alarmed", "lead"
+                "  {:<20} {:<13} {:>5} {:>4} {:>8} {:>9} {:>8} {:>13} {:>9}",
+                "pattern", "shape", "ramp", "n", "advised", "advice at", "alarmed", "before alarm", "lead"
             );
             let mut keys: Vec<(&str, &str, i64)> = Vec::new();
             for t in self.trials.iter().filter(|t| t.to_alarm == scaled) {
@@ -298,23 +326,33 @@ impl EvalReport {
                     })
                     .collect();
                 let n = group.len();
-                let det = group.iter().filter(|t| t.detected()).count();
-                let adv = median(group.iter().filter_map(|t| t.advisory).map(|a| a as f64 / MIN as f64).collect());
-                let alarmed = group.iter().filter(|t| t.alarm.is_some()).count();
-                let lead = median(group.iter().filter(|t| t.detected()).filter_map(|t| t.lead_min()).collect());
+                let advised = group.iter().filter(|t| t.advised()).count();
+                let at = median(group.iter().filter_map(|t| t.advisory).map(|a| a as f64 / MIN as f64).collect());
+                let alarmed: Vec<bool> = group.iter().filter_map(|t| t.before_alarm()).collect();
+                let before = alarmed.iter().filter(|b| **b).count();
+                let lead = median(
+                    group.iter().filter(|t| t.before_alarm() == Some(true)).filter_map(|t| t.lead_min()).collect(),
+                );
                 let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0} min"));
+                let pct = |k: usize, n: usize| {
+                    if n == 0 {
+                        "-".to_string()
+                    } else {
+                        format!("{:.0} %", 100.0 * k as f64 / n as f64)
+                    }
+                };
                 let ramp = if ramp == 0 { String::new() } else { format!("{ramp}m") };
                 let _ = writeln!(
                     out,
-                    "  {:<20} {:<13} {:>5} {:>4} {:>8.0}% {:>7} {:>10} {:>9} {:>9}",
+                    "  {:<20} {:<13} {:>5} {:>4} {:>8} {:>9} {:>8} {:>13} {:>9}",
                     pattern,
                     shape,
                     ramp,
                     n,
-                    100.0 * det as f64 / n.max(1) as f64,
-                    n - det,
-                    f(adv),
-                    alarmed,
+                    pct(advised, n),
+                    f(at),
+                    alarmed.len(),
+                    pct(before, alarmed.len()),
                     f(lead)
                 );
             }

@@ -109,8 +109,9 @@ pub struct SimDevice {
     pub token: String,
     pub scenario: String,
     pub arterial_line: bool,
-    /// Send the scenario's history first (a new ward: on a database that
-    /// already holds the ward's data, that history is already stored).
+    /// Play the scenario's history first (a new ward). On a database that
+    /// already holds the ward's data the scenario starts now instead: its
+    /// invented past would overlap what is stored.
     #[serde(default)]
     pub history: bool,
 }
@@ -273,17 +274,16 @@ pub async fn simulate(
         let config = LinkConfig { url: url.clone(), token: d.token.clone(), max_pending: 4_800 };
         let link = tokio::spawn(device_link::run(config, rx, stats, Duration::from_secs(5)));
         let now = now_ms();
-        let mut sim = BedSim::new(scenario.clone(), equipment, 1000 + i as u64, BedSim::start_for(&scenario, now));
+        let start = if d.history { BedSim::start_for(&scenario, now) } else { now };
+        let mut sim = BedSim::new(scenario, equipment, 1000 + i as u64, start);
         // A patient monitored before the demo: their trends first, 10 s a frame.
-        let mut history = sim.history_until(now, 10_000);
-        if !d.history {
-            history.clear();
-        }
-        let stop_rx = stop_tx.subscribe();
+        let history = sim.history_until(now, 10_000);
+        let mut stop_rx = stop_tx.subscribe();
         let generator = tokio::spawn(async move {
             for frame in history {
-                if tx.send(frame).await.is_err() {
-                    return 0;
+                tokio::select! {
+                    sent = tx.send(frame) => if sent.is_err() { return 0 },
+                    _ = stop_rx.recv() => return 0,
                 }
             }
             stream_sim(sim, tx, stop_rx, false, |_| {}).await

@@ -73,7 +73,7 @@ fn chart(d: &Driver, series: &[(i64, f64)]) -> impl IntoView {
 pub fn AdvisoryPanel(bed: String) -> impl IntoView {
     let ctx = use_live();
     let b = bed.clone();
-    let shown = Signal::derive(move || {
+    let shown = Memo::new(move |_| {
         ctx.with_alarms(|a| {
             let adv: Advisory = a.advisory(&b)?.clone();
             let drift = a.bed(&b)?.drift();
@@ -87,6 +87,7 @@ pub fn AdvisoryPanel(bed: String) -> impl IntoView {
         {move || shown.get().map(|(adv, charts)| {
             let bed = bed.clone();
             let onset = adv.onset;
+            let seen_at = adv.assessment.t;
             view! {
                 <section class="panel advisory" data-testid="advisory" data-onset=onset.to_string() role="status">
                     <h2><span class="adv-marker" aria-hidden="true">"↗"</span> " Unusual trend (advisory)"</h2>
@@ -101,7 +102,7 @@ pub fn AdvisoryPanel(bed: String) -> impl IntoView {
                     <Show when=move || ctx.may_act()>
                         <button class="dismiss" data-testid="dismiss-advisory" on:click={
                             let bed = bed.clone();
-                            move |_| set_error.set(actions::dismiss_advisory(ctx, &bed, onset).err())
+                            move |_| set_error.set(actions::dismiss_advisory(ctx, &bed, seen_at).err())
                         }>"Seen: dismiss"</button>
                     </Show>
                     <Show when=move || error.get().is_some()>

@@ -369,6 +369,8 @@ impl BedAlarms {
         self.last_t.insert(kind, t);
         self.latest.insert(kind, (t, value));
         self.drift.on_numeric(kind, t, value);
+        // The bed shows the advisory from its state; the changes are not kept.
+        self.drift.take_changes();
         // A gap is judged against the parameter's own rhythm: 30 s for 1 Hz
         // data, three intervals for a per-minute feed.
         let interval = self.interval.get(&kind).copied().unwrap_or(0);

@@ -37,9 +37,11 @@ pub enum BedEvent {
         #[serde(default)]
         scale: SpO2Scale,
     },
-    /// The clinician has seen the unusual-trend advisory with this onset (as
-    /// the dismissing tablet saw it) and hides it until a new one.
-    DismissAdvisory { onset: SampleTime },
+    /// The clinician has seen the unusual-trend advisory that was in force
+    /// at this sample time (the newest minute the dismissing tablet had
+    /// judged) and hides it until a new one, or until a parameter that did
+    /// not drive it joins.
+    DismissAdvisory { active_at: SampleTime },
 }
 
 impl BedEvent {
@@ -115,7 +117,7 @@ pub enum EventError {
     AckCount,
     #[error("alarm {0} is not an alarm of this bed")]
     AckBed(String),
-    #[error("the advisory to dismiss must be named by its onset, a device time")]
+    #[error("the advisory to dismiss must be named by a device time at which it was in force")]
     AdvisoryOnset,
     #[error(transparent)]
     Limits(#[from] LimitError),
@@ -149,7 +151,7 @@ impl EventRequest {
                 }
             }
             BedEvent::SetLimits { kind, limits } => validate(profile, *kind, limits)?,
-            BedEvent::DismissAdvisory { onset } if *onset <= 0 => return Err(EventError::AdvisoryOnset),
+            BedEvent::DismissAdvisory { active_at } if *active_at <= 0 => return Err(EventError::AdvisoryOnset),
             BedEvent::SetProfile { .. } | BedEvent::Observe { .. } | BedEvent::DismissAdvisory { .. } => {}
         }
         Ok(())

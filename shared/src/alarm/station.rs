@@ -152,10 +152,10 @@ impl WardAlarms {
         self.bed_mut(bed).seed(kind, t, value);
     }
 
-    /// A parameter's per-minute history from the server, for the bed's
-    /// trend baseline (see [`BedAlarms::seed_trend`]).
-    pub fn seed_trend(&mut self, bed: &str, kind: crate::vital::VitalKind, points: &[(i64, f64)]) {
-        self.bed_mut(bed).seed_trend(kind, points);
+    /// The bed's per-minute history from the server, for its trend
+    /// baseline (see [`BedAlarms::seed_trends`]).
+    pub fn seed_trends(&mut self, bed: &str, series: &[(crate::vital::VitalKind, Vec<(i64, f64)>)]) {
+        self.bed_mut(bed).seed_trends(series);
     }
 
     /// The bed's unusual-trend advisory, when it is to be shown.

@@ -3,34 +3,46 @@
 //!
 //! Sepsis, bleeding and respiratory failure often show first as slow drifts
 //! that stay inside every alarm limit. [`BedDrift`] keeps each parameter's
-//! per-minute means for the last hours and, every minute, compares the last
-//! 10 minutes with the patient's own baseline: the median and the median
-//! absolute deviation (MAD) of the minutes from four hours ago up to half an
-//! hour ago. A parameter *drives* the advisory when it has moved the way
-//! that means deterioration (HR, RR and temperature up; SpO2 and systolic
-//! pressure down) by at least three of its own deviations *and* by a
-//! clinically meaningful amount ([`Param::min_change`]). The advisory is
-//! raised when two or more parameters drive it, or one drives it strongly,
-//! for five minutes in a row, and ends after fifteen minutes without.
+//! per-minute means for the last seven hours and, every minute, compares the
+//! recent level (the median of the last 10 minutes; of the last hour's
+//! readings for NIBP and temperature) with the patient's own baselines: the
+//! median and median absolute deviation (MAD) of the minutes from four hours
+//! ago up to half an hour ago, and of the four hours before the last two (so
+//! a drift slower than the near window is not absorbed into it). Of the two,
+//! the one the patient looks worse against counts. A parameter *drives* the
+//! advisory when it has moved the way that means deterioration (HR, RR and
+//! temperature up; SpO2 and systolic pressure down) by at least three of its
+//! own deviations *and* by a clinically meaningful amount
+//! ([`Param::min_change`]). The advisory is raised when two or more
+//! parameters drive it, or one drives it strongly, for five minutes in a row,
+//! and ends after fifteen minutes without (minutes with no data included).
 //! While it is raised the baseline it was judged against is held, so a
 //! continuing drift is not absorbed into "normal".
 //!
 //! It is a low-priority advisory: it never sounds and never replaces an
 //! alarm. It is judged on sample time only, so a replay gives the same
-//! advisories. Nothing is judged before [`WARM_UP_MIN`] minutes of data.
+//! advisories, and a tablet that opens late judges every minute again from
+//! the history it fetches ([`BedDrift::rejudge`]), so it derives what a
+//! tablet open all along derived from the same minutes. Nothing is judged
+//! before [`WARM_UP_MIN`] minutes of data.
 
 use crate::{SampleTime, VitalKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod explain;
 pub mod inject;
+mod param;
 mod series;
 #[cfg(test)]
 mod tests;
 
+use explain::{reason, since};
+use param::plausible;
+pub use param::Param;
 use series::{mad, median, Series};
 
-const MIN_MS: i64 = 60_000;
+pub(crate) const MIN_MS: i64 = 60_000;
 /// The recent level: the median of the last this many minutes.
 pub const RECENT_MIN: i64 = 10;
 /// The baselines, (from, to) minutes ago: the last four hours up to half an
@@ -70,85 +82,6 @@ const CATCH_UP_MIN: i64 = 30;
 /// Ended advisories kept for the bed's history.
 const LOG_LEN: usize = 50;
 
-/// A parameter the advisory watches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Param {
-    /// Heart rate (the ECG's, or the pulse rate without an ECG).
-    Hr,
-    Rr,
-    Spo2,
-    /// Systolic pressure (arterial line, or NIBP without one).
-    Sys,
-    Temp,
-}
-
-impl Param {
-    pub const ALL: [Param; 5] = [Param::Hr, Param::Rr, Param::Spo2, Param::Sys, Param::Temp];
-
-    /// +1 when a rise means deterioration, -1 when a fall does.
-    pub fn worse(self) -> f64 {
-        match self {
-            Param::Hr | Param::Rr | Param::Temp => 1.0,
-            Param::Spo2 | Param::Sys => -1.0,
-        }
-    }
-
-    /// The smallest change a clinician would call a change.
-    pub fn min_change(self) -> f64 {
-        match self {
-            Param::Hr => 10.0,
-            Param::Rr => 3.0,
-            Param::Spo2 => 3.0,
-            Param::Sys => 15.0,
-            Param::Temp => 0.8,
-        }
-    }
-
-    /// The deviation below which a very steady patient is not assumed to be
-    /// steadier (measurement resolution and normal variability).
-    fn min_scale(self) -> f64 {
-        match self {
-            Param::Hr => 3.0,
-            Param::Rr => 1.5,
-            Param::Spo2 => 1.0,
-            Param::Sys => 8.0,
-            Param::Temp => 0.2,
-        }
-    }
-
-    /// The sources, preferred first, and whether they are intermittent.
-    fn sources(self) -> &'static [(VitalKind, bool)] {
-        match self {
-            Param::Hr => &[(VitalKind::Hr, false), (VitalKind::Pulse, false)],
-            Param::Rr => &[(VitalKind::Rr, false)],
-            Param::Spo2 => &[(VitalKind::Spo2, false)],
-            Param::Sys => &[(VitalKind::ArtSys, false), (VitalKind::NibpSys, true)],
-            Param::Temp => &[(VitalKind::Temp, true)],
-        }
-    }
-
-    /// The watched parameter `kind` feeds, if any.
-    pub fn of(kind: VitalKind) -> Option<Param> {
-        Param::ALL.into_iter().find(|p| p.sources().iter().any(|(k, _)| *k == kind))
-    }
-}
-
-/// Values that are not a reading of a living, monitored patient (a probe
-/// reading 0, a counter's spike): ignored by the trend, whatever the alarms
-/// make of them.
-fn plausible(kind: VitalKind, v: f64) -> bool {
-    let (lo, hi) = match kind {
-        VitalKind::Hr | VitalKind::Pulse => (25.0, 250.0),
-        VitalKind::Rr => (3.0, 70.0),
-        VitalKind::Spo2 => (50.0, 100.0),
-        VitalKind::ArtSys | VitalKind::NibpSys => (40.0, 260.0),
-        VitalKind::Temp => (30.0, 43.0),
-        _ => return false,
-    };
-    v.is_finite() && (lo..=hi).contains(&v)
-}
-
 /// One parameter that has drifted the way that means deterioration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Driver {
@@ -164,7 +97,8 @@ pub struct Driver {
     pub delta: f64,
     /// How many deviations it moved the worse way.
     pub z: f64,
-    /// When the move began: the last minute still near the baseline.
+    /// When the move began: the first minute after the last one still near
+    /// the baseline (within 30 % of the move).
     pub since: SampleTime,
 }
 
@@ -190,8 +124,10 @@ pub struct Advisory {
     pub onset: SampleTime,
     /// When it was raised.
     pub raised: SampleTime,
-    /// The newest assessment while it lasted.
+    /// The newest unusual assessment (the reason shown).
     pub assessment: Assessment,
+    /// The parameters that drove it when it was raised.
+    pub raised_by: Vec<Param>,
     /// Its highest score.
     pub peak: f64,
     pub ended: Option<SampleTime>,
@@ -255,16 +191,22 @@ impl BedDrift {
         self.series.entry(kind).or_default().insert(m, value);
     }
 
-    /// Judges the last half hour again, after history has filled in what
-    /// the live data alone could not judge (the live link is usually faster
-    /// than the history request). Nothing changes while an advisory is raised.
+    /// Judges every minute held again, from scratch, after history has
+    /// filled in what the live data alone could not judge (the live link is
+    /// usually faster than the history request): the advisories are then what
+    /// a tablet that had been open all along would have derived from the same
+    /// minutes, so tablets opened at different times agree.
     pub fn rejudge(&mut self) {
         let Some(m) = self.minute else { return };
-        if self.active.is_some() {
-            return;
-        }
+        let Some(first) = self.series.values().filter_map(Series::first_minute).min() else { return };
         self.run = None;
-        for t in m - CATCH_UP_MIN..=m {
+        self.quiet = 0;
+        self.active = None;
+        self.held.clear();
+        self.log.clear();
+        self.latest = None;
+        self.changes.clear();
+        for t in first + 1..=m {
             self.judge(t);
         }
         self.last_judged = Some(m);
@@ -303,7 +245,19 @@ impl BedDrift {
             s.prune(m - KEEP_MIN);
         }
         self.minute = Some(m);
-        let from = self.last_judged.map_or(m, |l| l + 1).max(m - CATCH_UP_MIN);
+        let next = self.last_judged.map_or(m, |l| l + 1);
+        let from = next.max(m - CATCH_UP_MIN);
+        // Minutes of a long gap not judged one by one still break a run and
+        // count towards ending an advisory.
+        if from > next {
+            self.run = None;
+            if self.active.is_some() {
+                self.quiet += u32::try_from(from - next).unwrap_or(u32::MAX);
+                if self.quiet >= END_AFTER_MIN {
+                    self.end(from - 1);
+                }
+            }
+        }
         for t in from..=m {
             self.judge(t);
         }
@@ -322,22 +276,26 @@ impl BedDrift {
 
     /// Judges the minutes before `t` and moves the advisory on.
     fn judge(&mut self, t: i64) {
-        let Some(a) = self.assess(t) else { return };
+        let Some(a) = self.assess(t) else {
+            // No data to judge: a run is broken, a raised advisory fades.
+            self.run = None;
+            if self.active.is_some() {
+                self.quiet += 1;
+                if self.quiet >= END_AFTER_MIN {
+                    self.end(t);
+                }
+            }
+            return;
+        };
         let unusual = a.unusual;
         if let Some(adv) = &mut self.active {
             adv.peak = adv.peak.max(a.score);
-            adv.assessment = a.clone();
+            if unusual {
+                adv.assessment = a.clone();
+            }
             self.quiet = if unusual { 0 } else { self.quiet + 1 };
             if self.quiet >= END_AFTER_MIN {
-                let mut done = self.active.take().expect("active");
-                done.ended = Some(t * MIN_MS);
-                self.changes.push(DriftChange::Ended(done.onset));
-                self.log.push(done);
-                if self.log.len() > LOG_LEN {
-                    self.log.remove(0);
-                }
-                self.held.clear();
-                self.run = None;
+                self.end(t);
             }
         } else if unusual {
             let (first, n) = self.run.map_or((t, 1), |(f, n)| (f, n + 1));
@@ -345,8 +303,15 @@ impl BedDrift {
             if n >= RAISE_AFTER_MIN {
                 let onset = first * MIN_MS;
                 self.held = a.drivers.iter().map(|d| (d.param, (d.baseline, d.scale))).collect();
-                self.active =
-                    Some(Advisory { onset, raised: t * MIN_MS, peak: a.score, assessment: a.clone(), ended: None });
+                let raised_by = a.drivers.iter().map(|d| d.param).collect();
+                self.active = Some(Advisory {
+                    onset,
+                    raised: t * MIN_MS,
+                    peak: a.score,
+                    assessment: a.clone(),
+                    raised_by,
+                    ended: None,
+                });
                 self.quiet = 0;
                 self.changes.push(DriftChange::Raised(onset));
             }
@@ -354,6 +319,20 @@ impl BedDrift {
             self.run = None;
         }
         self.latest = Some(a);
+    }
+
+    /// Ends the raised advisory at minute `t`.
+    fn end(&mut self, t: i64) {
+        let Some(mut done) = self.active.take() else { return };
+        done.ended = Some(t * MIN_MS);
+        self.changes.push(DriftChange::Ended(done.onset));
+        self.log.push(done);
+        if self.log.len() > LOG_LEN {
+            self.log.remove(0);
+        }
+        self.held.clear();
+        self.run = None;
+        self.quiet = 0;
     }
 
     /// The assessment at minute `t`, or `None` before any parameter has a
@@ -410,43 +389,4 @@ impl BedDrift {
         let reason = reason(&drivers, t * MIN_MS);
         Some(Assessment { t: t * MIN_MS, score, unusual, drivers, reason })
     }
-}
-
-/// When the move began: going back from `t`, the first minute (smoothed over
-/// three) back within 30 % of the move from the baseline.
-fn since(s: &Series, t: i64, baseline: f64, dir: f64, worse: f64) -> SampleTime {
-    let pts: Vec<(i64, f64)> = s.points(t - BASELINE_FROM_MIN, t).collect();
-    let mut start = pts.first().map_or(t, |p| p.0);
-    for i in (0..pts.len()).rev() {
-        let lo = i.saturating_sub(1);
-        let hi = (i + 2).min(pts.len());
-        let mut w: Vec<f64> = pts[lo..hi].iter().map(|p| p.1).collect();
-        if dir * (median(&mut w) - baseline) < 0.3 * worse {
-            start = pts[i].0 + 1;
-            break;
-        }
-    }
-    start * MIN_MS
-}
-
-/// "HR +22/min, RR +6/min and SpO2 -3 % over 40 min".
-fn reason(drivers: &[Driver], t: SampleTime) -> String {
-    if drivers.is_empty() {
-        return String::new();
-    }
-    let parts: Vec<String> = drivers
-        .iter()
-        .map(|d| {
-            let unit = d.kind.unit();
-            let sep = if unit.starts_with('/') { "" } else { " " };
-            let v = if d.param == Param::Temp { format!("{:+.1}", d.delta) } else { format!("{:+.0}", d.delta) };
-            format!("{} {v}{sep}{unit}", d.kind.label())
-        })
-        .collect();
-    let list = match parts.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => parts.join(""),
-    };
-    let over = drivers.iter().map(|d| (t - d.since) / MIN_MS).max().unwrap_or(0).max(1);
-    format!("{list} over {over} min")
 }

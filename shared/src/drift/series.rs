@@ -59,6 +59,11 @@ impl Series {
         self.points(from, to).map(|(_, v)| v).collect()
     }
 
+    /// The oldest minute held.
+    pub fn first_minute(&self) -> Option<i64> {
+        self.minutes.keys().next().copied()
+    }
+
     /// Forgets minutes before `minute`.
     pub fn prune(&mut self, minute: i64) {
         self.minutes = self.minutes.split_off(&minute);

@@ -10,9 +10,9 @@ use crate::alarm::Condition;
 use crate::drift::{Advisory, BedDrift, Param};
 use crate::{SampleTime, VitalKind};
 
-/// A dismissal names the onset its tablet saw; a tablet that opened later
-/// may have seen the same advisory begin up to this much later.
-const ONSET_TOLERANCE_MS: i64 = 10 * 60_000;
+/// A dismissal names a time the advisory was in force on the dismissing
+/// tablet; another tablet may have raised the same advisory a little later.
+const RAISE_TOLERANCE_MS: i64 = 10 * 60_000;
 
 /// An advisory in the bed's history.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,26 +28,40 @@ impl BedAlarms {
         &self.drift
     }
 
-    /// A parameter's per-minute means from the server's history (minute start
-    /// times): the baseline a tablet that opened late has not seen live.
-    pub fn seed_trend(&mut self, kind: VitalKind, points: &[(SampleTime, f64)]) {
-        for &(t, v) in points {
-            self.drift.on_minute(kind, t, v);
+    /// Per-minute means of the bed's parameters from the server's history
+    /// (minute start times): the baseline a tablet that opened late has not
+    /// seen live. The bed's advisories are judged again from all it holds.
+    pub fn seed_trends(&mut self, series: &[(VitalKind, Vec<(SampleTime, f64)>)]) {
+        for (kind, points) in series {
+            for &(t, v) in points {
+                self.drift.on_minute(*kind, t, v);
+            }
         }
         self.drift.rejudge();
+        self.drift.take_changes();
     }
 
-    /// The advisory to show now, if any.
+    /// The advisory to show now, if any: not while the bed sends nothing,
+    /// nor while an alarm of one of its parameters is active (the alarm says
+    /// more), nor once dismissed, unless a parameter that did not drive it
+    /// when it was raised has joined since.
     pub fn advisory(&self) -> Option<&Advisory> {
         let adv = self.drift.advisory()?;
-        if self.dismissal(adv).is_some() {
+        let now: Vec<Param> = adv.assessment.drivers.iter().map(|d| d.param).collect();
+        if self.dismissal(adv).is_some() && now.iter().all(|p| adv.raised_by.contains(p)) {
             return None;
         }
-        let drivers: Vec<Param> = adv.assessment.drivers.iter().map(|d| d.param).collect();
-        let alarmed = self.alarms.values().any(|a| {
-            a.active() && matches!(a.id.condition, Condition::Vital { kind, .. } if Param::of(kind).is_some_and(|p| drivers.contains(&p)))
+        let blocked = self.alarms.values().any(|a| {
+            a.active()
+                && match a.id.condition {
+                    Condition::NoData => true,
+                    Condition::Vital { kind, .. } => {
+                        Param::of(kind).is_some_and(|p| now.contains(&p) || adv.raised_by.contains(&p))
+                    }
+                    _ => false,
+                }
         });
-        (!alarmed).then_some(adv)
+        (!blocked).then_some(adv)
     }
 
     /// Every advisory this tablet knows, oldest first, with its dismissal.
@@ -60,16 +74,18 @@ impl BedAlarms {
             .collect()
     }
 
-    /// The first dismissal of `adv`: one naming an onset from a little before
-    /// it up to its end.
+    /// The first dismissal of `adv`. A dismissal made at `t` is of the
+    /// latest advisory raised by then (give or take the tolerance) that had
+    /// not ended before it: one advisory, never the next.
     fn dismissal(&self, adv: &Advisory) -> Option<(String, i64)> {
-        self.events.values().find_map(|e| match e.event {
-            BedEvent::DismissAdvisory { onset }
-                if onset >= adv.onset - ONSET_TOLERANCE_MS && adv.ended.is_none_or(|end| onset < end) =>
-            {
-                Some((e.actor.clone(), e.at))
-            }
-            _ => None,
+        let all: Vec<&Advisory> = self.drift.log().iter().chain(self.drift.advisory()).collect();
+        self.events.values().find_map(|e| {
+            let BedEvent::DismissAdvisory { active_at } = e.event else { return None };
+            let target = all
+                .iter()
+                .filter(|a| a.onset <= active_at + RAISE_TOLERANCE_MS && a.ended.is_none_or(|end| active_at < end))
+                .max_by_key(|a| a.onset)?;
+            (target.onset == adv.onset).then(|| (e.actor.clone(), e.at))
         })
     }
 }

@@ -71,8 +71,8 @@ fn a_dismissal_hides_the_advisory_on_every_tablet_and_is_kept_in_the_history() {
     let data = drifting(260, 60);
     play(&mut w, &data);
     let onset = w.advisory("b1").expect("advised").onset;
-    // Another tablet saw it raised a few minutes later (it opened later).
-    w.on_event(&event(7, T + 250 * MIN, BedEvent::DismissAdvisory { onset: onset + 3 * MIN }));
+    // Another tablet raised it 5 minutes earlier and dismissed it then.
+    w.on_event(&event(7, T + 250 * MIN, BedEvent::DismissAdvisory { active_at: onset - 5 * MIN }));
     assert!(w.advisory("b1").is_none());
     let hist = w.bed("b1").unwrap().advisories();
     let entry = hist.iter().find(|e| e.advisory.onset == onset).expect("in the history");
@@ -88,8 +88,10 @@ fn a_dismissal_of_an_earlier_advisory_does_not_hide_a_new_one() {
     let data = drift(30.0, 540, 40, 600).apply_without_truncating(&first);
     let (before, after): (Vec<_>, Vec<_>) = data.into_iter().partition(|x| x.0 < 240 * MIN);
     play(&mut w, &before);
-    let onset = w.advisory("b1").expect("first advised").onset;
-    w.on_event(&event(3, T + 240 * MIN, BedEvent::DismissAdvisory { onset }));
+    let first = w.advisory("b1").expect("first advised").clone();
+    let onset = first.onset;
+    w.on_event(&event(3, T + 240 * MIN, BedEvent::DismissAdvisory { active_at: first.assessment.t }));
+    assert!(w.advisory("b1").is_none());
     play(&mut w, &after);
     let now = w.advisory("b1").expect("the second drift is advised");
     assert!(now.onset > onset + 5 * 60 * MIN);
@@ -122,14 +124,16 @@ fn the_server_history_gives_a_late_tablet_its_baseline() {
         e.1 += 1;
     }
     let mut w = WardAlarms::default();
+    let mut series = Vec::new();
     for kind in [VitalKind::Hr, VitalKind::Rr, VitalKind::Spo2] {
         let pts: Vec<(i64, f64)> = minutes
             .iter()
             .filter(|((k, _), _)| *k == kind)
             .map(|((_, m), (s, n))| (T + m * MIN, s / *n as f64))
             .collect();
-        w.seed_trend("b1", kind, &pts);
+        series.push((kind, pts));
     }
+    w.seed_trends("b1", &series);
     // The live backfill brings the last 40 minutes.
     play(&mut w, &data.into_iter().filter(|x| x.0 >= 210 * MIN).collect::<Vec<_>>());
     assert!(w.advisory("b1").is_some());
@@ -141,10 +145,46 @@ fn a_dismissal_needs_a_plausible_onset() {
         id: "r1".into(),
         bed: "b1".into(),
         actor: "RN Test".into(),
-        event: BedEvent::DismissAdvisory { onset: -5 },
+        event: BedEvent::DismissAdvisory { active_at: -5 },
     };
     assert!(req.validate(Profile::Adult).is_err());
-    let ok = EventRequest { event: BedEvent::DismissAdvisory { onset: T }, ..req };
+    let ok = EventRequest { event: BedEvent::DismissAdvisory { active_at: T }, ..req };
     assert!(ok.validate(Profile::Adult).is_ok());
     assert!(ok.event.describe().contains("unusual-trend advisory"), "{}", ok.event.describe());
+}
+
+#[test]
+fn a_parameter_joining_after_the_dismissal_shows_the_advisory_again() {
+    let mut w = WardAlarms::default();
+    // HR and RR drift from 3 h; from 4 h 30 SpO2 falls too (97 -> 92 %).
+    let hr_rr = drifting(330, 120);
+    let spo2 = Injection {
+        pattern: Pattern::Custom(vec![(Param::Spo2, -5.0)]),
+        shape: Shape::Linear,
+        start_ms: 270 * MIN,
+        ramp_ms: 40 * MIN,
+        hold_ms: 60 * MIN,
+    };
+    let data = spo2.apply_without_truncating(&hr_rr);
+    let (before, after): (Vec<_>, Vec<_>) = data.into_iter().partition(|x| x.0 < 250 * MIN);
+    play(&mut w, &before);
+    let adv = w.advisory("b1").expect("advised").clone();
+    assert!(!adv.raised_by.contains(&Param::Spo2));
+    w.on_event(&event(4, T + 250 * MIN, BedEvent::DismissAdvisory { active_at: adv.assessment.t }));
+    assert!(w.advisory("b1").is_none());
+    play(&mut w, &after);
+    let again = w.advisory("b1").expect("SpO2 joined: shown again");
+    assert_eq!(again.onset, adv.onset, "the same advisory, with news");
+    assert!(again.assessment.drivers.iter().any(|d| d.param == Param::Spo2), "{:?}", again.assessment);
+}
+
+#[test]
+fn a_bed_that_sends_nothing_shows_no_advisory() {
+    let mut w = WardAlarms::default();
+    play(&mut w, &drifting(240, 60));
+    assert!(w.advisory("b1").is_some());
+    // The monitor goes silent: No data, and the trend is not judged on.
+    w.tick(T + 241 * MIN, true);
+    assert!(w.shown_for("b1").iter().any(|a| a.id.condition == Condition::NoData));
+    assert!(w.advisory("b1").is_none());
 }
