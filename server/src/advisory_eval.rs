@@ -119,30 +119,14 @@ fn stable_row(name: &str, recs: &[Recording]) -> StableRow {
     row
 }
 
-/// The median of `kind`'s values in `[from, to)`.
+/// The median of the values of `kinds` in `[from, to)`.
 fn level(numerics: &[(i64, VitalKind, f64)], kinds: &[VitalKind], from: i64, to: i64) -> Option<f64> {
-    let mut v: Vec<f64> =
-        numerics.iter().filter(|(t, k, _)| (from..to).contains(t) && kinds.contains(k)).map(|x| x.2).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
-}
-
-fn kinds_of(p: Param) -> &'static [VitalKind] {
-    match p {
-        Param::Hr => &[VitalKind::Hr, VitalKind::Pulse],
-        Param::Rr => &[VitalKind::Rr],
-        Param::Spo2 => &[VitalKind::Spo2],
-        Param::Sys => &[VitalKind::NibpSys, VitalKind::ArtSys],
-        Param::Temp => &[VitalKind::Temp],
-    }
+    median(numerics.iter().filter(|(t, k, _)| (from..to).contains(t) && kinds.contains(k)).map(|x| x.2).collect())
 }
 
 /// The adult default limit the worse way, and how far past it "just past" is.
 fn limit(p: Param) -> (f64, f64) {
-    let kind = kinds_of(p)[0];
+    let kind = p.kinds().next().expect("every parameter has a source");
     let lim = policy(Profile::Adult, kind).expect("alarmed").defaults;
     match p {
         Param::Hr => (lim.get(Band::High).unwrap(), 10.0),
@@ -160,7 +144,7 @@ fn to_alarm(pattern: &Pattern, numerics: &[(i64, VitalKind, f64)], start: i64) -
         .changes()
         .iter()
         .filter_map(|&(p, c)| {
-            let base = level(numerics, kinds_of(p), start - 4 * HOUR, start)?;
+            let base = level(numerics, &p.kinds().collect::<Vec<_>>(), start - 4 * HOUR, start)?;
             let (lim, past) = limit(p);
             let k = (lim + past - base) / c;
             (k > 0.0).then_some(k)
@@ -171,11 +155,12 @@ fn to_alarm(pattern: &Pattern, numerics: &[(i64, VitalKind, f64)], start: i64) -
 
 /// The parameters whose alarms a drift of `p` sets off (a falling systolic
 /// pressure takes the mean pressure down with it).
-fn alarm_kinds(p: Param) -> &'static [VitalKind] {
-    match p {
-        Param::Sys => &[VitalKind::NibpSys, VitalKind::ArtSys, VitalKind::NibpMean, VitalKind::ArtMean],
-        _ => kinds_of(p),
+fn alarm_kinds(p: Param) -> Vec<VitalKind> {
+    let mut kinds: Vec<VitalKind> = p.kinds().collect();
+    if p == Param::Sys {
+        kinds.extend([VitalKind::NibpMean, VitalKind::ArtMean]);
     }
+    kinds
 }
 
 /// The first threshold alarm raised at or after `start` on a drifting

@@ -62,6 +62,11 @@ impl Param {
         }
     }
 
+    /// The vital signs this parameter is judged on, preferred first.
+    pub fn kinds(self) -> impl Iterator<Item = VitalKind> {
+        self.sources().iter().map(|(k, _)| *k)
+    }
+
     /// The watched parameter `kind` feeds, if any.
     pub fn of(kind: VitalKind) -> Option<Param> {
         Param::ALL.into_iter().find(|p| p.sources().iter().any(|(k, _)| *k == kind))
