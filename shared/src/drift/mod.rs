@@ -245,7 +245,13 @@ impl BedDrift {
             s.prune(m - KEEP_MIN);
         }
         self.minute = Some(m);
-        let next = self.last_judged.map_or(m, |l| l + 1);
+        // The first minute judged: everything held so far (history that
+        // arrived before the live data) is judged, as rejudge() does.
+        let Some(last) = self.last_judged else {
+            self.rejudge();
+            return;
+        };
+        let next = last + 1;
         let from = next.max(m - CATCH_UP_MIN);
         // Minutes of a long gap not judged one by one still break a run and
         // count towards ending an advisory.

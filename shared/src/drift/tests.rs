@@ -249,3 +249,25 @@ fn history_that_arrives_after_the_live_data_is_judged_at_once() {
     d.rejudge();
     assert!(d.advisory().is_some(), "judged on the history at once: {:?}", d.assessment());
 }
+
+#[test]
+fn history_that_arrives_before_the_live_data_is_judged_at_the_first_live_minute() {
+    let data = linear(vec![(Param::Hr, 30.0), (Param::Rr, 8.0)], 180, 40, 60).apply(&stable(280));
+    let split = 270 * MIN;
+    let mut minutes: BTreeMap<(VitalKind, i64), (f64, u32)> = BTreeMap::new();
+    for &(t, k, v) in data.iter().filter(|x| x.0 < split) {
+        let e = minutes.entry((k, (T0 + t).div_euclid(MIN))).or_default();
+        e.0 += v;
+        e.1 += 1;
+    }
+    let mut d = BedDrift::new();
+    for (&(k, m), &(sum, n)) in &minutes {
+        d.on_minute(k, m * MIN, sum / f64::from(n));
+    }
+    d.rejudge();
+    // Two live minutes: the first minute boundary judges the history.
+    for &(t, k, v) in data.iter().filter(|x| (split..split + 2 * MIN).contains(&x.0)) {
+        d.on_numeric(k, T0 + t, v);
+    }
+    assert!(d.advisory().is_some(), "judged on the history at the first live minute: {:?}", d.assessment());
+}
