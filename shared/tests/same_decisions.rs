@@ -126,13 +126,25 @@ fn the_alarm_engine_raises_nothing_on_a_steady_bed_and_reports_its_throughput() 
 /// 7 h of per-minute history of HR, pulse, RR, SpO2, NIBP and temperature,
 /// judged minute by minute. Prints the median time of one scoring (one bed,
 /// one minute) on this platform, and checks a steady bed is not advised.
+/// With the `learned` feature, the baseline rules with the learned
+/// detector (as the tablet runs them) are measured too.
 #[test]
 fn the_trend_advisory_is_quiet_on_a_steady_bed_and_reports_its_scoring_cost() {
     use vigil_shared::drift::BedDrift;
+    trend_cost("baseline rules", BedDrift::baseline_only);
+    #[cfg(feature = "learned")]
+    {
+        let d = BedDrift::new();
+        assert!(d != BedDrift::baseline_only(), "the learned detector is loaded");
+        trend_cost("baseline rules + learned detector", BedDrift::new);
+    }
+}
+
+fn trend_cost(label: &str, make: fn() -> vigil_shared::drift::BedDrift) {
     use vigil_shared::VitalKind;
     const MIN: i64 = 60_000;
     let t0 = 1_800_000_000_000 / MIN * MIN;
-    let mut d = BedDrift::new();
+    let mut d = make();
     let wobble = |m: i64, a: f64| a * ((m as f64 / 7.0).sin() + 0.5 * (m as f64 / 3.0).cos());
     for m in 0..420 {
         let t = t0 + m * MIN;
@@ -171,8 +183,50 @@ fn the_trend_advisory_is_quiet_on_a_steady_bed_and_reports_its_scoring_cost() {
     let a = d.assessment().expect("judged");
     assert!(!a.unusual && d.advisory().is_none(), "a steady bed was advised: {a:?}");
     io::report(&format!(
-        "trend advisory: one bed scored in {:.1} µs (median of 25 runs of 4 x 421 scorings); \
+        "trend advisory, {label}: one bed scored in {:.1} µs (median of 25 runs of 4 x 421 scorings); \
          judging 7 h of history again on arrival: {median:.1} ms",
         median / scorings * 1000.0
     ));
 }
+
+/// The learned detector decides the same in the browser as natively: a
+/// combined drift each part of which is under the rules' meaningful change
+/// (HR +9/min, RR +2.5/min, SpO2 -2.5 % over an hour) is advised by it, at
+/// the minute the native build advises it.
+#[cfg(feature = "learned")]
+#[test]
+fn the_learned_detector_advises_the_same_minute_natively_and_in_wasm() {
+    use vigil_shared::drift::{BedDrift, DriftChange};
+    use vigil_shared::VitalKind;
+    const MIN: i64 = 60_000;
+    let t0 = 1_800_000_000_000 / MIN * MIN;
+    let wobble = |m: i64, a: f64| a * (0.6 * (m as f64 / 7.3).sin() + 0.3 * (m as f64 / 2.1).cos());
+    let (mut rules, mut both) = (BedDrift::baseline_only(), BedDrift::new());
+    let mut raised = (vec![], vec![]);
+    for m in 0..420 {
+        let x = ((m - 300) as f64 / 60.0).clamp(0.0, 1.0);
+        let t = t0 + m * MIN;
+        for d in [&mut rules, &mut both] {
+            d.on_numeric(VitalKind::Hr, t, 76.0 + wobble(m, 3.0) + 9.0 * x);
+            d.on_numeric(VitalKind::Rr, t, 15.0 + wobble(m + 11, 1.0) + 2.5 * x);
+            d.on_numeric(VitalKind::Spo2, t, 97.0 + wobble(m + 5, 0.6) - 2.5 * x);
+        }
+        let on = |d: &mut BedDrift| d.take_changes().into_iter().filter(|c| matches!(c, DriftChange::Raised(_)));
+        raised.0.extend(on(&mut rules));
+        raised.1.extend(on(&mut both));
+    }
+    assert!(raised.0.is_empty(), "the rules alone: {:?}", raised.0);
+    let a = both.advisory().expect("the learned detector advised it");
+    assert!(a.assessment.by_model, "{a:?}");
+    io::report(&format!(
+        "learned detector: advised {} min into the drift, probability {:.4}",
+        (a.raised - t0) / MIN - 300,
+        a.assessment.learned.unwrap_or(f64::NAN)
+    ));
+    assert_eq!(raised.1, vec![DriftChange::Raised(a.onset)]);
+    assert_eq!((a.raised - t0) / MIN, LEARNED_RAISED_MIN, "raised at the minute the native build raised it");
+}
+
+/// The minute the native build raised the advisory above.
+#[cfg(feature = "learned")]
+const LEARNED_RAISED_MIN: i64 = 368;

@@ -30,17 +30,24 @@ use crate::{SampleTime, VitalKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod assess;
 mod explain;
+mod features;
 pub mod inject;
+#[cfg(feature = "learned")]
+pub mod learned;
+#[cfg(test)]
+mod model_tests;
 mod param;
 mod series;
 #[cfg(test)]
 mod tests;
 
-use explain::{reason, since};
+use features::MoveHistory;
+pub use features::{Features, LAGS_MIN, N_FEATURES, PER_PARAM};
 use param::plausible;
 pub use param::Param;
-use series::{mad, median, Series};
+use series::Series;
 
 pub(crate) const MIN_MS: i64 = 60_000;
 /// The recent level: the median of the last this many minutes.
@@ -81,6 +88,37 @@ const KEEP_MIN: i64 = 420;
 const CATCH_UP_MIN: i64 = 30;
 /// Ended advisories kept for the bed's history.
 const LOG_LEN: usize = 50;
+/// A minute the learned detector alone finds unusual counts only with a
+/// reason: two or more parameters moved the worse way by at least this
+/// many of their own deviations ...
+const SOFT_Z: f64 = 2.0;
+/// ... and this share of a clinically meaningful change.
+const SOFT_CHANGE: f64 = 0.5;
+
+/// A learned detector: the probability that a bed's minute is the start of
+/// a deterioration, from its [`Features`], and the probability from which a
+/// minute counts as unusual.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    pub score: fn(&Features) -> f32,
+    pub threshold: f32,
+}
+
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.score, other.score) && self.threshold == other.threshold
+    }
+}
+
+/// One parameter at one minute: its recent level against the baseline it
+/// is judged on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Level {
+    pub kind: VitalKind,
+    pub baseline: f64,
+    pub scale: f64,
+    pub recent: f64,
+}
 
 /// One parameter that has drifted the way that means deterioration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +153,14 @@ pub struct Assessment {
     pub drivers: Vec<Driver>,
     /// "HR +22/min, RR +6/min and SpO2 -3 % over 40 min"; empty without drivers.
     pub reason: String,
+    /// The learned detector's probability, when one judges the bed.
+    #[serde(default)]
+    pub learned: Option<f64>,
+    /// Unusual because of the learned detector (the baseline rules alone
+    /// would not have said so); its drivers are then the parameters that
+    /// moved at least [`SOFT_Z`] deviations and half a meaningful change.
+    #[serde(default)]
+    pub by_model: bool,
 }
 
 /// An "unusual trend" advisory.
@@ -157,11 +203,45 @@ pub struct BedDrift {
     held: BTreeMap<Param, (f64, f64)>,
     log: Vec<Advisory>,
     changes: Vec<DriftChange>,
+    /// The last half hour's moves, for the learned detector.
+    moves: MoveHistory,
+    model: Option<Model>,
+    /// Every judged minute's features and baseline verdict, when asked for
+    /// (to train the learned detector).
+    recorded: Option<Vec<(SampleTime, Features, bool)>>,
 }
 
 impl BedDrift {
+    /// A bed judged by the baseline rules and, when this build carries it
+    /// (the `learned` feature), the trained learned detector.
     pub fn new() -> Self {
+        #[cfg(feature = "learned")]
+        return Self::with_model(learned::model());
+        #[cfg(not(feature = "learned"))]
         Self::default()
+    }
+
+    /// A bed judged by the baseline rules alone.
+    pub fn baseline_only() -> Self {
+        Self::default()
+    }
+
+    /// A bed judged by the baseline rules and `model`: a minute is unusual
+    /// when the rules say so, or when the model's probability reaches its
+    /// threshold and some parameter has moved enough to say why.
+    pub fn with_model(model: Option<Model>) -> Self {
+        Self { model, ..Self::default() }
+    }
+
+    /// Keeps every judged minute's features and baseline verdict from now on.
+    pub fn record_features(&mut self) {
+        self.recorded = Some(Vec::new());
+    }
+
+    /// The minutes judged since the last call: (minute start, features,
+    /// unusual by the rules used).
+    pub fn take_features(&mut self) -> Vec<(SampleTime, Features, bool)> {
+        self.recorded.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// A live reading. A reading of a minute already judged is ignored.
@@ -206,6 +286,10 @@ impl BedDrift {
         self.log.clear();
         self.latest = None;
         self.changes.clear();
+        self.moves.clear();
+        if let Some(r) = &mut self.recorded {
+            r.clear();
+        }
         for t in first + 1..=m {
             self.judge(t);
         }
@@ -282,7 +366,9 @@ impl BedDrift {
 
     /// Judges the minutes before `t` and moves the advisory on.
     fn judge(&mut self, t: i64) {
-        let Some(a) = self.assess(t) else {
+        let levels = Param::ALL.map(|p| self.level(p, t));
+        self.moves.push(t, &levels);
+        let Some(mut a) = self.assess(t, &levels) else {
             // No data to judge: a run is broken, a raised advisory fades.
             self.run = None;
             if self.active.is_some() {
@@ -293,6 +379,24 @@ impl BedDrift {
             }
             return;
         };
+        if self.model.is_some() || self.recorded.is_some() {
+            let f = self.moves.features(t);
+            if let Some(m) = self.model {
+                let p = (m.score)(&f);
+                a.learned = Some(f64::from(p));
+                if !a.unusual && p >= m.threshold {
+                    let soft = self.drivers(t, &levels, SOFT_Z, SOFT_CHANGE);
+                    // The learned detector is for combined drifts: one
+                    // parameter alone is the rules' to judge.
+                    if soft.len() >= 2 {
+                        a = Assessment { unusual: true, by_model: true, learned: a.learned, ..Self::judged(t, soft) };
+                    }
+                }
+            }
+            if let Some(r) = &mut self.recorded {
+                r.push((t * MIN_MS, f, a.unusual));
+            }
+        }
         let unusual = a.unusual;
         if let Some(adv) = &mut self.active {
             adv.peak = adv.peak.max(a.score);
@@ -339,60 +443,5 @@ impl BedDrift {
         self.held.clear();
         self.run = None;
         self.quiet = 0;
-    }
-
-    /// The assessment at minute `t`, or `None` before any parameter has a
-    /// baseline and a recent level.
-    fn assess(&self, t: i64) -> Option<Assessment> {
-        let mut judged = 0;
-        let mut drivers = Vec::new();
-        for param in Param::ALL {
-            let Some((kind, intermittent)) = self.source(param, t) else { continue };
-            let s = &self.series[&kind];
-            let (recent_from, windows, base_points) = if intermittent {
-                (t - INTERMITTENT_RECENT_MIN, &INTERMITTENT_BASELINES, INTERMITTENT_BASELINE_POINTS)
-            } else {
-                (t - RECENT_MIN, &BASELINES, BASELINE_MIN_POINTS)
-            };
-            let recent = median(&mut s.values(recent_from, t));
-            // Of the baselines with data, the one the patient looks worst
-            // against: how they were before a slow drift began.
-            let held = self.held.get(&param).copied();
-            let Some((baseline, scale)) = held.or_else(|| {
-                windows
-                    .iter()
-                    .filter_map(|&(from, to)| {
-                        let mut base = s.values(t - from, t - to);
-                        if base.len() < base_points {
-                            return None;
-                        }
-                        let b = median(&mut base);
-                        Some((b, mad(&base, b).max(param.min_scale())))
-                    })
-                    .max_by(|a, b| {
-                        let z = |(b, sc): &(f64, f64)| param.worse() * (recent - b) / sc;
-                        z(a).total_cmp(&z(b))
-                    })
-            }) else {
-                continue;
-            };
-            judged += 1;
-            let worse = param.worse() * (recent - baseline);
-            let z = worse / scale;
-            if z >= DRIVER_Z && worse >= param.min_change() {
-                let since = since(s, t, baseline, param.worse(), worse);
-                drivers.push(Driver { param, kind, baseline, scale, recent, delta: recent - baseline, z, since });
-            }
-        }
-        if judged == 0 {
-            return None;
-        }
-        drivers.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.param.cmp(&b.param)));
-        let score: f64 = drivers.iter().map(|d| d.z.min(Z_CAP)).sum();
-        let strong_one =
-            drivers.iter().any(|d| d.z >= SINGLE_Z && d.param.worse() * d.delta >= 2.0 * d.param.min_change());
-        let unusual = (drivers.len() >= 2 && score >= COMBINED_SCORE) || strong_one;
-        let reason = reason(&drivers, t * MIN_MS);
-        Some(Assessment { t: t * MIN_MS, score, unusual, drivers, reason })
     }
 }

@@ -10,17 +10,17 @@ use std::collections::BTreeMap;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-const MIN: i64 = 60_000;
-const T0: i64 = 1_790_000_000_000;
+pub(super) const MIN: i64 = 60_000;
+pub(super) const T0: i64 = 1_790_000_000_000;
 
 /// A deterministic wobble (no RNG in the core): several incommensurate sines.
-fn wobble(i: i64, amp: f64) -> f64 {
+pub(super) fn wobble(i: i64, amp: f64) -> f64 {
     let x = i as f64;
     amp * (0.6 * (x / 7.3).sin() + 0.3 * (x / 2.1).cos() + 0.25 * (x / 31.0).sin())
 }
 
 /// A stable adult at 1 Hz for `minutes`, with breath-to-breath noise.
-fn stable(minutes: i64) -> Vec<(i64, VitalKind, f64)> {
+pub(super) fn stable(minutes: i64) -> Vec<(i64, VitalKind, f64)> {
     let mut out = Vec::new();
     for s in 0..minutes * 60 {
         let t = s * 1000;
@@ -35,7 +35,7 @@ fn stable(minutes: i64) -> Vec<(i64, VitalKind, f64)> {
 }
 
 /// A steady drift of `changes`, in minutes from the recording's start.
-fn linear(changes: Vec<(Param, f64)>, start_min: i64, ramp_min: i64, hold_min: i64) -> Injection {
+pub(super) fn linear(changes: Vec<(Param, f64)>, start_min: i64, ramp_min: i64, hold_min: i64) -> Injection {
     Injection {
         pattern: Pattern::Custom(changes),
         shape: Shape::Linear,
@@ -55,7 +55,7 @@ fn run(numerics: &[(i64, VitalKind, f64)]) -> (BedDrift, Vec<DriftChange>) {
     (d, changes)
 }
 
-fn raised(changes: &[DriftChange]) -> Vec<SampleTime> {
+pub(super) fn raised(changes: &[DriftChange]) -> Vec<SampleTime> {
     changes.iter().filter_map(|c| if let DriftChange::Raised(t) = c { Some(*t) } else { None }).collect()
 }
 
