@@ -38,10 +38,26 @@ const HOLD: i64 = 30 * MIN;
 const FIRST_START: i64 = 4 * HOUR;
 const START_EVERY: i64 = 2 * HOUR;
 
+/// What is evaluated: the detector, and which part of the carrier.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalOptions {
+    /// A new bed judged by the detector under test.
+    pub detector: fn() -> BedDrift,
+    /// The part of the carrier used, ms from its start (`None`: all of it):
+    /// a learned detector trained on one half is evaluated on the other.
+    pub carrier_span: Option<(i64, i64)>,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions { detector: BedDrift::baseline_only, carrier_span: None }
+    }
+}
+
 /// The advisories raised over a recording: when (ms from its start), and
 /// the parameters that drove each.
-fn advisories(numerics: &[(i64, VitalKind, f64)]) -> Vec<(SampleTime, Vec<Param>)> {
-    let mut d = BedDrift::new();
+fn advisories(detector: fn() -> BedDrift, numerics: &[(i64, VitalKind, f64)]) -> Vec<(SampleTime, Vec<Param>)> {
+    let mut d = detector();
     let mut raised = Vec::new();
     for &(off, kind, v) in numerics {
         d.on_numeric(kind, T0 + off, v);
@@ -108,13 +124,13 @@ fn files(dir: &Path, ext: &str) -> anyhow::Result<Vec<std::path::PathBuf>> {
     Ok(v)
 }
 
-fn stable_row(name: &str, recs: &[Recording]) -> StableRow {
+fn stable_row(detector: fn() -> BedDrift, name: &str, recs: &[Recording]) -> StableRow {
     let mut row = StableRow { name: name.into(), records: recs.len(), ..Default::default() };
     for rec in recs {
         let h = rec.duration_ms() as f64 / HOUR as f64;
         row.hours += h;
         row.judged_hours += (h - WARM_UP_MIN as f64 / 60.0).max(0.0);
-        row.advisories += advisories(&rec.numerics).len();
+        row.advisories += advisories(detector, &rec.numerics).len();
     }
     row
 }
@@ -185,22 +201,56 @@ fn first_alarm(numerics: &[(i64, VitalKind, f64)], pattern: &Pattern, start: i64
         .min()
 }
 
-/// Runs the evaluation over `data_dir` (`bidmc/numerics`, `mimic2`).
-pub fn run(data_dir: &Path) -> anyhow::Result<EvalReport> {
+/// The recordings the evaluation reads from `data_dir`: BIDMC's numerics
+/// and the MIMIC-II records.
+pub fn recordings(data_dir: &Path) -> anyhow::Result<(Vec<Recording>, Vec<Recording>)> {
     let open = |p: &Path| Recording::open(p).with_context(|| format!("reading {}", p.display()));
     let bidmc: Vec<Recording> =
         files(&data_dir.join("bidmc/numerics"), "csv")?.iter().map(|p| open(p)).collect::<anyhow::Result<_>>()?;
     let mimic: Vec<Recording> =
         files(&data_dir.join("mimic2"), "hea")?.iter().map(|p| open(p)).collect::<anyhow::Result<_>>()?;
     anyhow::ensure!(!bidmc.is_empty(), "no BIDMC numerics under {}", data_dir.display());
-    let carrier = mimic
-        .iter()
-        .find(|r| r.name == CARRIER)
-        .with_context(|| format!("the MIMIC-II record {CARRIER} is not under {}", data_dir.display()))?;
-    let mut stable = vec![stable_row("BIDMC, 53 stable ICU adults (1 Hz)", &bidmc)];
+    anyhow::ensure!(
+        mimic.iter().any(|r| r.name == CARRIER),
+        "the MIMIC-II record {CARRIER} is not under {}",
+        data_dir.display()
+    );
+    Ok((bidmc, mimic))
+}
+
+/// The carrier of the injected drifts, or the part of it in `span` (ms),
+/// starting at 0.
+pub fn carrier(mimic: &[Recording], span: Option<(i64, i64)>) -> anyhow::Result<Recording> {
+    let rec = mimic.iter().find(|r| r.name == CARRIER).with_context(|| format!("no MIMIC-II record {CARRIER}"))?;
+    let Some((from, to)) = span else { return Ok(rec.clone()) };
+    let numerics =
+        rec.numerics.iter().filter(|n| (from..to).contains(&n.0)).map(|&(t, k, v)| (t - from, k, v)).collect();
+    Ok(Recording { name: rec.name.clone(), numerics, tracks: vec![], dropped_numerics: 0 })
+}
+
+/// Runs the evaluation of the baseline detector over `data_dir`
+/// (`bidmc/numerics`, `mimic2`) and the whole carrier.
+pub fn run(data_dir: &Path) -> anyhow::Result<EvalReport> {
+    run_with(data_dir, &EvalOptions::default())
+}
+
+/// Runs the evaluation of `opts.detector` over `data_dir`.
+pub fn run_with(data_dir: &Path, opts: &EvalOptions) -> anyhow::Result<EvalReport> {
+    let (bidmc, mimic) = recordings(data_dir)?;
+    let carrier = carrier(&mimic, opts.carrier_span)?;
+    let detector = opts.detector;
+    let mut stable = vec![stable_row(detector, "BIDMC, 53 stable ICU adults (1 Hz)", &bidmc)];
     for rec in &mimic {
-        let what = if rec.name == CARRIER { "32 h, no known deterioration" } else { "artefact-laden" };
-        stable.push(stable_row(&format!("MIMIC-II {} ({what}, 1/min)", rec.name), std::slice::from_ref(rec)));
+        let (rec, what) = if rec.name == CARRIER {
+            let what = match opts.carrier_span {
+                None => "32 h, no known deterioration".to_string(),
+                Some((a, b)) => format!("hours {}-{} only, no known deterioration", a / HOUR, b / HOUR),
+            };
+            (&carrier, what)
+        } else {
+            (rec, "artefact-laden".to_string())
+        };
+        stable.push(stable_row(detector, &format!("MIMIC-II {} ({what}, 1/min)", rec.name), std::slice::from_ref(rec)));
     }
     let duration = carrier.duration_ms();
     let mut trials = Vec::new();
@@ -225,7 +275,7 @@ pub fn run(data_dir: &Path) -> anyhow::Result<EvalReport> {
                         // driven by a drifting parameter (not one of the
                         // carrier's own).
                         let moved: Vec<Param> = p.changes().iter().map(|c| c.0).collect();
-                        let advisory = advisories(&data)
+                        let advisory = advisories(detector, &data)
                             .into_iter()
                             .find(|(t, by)| *t >= start && by.iter().any(|x| moved.contains(x)))
                             .map(|(t, _)| t - start);
