@@ -7,12 +7,20 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 
 echo "== Rust tests (native)"
-cargo test --workspace --exclude vigil-app
+# vigil-train is built on its own below: in this build it would switch the
+# learned detector on in every crate (cargo unifies features).
+cargo test --workspace --exclude vigil-app --exclude vigil-train
 cargo test -p vigil-app --features ssr
+cargo test -p vigil-shared --features learned
+
+echo "== the learned trend detector: retrained from the data, it must be the committed one"
+cargo run --release -p vigil-train -- --check
 
 echo "== shared core on wasm32 (Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p vigil-shared --target wasm32-unknown-unknown
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p vigil-shared --features learned --target wasm32-unknown-unknown --release --test same_decisions
 
 echo "== build for the browser tests"
 scripts/build-site.sh
