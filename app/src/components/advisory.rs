@@ -96,10 +96,12 @@ pub fn AdvisoryPanel(bed: String) -> impl IntoView {
                         "Against this patient's own last hours, since " {format::clock(onset, 0)}
                         ". An advisory, not an alarm: it never sounds. Review the patient."
                     </p>
-                    {adv.assessment.by_model.then(|| view! {
+                    {adv.by_model.then(|| view! {
                         <p class="muted" data-testid="advisory-by-model">
-                            "Found by the learned detector: a combined drift, each part smaller than the rules need on its own"
-                            {adv.assessment.learned.map(|p| format!(" (probability {:.0} %).", 100.0 * p))}
+                            {match adv.confirmed {
+                                None => "Raised early by the learned detector: a combined drift, each part under what the rules need on its own.".to_string(),
+                                Some(t) => format!("Raised early by the learned detector; the rules confirmed it at {}.", format::clock(t, 0)),
+                            }}
                         </p>
                     })}
                     <div class="adv-charts">

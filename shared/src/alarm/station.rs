@@ -124,6 +124,12 @@ impl WardAlarms {
         self.beds.get(bed)
     }
 
+    /// Replaces a bed's trend judge (tests, with stand-in models).
+    #[cfg(test)]
+    pub(crate) fn set_drift(&mut self, bed: &str, drift: crate::drift::BedDrift) {
+        self.bed_mut(bed).set_drift(drift);
+    }
+
     fn bed_mut(&mut self, bed: &str) -> &mut BedAlarms {
         let options = self.options;
         self.beds.entry(bed.to_string()).or_insert_with(|| BedAlarms::new(bed, options))

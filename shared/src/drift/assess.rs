@@ -1,5 +1,6 @@
 //! How one minute is judged: each parameter's level against its baseline,
-//! the parameters that drive an advisory, and the baseline rules' verdict.
+//! the parameters that drive an advisory, the rules' verdict, the learned
+//! detector's, and how the advisory moves on.
 
 use super::explain::{reason, since};
 use super::series::{mad, median};
@@ -77,5 +78,92 @@ impl BedDrift {
         let score: f64 = drivers.iter().map(|d| d.z.min(Z_CAP)).sum();
         let reason = reason(&drivers, t * MIN_MS);
         Assessment { t: t * MIN_MS, score, unusual: false, drivers, reason, learned: None, by_model: false }
+    }
+
+    /// Judges the minutes before `t` and moves the advisory on.
+    pub(super) fn judge(&mut self, t: i64) {
+        let levels = Param::ALL.map(|p| self.level(p, t));
+        self.moves.push(t, &levels);
+        let Some(mut a) = self.assess(t, &levels) else {
+            // No data to judge: a run is broken, a raised advisory fades.
+            self.run = None;
+            if self.active.is_some() {
+                self.quiet += 1;
+                if self.quiet >= END_AFTER_MIN {
+                    self.end(t);
+                }
+            }
+            return;
+        };
+        if self.model.is_some() || self.recorded.is_some() {
+            let f = self.moves.features(t);
+            if let Some(m) = self.model {
+                let p = (m.score)(&f);
+                a.learned = Some(f64::from(p));
+                if !a.unusual && p >= m.threshold {
+                    let soft = self.drivers(t, &levels, m.soft_z, m.soft_change);
+                    // The learned detector is for combined drifts: one
+                    // parameter alone is the rules' to judge.
+                    if soft.len() >= 2 {
+                        a = Assessment { unusual: true, by_model: true, learned: a.learned, ..Self::judged(t, soft) };
+                    }
+                }
+            }
+            if let Some(r) = &mut self.recorded {
+                r.push((t * MIN_MS, f, a.unusual));
+            }
+        }
+        let unusual = a.unusual;
+        if let Some(adv) = &mut self.active {
+            adv.peak = adv.peak.max(a.score);
+            if unusual {
+                adv.assessment = a.clone();
+                if adv.by_model && adv.confirmed.is_none() && !a.by_model {
+                    adv.confirmed = Some(t * MIN_MS);
+                    self.changes.push(DriftChange::Confirmed(adv.onset));
+                }
+            }
+            self.quiet = if unusual { 0 } else { self.quiet + 1 };
+            if self.quiet >= END_AFTER_MIN {
+                self.end(t);
+            }
+        } else if unusual {
+            let (first, n) = self.run.map_or((t, 1), |(f, n)| (f, n + 1));
+            self.run = Some((first, n));
+            if n >= RAISE_AFTER_MIN {
+                let onset = first * MIN_MS;
+                self.held = a.drivers.iter().map(|d| (d.param, (d.baseline, d.scale))).collect();
+                let raised_by = a.drivers.iter().map(|d| d.param).collect();
+                self.active = Some(Advisory {
+                    onset,
+                    raised: t * MIN_MS,
+                    peak: a.score,
+                    assessment: a.clone(),
+                    raised_by,
+                    ended: None,
+                    by_model: a.by_model,
+                    confirmed: None,
+                });
+                self.quiet = 0;
+                self.changes.push(DriftChange::Raised(onset));
+            }
+        } else {
+            self.run = None;
+        }
+        self.latest = Some(a);
+    }
+
+    /// Ends the raised advisory at minute `t`.
+    pub(super) fn end(&mut self, t: i64) {
+        let Some(mut done) = self.active.take() else { return };
+        done.ended = Some(t * MIN_MS);
+        self.changes.push(DriftChange::Ended(done.onset));
+        self.log.push(done);
+        if self.log.len() > LOG_LEN {
+            self.log.remove(0);
+        }
+        self.held.clear();
+        self.run = None;
+        self.quiet = 0;
     }
 }

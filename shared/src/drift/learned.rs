@@ -33,6 +33,19 @@ pub struct Meta {
     pub trained_on: String,
     pub seed: u64,
     pub epochs: usize,
+    /// The moves needed before the network can make a minute unusual.
+    #[serde(default = "soft_z")]
+    pub soft_z: f64,
+    #[serde(default = "soft_change")]
+    pub soft_change: f64,
+}
+
+fn soft_z() -> f64 {
+    super::SOFT_Z
+}
+
+fn soft_change() -> f64 {
+    super::SOFT_CHANGE
 }
 
 #[derive(Module, Debug)]
@@ -107,8 +120,13 @@ fn score(f: &Features) -> f32 {
 /// The embedded detector, or `None` when its weights or threshold do not
 /// load (a test makes sure they do).
 pub fn model() -> Option<Model> {
-    let threshold = meta().ok()?.threshold;
-    NET.with(|n| n.is_some()).then_some(Model { score, threshold })
+    let m = meta().ok()?;
+    NET.with(|n| n.is_some()).then_some(Model {
+        score,
+        threshold: m.threshold,
+        soft_z: m.soft_z,
+        soft_change: m.soft_change,
+    })
 }
 
 #[cfg(test)]

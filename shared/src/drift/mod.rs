@@ -25,6 +25,15 @@
 //! the history it fetches ([`BedDrift::rejudge`]), so it derives what a
 //! tablet open all along derived from the same minutes. Nothing is judged
 //! before [`WARM_UP_MIN`] minutes of data.
+//!
+//! A learned detector ([`Model`]; the trained one is [`learned`], behind the
+//! `learned` feature) can add to the rules: a minute the rules find ordinary
+//! is unusual when the network's probability reaches its threshold and two
+//! or more parameters have moved at least two deviations and half a
+//! meaningful change. It never makes a minute ordinary. An advisory it raised
+//! says so ([`Advisory::by_model`]) and is marked confirmed when the rules
+//! catch up, so a dismissal of the early advisory does not hide the later
+//! finding.
 
 use crate::{SampleTime, VitalKind};
 use serde::{Deserialize, Serialize};
@@ -91,22 +100,38 @@ const LOG_LEN: usize = 50;
 /// A minute the learned detector alone finds unusual counts only with a
 /// reason: two or more parameters moved the worse way by at least this
 /// many of their own deviations ...
-const SOFT_Z: f64 = 2.0;
+pub const SOFT_Z: f64 = 2.0;
 /// ... and this share of a clinically meaningful change.
-const SOFT_CHANGE: f64 = 0.5;
+pub const SOFT_CHANGE: f64 = 0.5;
 
-/// A learned detector: the probability that a bed's minute is the start of
-/// a deterioration, from its [`Features`], and the probability from which a
+/// A learned detector: the probability that a bed's minute belongs to a
+/// deterioration (the patient moved one clinically meaningful change or
+/// more in all), from its [`Features`], and the probability from which a
 /// minute counts as unusual.
 #[derive(Debug, Clone, Copy)]
 pub struct Model {
     pub score: fn(&Features) -> f32,
     pub threshold: f32,
+    /// The moves a minute needs before the model can make it unusual: two
+    /// or more parameters by this many deviations ...
+    pub soft_z: f64,
+    /// ... and this share of a meaningful change.
+    pub soft_change: f64,
+}
+
+impl Model {
+    /// A model with the default need of moved parameters.
+    pub const fn new(score: fn(&Features) -> f32, threshold: f32) -> Self {
+        Model { score, threshold, soft_z: SOFT_Z, soft_change: SOFT_CHANGE }
+    }
 }
 
 impl PartialEq for Model {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::fn_addr_eq(self.score, other.score) && self.threshold == other.threshold
+        std::ptr::fn_addr_eq(self.score, other.score)
+            && self.threshold == other.threshold
+            && self.soft_z == other.soft_z
+            && self.soft_change == other.soft_change
     }
 }
 
@@ -177,12 +202,23 @@ pub struct Advisory {
     /// Its highest score.
     pub peak: f64,
     pub ended: Option<SampleTime>,
+    /// Raised by the learned detector before the rules would have.
+    #[serde(default)]
+    pub by_model: bool,
+    /// When the rules first judged a minute of it unusual themselves, if
+    /// the learned detector raised it: what a dismissal of the early
+    /// advisory must not hide.
+    #[serde(default)]
+    pub confirmed: Option<SampleTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DriftChange {
     /// An advisory with this onset was raised.
     Raised(SampleTime),
+    /// The learned detector's advisory with this onset is now unusual by
+    /// the rules too.
+    Confirmed(SampleTime),
     Ended(SampleTime),
 }
 
@@ -362,86 +398,5 @@ impl BedDrift {
             let need = if *intermittent { 1 } else { RECENT_MIN_POINTS };
             self.series.get(kind).is_some_and(|s| s.points(t - recent, t).count() >= need)
         })
-    }
-
-    /// Judges the minutes before `t` and moves the advisory on.
-    fn judge(&mut self, t: i64) {
-        let levels = Param::ALL.map(|p| self.level(p, t));
-        self.moves.push(t, &levels);
-        let Some(mut a) = self.assess(t, &levels) else {
-            // No data to judge: a run is broken, a raised advisory fades.
-            self.run = None;
-            if self.active.is_some() {
-                self.quiet += 1;
-                if self.quiet >= END_AFTER_MIN {
-                    self.end(t);
-                }
-            }
-            return;
-        };
-        if self.model.is_some() || self.recorded.is_some() {
-            let f = self.moves.features(t);
-            if let Some(m) = self.model {
-                let p = (m.score)(&f);
-                a.learned = Some(f64::from(p));
-                if !a.unusual && p >= m.threshold {
-                    let soft = self.drivers(t, &levels, SOFT_Z, SOFT_CHANGE);
-                    // The learned detector is for combined drifts: one
-                    // parameter alone is the rules' to judge.
-                    if soft.len() >= 2 {
-                        a = Assessment { unusual: true, by_model: true, learned: a.learned, ..Self::judged(t, soft) };
-                    }
-                }
-            }
-            if let Some(r) = &mut self.recorded {
-                r.push((t * MIN_MS, f, a.unusual));
-            }
-        }
-        let unusual = a.unusual;
-        if let Some(adv) = &mut self.active {
-            adv.peak = adv.peak.max(a.score);
-            if unusual {
-                adv.assessment = a.clone();
-            }
-            self.quiet = if unusual { 0 } else { self.quiet + 1 };
-            if self.quiet >= END_AFTER_MIN {
-                self.end(t);
-            }
-        } else if unusual {
-            let (first, n) = self.run.map_or((t, 1), |(f, n)| (f, n + 1));
-            self.run = Some((first, n));
-            if n >= RAISE_AFTER_MIN {
-                let onset = first * MIN_MS;
-                self.held = a.drivers.iter().map(|d| (d.param, (d.baseline, d.scale))).collect();
-                let raised_by = a.drivers.iter().map(|d| d.param).collect();
-                self.active = Some(Advisory {
-                    onset,
-                    raised: t * MIN_MS,
-                    peak: a.score,
-                    assessment: a.clone(),
-                    raised_by,
-                    ended: None,
-                });
-                self.quiet = 0;
-                self.changes.push(DriftChange::Raised(onset));
-            }
-        } else {
-            self.run = None;
-        }
-        self.latest = Some(a);
-    }
-
-    /// Ends the raised advisory at minute `t`.
-    fn end(&mut self, t: i64) {
-        let Some(mut done) = self.active.take() else { return };
-        done.ended = Some(t * MIN_MS);
-        self.changes.push(DriftChange::Ended(done.onset));
-        self.log.push(done);
-        if self.log.len() > LOG_LEN {
-            self.log.remove(0);
-        }
-        self.held.clear();
-        self.run = None;
-        self.quiet = 0;
     }
 }

@@ -18,10 +18,10 @@ fn run_with(model: Option<Model>, numerics: &[(i64, VitalKind, f64)]) -> (BedDri
     (d, changes)
 }
 
-const ALWAYS: Model = Model { score: |_| 1.0, threshold: 0.5 };
-const NEVER: Model = Model { score: |_| 0.0, threshold: 0.5 };
+const ALWAYS: Model = Model::new(|_| 1.0, 0.5);
+const NEVER: Model = Model::new(|_| 0.0, 0.5);
 /// Unusual when HR has moved more than one deviation the worse way.
-const HR_UP: Model = Model { score: |f| f32::from(f[0] > 0.2), threshold: 0.5 };
+const HR_UP: Model = Model::new(|f| f32::from(f[0] > 0.2), 0.5);
 
 #[test]
 fn a_model_that_always_alarms_still_needs_a_parameter_that_moved() {
@@ -71,7 +71,7 @@ fn every_judged_minute_is_recorded_once_for_training_and_a_rejudge_starts_again(
     let judged = 3 * 60 - WARM_UP_MIN - 1;
     assert!((judged - 2..=judged + 2).contains(&(rows.len() as i64)), "{} rows", rows.len());
     assert!(rows.windows(2).all(|w| w[1].0 - w[0].0 == MIN), "one row per minute");
-    // HR, RR and SpO2 measured every minute; systolic by NIBP once judged.
+    // HR is measured every minute (so are RR and SpO2).
     assert!(rows.iter().all(|r| r.1[PER_PARAM - 1] == 1.0 && !r.2));
     assert!(d.take_features().is_empty());
     d.rejudge();
@@ -91,4 +91,24 @@ fn the_learned_detector_alone_never_advises_a_single_parameter() {
         let (_, changes) = run_with(Some(ALWAYS), &one.apply(&stable(6 * 60)));
         assert!(raised(&changes).is_empty(), "{param:?} {change}: {changes:?}");
     }
+}
+
+#[test]
+fn an_advisory_the_learned_detector_raised_says_so_and_is_confirmed_when_the_rules_catch_up() {
+    // HR +8/min and SpO2 -2.5 % over an hour (the model's), then on to HR
+    // +25/min and RR +7/min (the rules').
+    let early = linear(vec![(Param::Hr, 8.0), (Param::Spo2, -2.5)], 4 * 60, 60, 120);
+    let late = linear(vec![(Param::Hr, 17.0), (Param::Rr, 7.0)], 5 * 60 + 20, 30, 60);
+    let data = late.apply(&early.apply(&stable(7 * 60)));
+    let (d, changes) = run_with(Some(HR_UP), &data);
+    let adv = d.advisory().expect("raised");
+    assert!(adv.by_model, "raised by the learned detector: {adv:?}");
+    let confirmed = adv.confirmed.expect("the rules confirmed it");
+    assert!(confirmed > adv.raised && !adv.assessment.by_model, "{adv:?}");
+    assert_eq!(changes, vec![DriftChange::Raised(adv.onset), DriftChange::Confirmed(adv.onset)]);
+    // The rules alone raise it later; with the model it is one advisory.
+    let (rules, _) = run_with(None, &data);
+    let by_rules = rules.advisory().expect("the rules raise it too");
+    assert!(!by_rules.by_model && by_rules.confirmed.is_none());
+    assert!(adv.raised < by_rules.raised, "the model was earlier");
 }

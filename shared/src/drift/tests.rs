@@ -46,7 +46,7 @@ pub(super) fn linear(changes: Vec<(Param, f64)>, start_min: i64, ramp_min: i64, 
 }
 
 fn run(numerics: &[(i64, VitalKind, f64)]) -> (BedDrift, Vec<DriftChange>) {
-    let mut d = BedDrift::new();
+    let mut d = BedDrift::baseline_only();
     let mut changes = Vec::new();
     for &(off, kind, v) in numerics {
         d.on_numeric(kind, T0 + off, v);

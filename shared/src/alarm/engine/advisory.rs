@@ -5,7 +5,7 @@
 //! every tablet, hides it until a new advisory is raised.
 
 use super::BedAlarms;
-use crate::alarm::event::BedEvent;
+use crate::alarm::event::{BedEvent, StoredEvent};
 use crate::alarm::Condition;
 use crate::drift::{Advisory, BedDrift, Param};
 use crate::{SampleTime, VitalKind};
@@ -44,12 +44,17 @@ impl BedAlarms {
     /// The advisory to show now, if any: not while the bed sends nothing,
     /// nor while an alarm of one of its parameters is active (the alarm says
     /// more), nor once dismissed, unless a parameter that did not drive it
-    /// when it was raised has joined since.
+    /// when it was raised has joined since, or the rules have confirmed,
+    /// since, what the learned detector raised early.
     pub fn advisory(&self) -> Option<&Advisory> {
         let adv = self.drift.advisory()?;
         let now: Vec<Param> = adv.assessment.drivers.iter().map(|d| d.param).collect();
-        if self.dismissal(adv).is_some() && now.iter().all(|p| adv.raised_by.contains(p)) {
-            return None;
+        if let Some(seen_at) = self.dismissed_at(adv) {
+            let joined = !now.iter().all(|p| adv.raised_by.contains(p));
+            let confirmed = adv.confirmed.is_some_and(|c| c > seen_at);
+            if !joined && !confirmed {
+                return None;
+            }
         }
         let blocked = self.alarms.values().any(|a| {
             a.active()
@@ -78,6 +83,15 @@ impl BedAlarms {
     /// latest advisory raised by then (give or take the tolerance) that had
     /// not ended before it: one advisory, never the next.
     fn dismissal(&self, adv: &Advisory) -> Option<(String, i64)> {
+        self.dismissal_event(adv).map(|(e, _)| (e.actor.clone(), e.at))
+    }
+
+    /// The advisory's time the first dismissal of `adv` was made at.
+    fn dismissed_at(&self, adv: &Advisory) -> Option<i64> {
+        self.dismissal_event(adv).map(|(_, active_at)| active_at)
+    }
+
+    fn dismissal_event(&self, adv: &Advisory) -> Option<(&StoredEvent, i64)> {
         let all: Vec<&Advisory> = self.drift.log().iter().chain(self.drift.advisory()).collect();
         self.events.values().find_map(|e| {
             let BedEvent::DismissAdvisory { active_at } = e.event else { return None };
@@ -85,7 +99,14 @@ impl BedAlarms {
                 .iter()
                 .filter(|a| a.onset <= active_at + RAISE_TOLERANCE_MS && a.ended.is_none_or(|end| active_at < end))
                 .max_by_key(|a| a.onset)?;
-            (target.onset == adv.onset).then(|| (e.actor.clone(), e.at))
+            (target.onset == adv.onset).then_some((e, active_at))
         })
+    }
+
+    /// Replaces the bed's trend judge (tests of the learned detector's
+    /// place in the engine, with stand-in models).
+    #[cfg(test)]
+    pub(crate) fn set_drift(&mut self, drift: BedDrift) {
+        self.drift = drift;
     }
 }

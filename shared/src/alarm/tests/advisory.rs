@@ -188,3 +188,32 @@ fn a_bed_that_sends_nothing_shows_no_advisory() {
     assert!(w.shown_for("b1").iter().any(|a| a.id.condition == Condition::NoData));
     assert!(w.advisory("b1").is_none());
 }
+
+#[test]
+fn a_dismissed_advisory_of_the_learned_detector_shows_again_when_the_rules_confirm_it() {
+    // The model's early advisory is dismissed; the rules' finding of the
+    // same drift, later, is not hidden by that dismissal.
+    use crate::drift::{BedDrift, Model};
+    const HR_UP: Model = Model::new(|f| f32::from(f[0] > 0.2), 0.5);
+    let mut w = WardAlarms::default();
+    let early = Injection {
+        pattern: Pattern::Custom(vec![(Param::Hr, 8.0), (Param::Spo2, -2.5)]),
+        shape: Shape::Linear,
+        start_ms: 180 * MIN,
+        ramp_ms: 60 * MIN,
+        hold_ms: 120 * MIN,
+    };
+    let data = drift(22.0, 270, 30, 60).apply_without_truncating(&early.apply_without_truncating(&patient(330)));
+    let first = data.iter().position(|x| x.0 >= 250 * MIN).unwrap();
+    play(&mut w, &data[..1]);
+    w.set_drift("b1", BedDrift::with_model(Some(HR_UP)));
+    play(&mut w, &data[..first]);
+    let adv = w.advisory("b1").expect("the model's advisory").clone();
+    assert!(adv.by_model && adv.confirmed.is_none(), "{adv:?}");
+    w.on_event(&event(9, T + 250 * MIN, BedEvent::DismissAdvisory { active_at: adv.assessment.t }));
+    assert!(w.advisory("b1").is_none(), "dismissed");
+    play(&mut w, &data[first..]);
+    let again = w.advisory("b1").expect("shown again once the rules confirm it");
+    assert_eq!(again.onset, adv.onset);
+    assert!(again.confirmed.is_some_and(|c| c > adv.assessment.t), "{again:?}");
+}
