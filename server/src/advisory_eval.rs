@@ -26,7 +26,7 @@ use vigil_shared::drift::{BedDrift, DriftChange, Param, WARM_UP_MIN};
 use vigil_shared::{SampleTime, VitalKind};
 
 /// Device time the recordings are placed at: a whole minute.
-const T0: i64 = 1_790_000_040_000;
+pub const T0: i64 = 1_790_000_040_000;
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 /// The long MIMIC-II record the drifts are injected into.

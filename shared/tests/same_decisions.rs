@@ -227,6 +227,8 @@ fn the_learned_detector_advises_the_same_minute_natively_and_in_wasm() {
     assert_eq!((a.raised - t0) / MIN, LEARNED_RAISED_MIN, "raised at the minute the native build raised it");
 }
 
-/// The minute the native build raised the advisory above.
+/// The minute the native build raised the advisory above, with the
+/// committed weights (a retrained network may move it: set it again from
+/// the native run, which prints it).
 #[cfg(feature = "learned")]
-const LEARNED_RAISED_MIN: i64 = 368;
+const LEARNED_RAISED_MIN: i64 = 353;

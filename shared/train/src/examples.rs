@@ -5,9 +5,10 @@
 //! patient by at least one clinically meaningful change in all (the sum over
 //! its parameters of the change so far, the worse way, in units of
 //! [`Param::min_change`]); minutes of a drift smaller than that so far are
-//! left out (neither clearly normal nor clearly not). Every minute of the
-//! carrier itself, and of the same patterns run backwards (the patient
-//! improving), is a negative. The augmentation is the generator's: the
+//! left out (neither clearly normal nor clearly not); only parameters the
+//! recording measures count. Every minute of the carrier itself, and of each
+//! course at full size with its changes negated (the patient improving), is
+//! a negative. The augmentation is the generator's: the
 //! three textbook patterns and random mixtures of two or three parameters,
 //! at half, full and one and a half times their size, linear and sigmoid
 //! (the accelerating shape is held out for the evaluation), over ramps of
@@ -16,14 +17,13 @@
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use vigil_server::advisory_eval::T0;
 use vigil_shared::drift::inject::{Injection, Pattern, Shape};
 use vigil_shared::drift::{BedDrift, Features, Param, N_FEATURES};
 use vigil_shared::VitalKind;
 
 pub const MIN: i64 = 60_000;
 pub const HOUR: i64 = 60 * MIN;
-/// Device time of the recording's start (a whole minute).
-pub const T0: i64 = 1_790_000_040_000;
 pub const SHAPES: [Shape; 2] = [Shape::Linear, Shape::Sigmoid];
 const RAMPS_MIN: [i64; 4] = [30, 60, 120, 240];
 const SCALES: [f64; 3] = [0.5, 1.0, 1.5];
@@ -69,10 +69,17 @@ impl Examples {
     }
 }
 
-/// How far the drift has moved the patient at `t`, in meaningful changes.
-pub fn severity(inj: &Injection, t: i64) -> f64 {
+/// How far the drift has moved the patient at `t`, in meaningful changes,
+/// counting only the parameters the recording measures (the carrier has no
+/// temperature: a fever injected into it is invisible).
+pub fn severity(inj: &Injection, t: i64, measured: &[Param]) -> f64 {
     let f = inj.fraction_at(t);
-    inj.pattern.changes().iter().map(|&(p, c)| (p.worse() * c * f).max(0.0) / p.min_change()).sum()
+    inj.pattern
+        .changes()
+        .iter()
+        .filter(|(p, _)| measured.contains(p))
+        .map(|&(p, c)| (p.worse() * c * f).max(0.0) / p.min_change())
+        .sum()
 }
 
 /// Every judged minute of `numerics` from `from` (ms), with its features.
@@ -98,6 +105,8 @@ fn random_pattern(rng: &mut StdRng) -> Pattern {
 pub fn build(carrier: &[(i64, VitalKind, f64)], seed: u64) -> Examples {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut ex = Examples::default();
+    let measured: Vec<Param> =
+        Param::ALL.into_iter().filter(|p| carrier.iter().any(|n| Param::of(n.1) == Some(*p))).collect();
     let end = carrier.last().map_or(0, |n| n.0);
     for (_, f) in judged(carrier, 0) {
         ex.push(&f, false);
@@ -122,7 +131,7 @@ pub fn build(carrier: &[(i64, VitalKind, f64)], seed: u64) -> Examples {
                             hold_ms: HOLD,
                         };
                         for (t, f) in judged(&worse.apply(&window), start) {
-                            let sev = severity(&worse, t);
+                            let sev = severity(&worse, t, &measured);
                             if sev >= POSITIVE_SEVERITY {
                                 ex.push(&f, true);
                             }

@@ -1,6 +1,7 @@
 //! Fitting the network: weighted binary cross-entropy on the logits, Adam,
 //! shuffled mini-batches, all seeded, on burn's autodiff CPU device. The
-//! same seed and examples give the same weights, byte for byte.
+//! same seed and examples give the same weights, bit for bit, on the same
+//! kind of CPU (the matrix kernels are chosen by CPU feature at run time).
 
 use crate::examples::Examples;
 use burn::module::Module;

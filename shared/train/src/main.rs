@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p vigil-train               # train, write the weights, print the comparison
-//! cargo run --release -p vigil-train -- --check    # retrain and require the committed weights, byte for byte
+//! cargo run --release -p vigil-train -- --check    # retrain and require the committed weights, bit for bit
 //! cargo run --release -p vigil-train -- --evaluate # the comparison with the committed weights only
 //! ```
 //!
@@ -32,10 +32,10 @@ pub const EVAL_SPAN: (i64, i64) = (16 * examples::HOUR, 33 * examples::HOUR);
 #[command(name = "vigil-train", about = "Train and evaluate Vigil's learned trend detector")]
 struct Args {
     /// The PhysioNet data folder (with `bidmc/` and `mimic2/`).
-    #[arg(long, env = "VIGIL_DATA_DIR", default_value = "../shared/data")]
+    #[arg(long, env = "VIGIL_DATA_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))]
     data_dir: PathBuf,
     /// Where the weights and their metadata are written.
-    #[arg(long, default_value = "shared/src/drift")]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../src/drift"))]
     out: PathBuf,
     /// Retrain and fail unless the result is the committed weights.
     #[arg(long)]
@@ -48,6 +48,15 @@ struct Args {
     /// the test data: the committed one is chosen on the training half).
     #[arg(long)]
     threshold: Option<f32>,
+    /// The moves the network needs before it can make a minute unusual: two
+    /// or more parameters by this many deviations ...
+    /// (Default: 2, or the committed one with --evaluate.)
+    #[arg(long)]
+    gate_z: Option<f64>,
+    /// ... and this share of a clinically meaningful change.
+    /// (Default: 0.5, or the committed one with --evaluate.)
+    #[arg(long)]
+    gate_change: Option<f64>,
     #[arg(long, default_value_t = fit::FitOptions::default().seed)]
     seed: u64,
     #[arg(long, default_value_t = fit::FitOptions::default().epochs)]
@@ -56,6 +65,15 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let committed = learned::meta().ok();
+    let (gate_z, gate_change) = match (&committed, args.evaluate) {
+        (Some(m), true) => (args.gate_z.unwrap_or(m.soft_z), args.gate_change.unwrap_or(m.soft_change)),
+        _ => (
+            args.gate_z.unwrap_or(vigil_shared::drift::SOFT_Z),
+            args.gate_change.unwrap_or(vigil_shared::drift::SOFT_CHANGE),
+        ),
+    };
+    threshold::set_gate(gate_z, gate_change);
     if args.evaluate {
         let meta = learned::meta().map_err(anyhow::Error::msg)?;
         let net = TrendNet::trained(&burn::tensor::Device::flex()).map_err(anyhow::Error::msg)?;
@@ -75,6 +93,8 @@ fn main() -> anyhow::Result<()> {
         ),
         "seed": args.seed,
         "epochs": args.epochs,
+        "soft_z": gate_z,
+        "soft_change": gate_change,
     });
     let meta = serde_json::to_string_pretty(&meta)? + "\n";
     if args.check {
@@ -84,11 +104,13 @@ fn main() -> anyhow::Result<()> {
         let retrained = threshold::load(&bytes)?.parameters();
         let same = committed.len() == retrained.len()
             && committed.iter().zip(&retrained).all(|(a, b)| a.to_bits() == b.to_bits());
+        let parsed: serde_json::Value = serde_json::from_str(learned::META_JSON)?;
+        let same_meta = parsed == serde_json::from_str::<serde_json::Value>(&meta)?;
         anyhow::ensure!(
-            same && meta == learned::META_JSON,
+            same && same_meta,
             "retraining did not reproduce the committed detector: weights {}, metadata {}",
             if same { "same" } else { "differ" },
-            if meta == learned::META_JSON { "same" } else { "differs" }
+            if same_meta { "same" } else { "differs" }
         );
         println!("retrained: the same {} weights and threshold {thr:.2} as committed", retrained.len());
         return Ok(());
@@ -133,6 +155,6 @@ fn train(
     eprintln!("trained {epochs} epochs in {:.1} s: {} bytes of weights", t.elapsed().as_secs_f64(), bytes.len());
     threshold::install(threshold::load(&bytes)?, 1.0);
     let thr = threshold::choose(&train.numerics);
-    eprintln!("threshold {thr:.2}: the lowest with no advisory of its own on the training half, plus a margin");
+    eprintln!("threshold {thr:.2}: 0.5, or the lowest with no advisory of its own on the training half, plus a margin");
     Ok((bytes, thr))
 }
