@@ -128,10 +128,18 @@ impl BedDrift {
                 self.end(t);
             }
         } else if unusual {
-            let (first, n) = self.run.map_or((t, 1), |(f, n)| (f, n + 1));
-            self.run = Some((first, n));
-            if n >= RAISE_AFTER_MIN {
-                let onset = first * MIN_MS;
+            let mut run = self.run.unwrap_or(Run { first: t, minutes: 0, by_model: false, rules_from: None });
+            run.minutes += 1;
+            run.by_model |= a.by_model;
+            if !a.by_model {
+                run.rules_from.get_or_insert(t);
+            }
+            self.run = Some(run);
+            if run.minutes >= RAISE_AFTER_MIN {
+                let onset = run.first * MIN_MS;
+                // Raised by the learned detector when the rules alone would
+                // not have raised it yet: some minute of the run was its.
+                let confirmed = if run.by_model { run.rules_from.map(|m| m * MIN_MS) } else { None };
                 self.held = a.drivers.iter().map(|d| (d.param, (d.baseline, d.scale))).collect();
                 let raised_by = a.drivers.iter().map(|d| d.param).collect();
                 self.active = Some(Advisory {
@@ -141,11 +149,14 @@ impl BedDrift {
                     assessment: a.clone(),
                     raised_by,
                     ended: None,
-                    by_model: a.by_model,
-                    confirmed: None,
+                    by_model: run.by_model,
+                    confirmed,
                 });
                 self.quiet = 0;
                 self.changes.push(DriftChange::Raised(onset));
+                if confirmed.is_some() {
+                    self.changes.push(DriftChange::Confirmed(onset));
+                }
             }
         } else {
             self.run = None;

@@ -183,7 +183,7 @@ pub struct Assessment {
     pub learned: Option<f64>,
     /// Unusual because of the learned detector (the baseline rules alone
     /// would not have said so); its drivers are then the parameters that
-    /// moved at least [`SOFT_Z`] deviations and half a meaningful change.
+    /// passed the model's gate ([`Model::soft_z`], [`Model::soft_change`]).
     #[serde(default)]
     pub by_model: bool,
 }
@@ -222,6 +222,17 @@ pub enum DriftChange {
     Ended(SampleTime),
 }
 
+/// Consecutive unusual minutes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Run {
+    first: i64,
+    minutes: u32,
+    /// Some minute of it was unusual only by the learned detector.
+    by_model: bool,
+    /// The first minute of it unusual by the rules.
+    rules_from: Option<i64>,
+}
+
 /// One bed's trends and advisory.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BedDrift {
@@ -231,7 +242,7 @@ pub struct BedDrift {
     last_judged: Option<i64>,
     latest: Option<Assessment>,
     /// Consecutive unusual minutes: (first minute, count).
-    run: Option<(i64, u32)>,
+    run: Option<Run>,
     /// Consecutive ordinary minutes while raised.
     quiet: u32,
     active: Option<Advisory>,
@@ -264,7 +275,8 @@ impl BedDrift {
 
     /// A bed judged by the baseline rules and `model`: a minute is unusual
     /// when the rules say so, or when the model's probability reaches its
-    /// threshold and some parameter has moved enough to say why.
+    /// threshold and two or more parameters have moved enough to say why
+    /// (the model's gate).
     pub fn with_model(model: Option<Model>) -> Self {
         Self { model, ..Self::default() }
     }

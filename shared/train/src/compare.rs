@@ -1,5 +1,7 @@
-//! The comparison the issue asks for: the baseline detector and the
-//! baseline with the learned one, on the same held-out table.
+//! The comparison the issue asks for: the rules alone, the rules with the
+//! learned detector, and (an ablation) the rules with the learned
+//! detector's gate and a network that always says yes, on the same
+//! held-out table.
 
 use crate::threshold;
 use std::fmt::Write as _;

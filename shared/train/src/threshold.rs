@@ -58,8 +58,6 @@ pub fn detector() -> BedDrift {
     BedDrift::with_model(Some(Model { score, threshold, soft_z, soft_change }))
 }
 
-/// Advisories the detector raises over `numerics` that the rules alone
-/// would not.
 /// Advisories the learned detector raised over `numerics`.
 fn own_advisories(numerics: &[(i64, VitalKind, f64)]) -> usize {
     let mut d = detector();
@@ -67,8 +65,9 @@ fn own_advisories(numerics: &[(i64, VitalKind, f64)]) -> usize {
     for &(off, kind, v) in numerics {
         d.on_numeric(kind, vigil_server::advisory_eval::T0 + off, v);
         for c in d.take_changes() {
-            if matches!(c, DriftChange::Raised(_)) && d.advisory().is_some_and(|a| a.by_model) {
-                n += 1;
+            // Looked up by onset: it may have ended in the same catch-up.
+            if let DriftChange::Raised(onset) = c {
+                n += usize::from(d.log().iter().chain(d.advisory()).any(|a| a.onset == onset && a.by_model));
             }
         }
     }
@@ -78,7 +77,7 @@ fn own_advisories(numerics: &[(i64, VitalKind, f64)]) -> usize {
 /// Chooses and installs the threshold from the training half: 0.5 (the
 /// boundary of a classifier fitted to balanced classes), or, if that is not
 /// quiet there, the lowest of 0.51 ... 0.99 from which the network raises
-/// nothing there, plus a margin; 1.0 (never) if even 0.99 raises something.
+/// nothing there, plus a margin; 1.01 (never) if even 0.99 raises something.
 pub fn choose(train: &[(i64, VitalKind, f64)]) -> f32 {
     let mut lowest_quiet = None;
     for step in (50..=99).rev() {
@@ -90,7 +89,7 @@ pub fn choose(train: &[(i64, VitalKind, f64)]) -> f32 {
         lowest_quiet = Some(t);
     }
     let chosen = match lowest_quiet {
-        None => 1.0,
+        None => 1.01,
         Some(t) if t <= 0.5 => 0.5,
         Some(t) => (t + MARGIN).min(0.99),
     };

@@ -2,7 +2,9 @@
 //! it): lowest of all, below every alarm. It never sounds, it is not shown
 //! while an alarm of one of its drifting parameters is active (the alarm
 //! says more), and a clinician's dismissal, an audited event relayed to
-//! every tablet, hides it until a new advisory is raised.
+//! every tablet, hides it until a new advisory is raised, a parameter that
+//! did not raise it starts moving, or the rules confirm what the learned
+//! detector raised early.
 
 use super::BedAlarms;
 use crate::alarm::event::{BedEvent, StoredEvent};
@@ -44,13 +46,15 @@ impl BedAlarms {
     /// The advisory to show now, if any: not while the bed sends nothing,
     /// nor while an alarm of one of its parameters is active (the alarm says
     /// more), nor once dismissed, unless a parameter that did not drive it
-    /// when it was raised has joined since, or the rules have confirmed,
-    /// since, what the learned detector raised early.
+    /// when it was raised has started moving since it was last dismissed, or
+    /// the rules have confirmed, since, what the learned detector raised
+    /// early. A dismissal of the advisory shown again hides it again.
     pub fn advisory(&self) -> Option<&Advisory> {
         let adv = self.drift.advisory()?;
         let now: Vec<Param> = adv.assessment.drivers.iter().map(|d| d.param).collect();
         if let Some(seen_at) = self.dismissed_at(adv) {
-            let joined = !now.iter().all(|p| adv.raised_by.contains(p));
+            // A parameter that did not raise it, moving since it was seen.
+            let joined = adv.assessment.drivers.iter().any(|d| !adv.raised_by.contains(&d.param) && d.since > seen_at);
             let confirmed = adv.confirmed.is_some_and(|c| c > seen_at);
             if !joined && !confirmed {
                 return None;
@@ -86,14 +90,21 @@ impl BedAlarms {
         self.dismissal_event(adv).map(|(e, _)| (e.actor.clone(), e.at))
     }
 
-    /// The advisory's time the first dismissal of `adv` was made at.
+    /// The advisory's time the latest dismissal of `adv` was made at (a
+    /// shown-again advisory is dismissed again by a later one).
     fn dismissed_at(&self, adv: &Advisory) -> Option<i64> {
-        self.dismissal_event(adv).map(|(_, active_at)| active_at)
+        self.dismissal_events(adv).map(|(_, active_at)| active_at).max()
     }
 
-    fn dismissal_event(&self, adv: &Advisory) -> Option<(&StoredEvent, i64)> {
+    /// The first dismissal of `adv`: who, and when.
+    fn dismissal_event<'a>(&'a self, adv: &'a Advisory) -> Option<(&'a StoredEvent, i64)> {
+        self.dismissal_events(adv).next()
+    }
+
+    /// The dismissals of `adv`, in the order they were made.
+    fn dismissal_events<'a>(&'a self, adv: &'a Advisory) -> impl Iterator<Item = (&'a StoredEvent, i64)> + 'a {
         let all: Vec<&Advisory> = self.drift.log().iter().chain(self.drift.advisory()).collect();
-        self.events.values().find_map(|e| {
+        self.events.values().filter_map(move |e| {
             let BedEvent::DismissAdvisory { active_at } = e.event else { return None };
             let target = all
                 .iter()

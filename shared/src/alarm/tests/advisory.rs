@@ -213,7 +213,10 @@ fn a_dismissed_advisory_of_the_learned_detector_shows_again_when_the_rules_confi
     w.on_event(&event(9, T + 250 * MIN, BedEvent::DismissAdvisory { active_at: adv.assessment.t }));
     assert!(w.advisory("b1").is_none(), "dismissed");
     play(&mut w, &data[first..]);
-    let again = w.advisory("b1").expect("shown again once the rules confirm it");
+    let again = w.advisory("b1").expect("shown again once the rules confirm it").clone();
     assert_eq!(again.onset, adv.onset);
     assert!(again.confirmed.is_some_and(|c| c > adv.assessment.t), "{again:?}");
+    // Seen again: dismissed again.
+    w.on_event(&event(10, T + 320 * MIN, BedEvent::DismissAdvisory { active_at: again.assessment.t }));
+    assert!(w.advisory("b1").is_none(), "dismissed a second time");
 }
