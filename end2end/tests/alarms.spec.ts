@@ -32,6 +32,10 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   const desatA = alarmRow(a.page, "b13", "spo2.extreme_low", '[data-active="yes"][data-acked="no"]');
   const desatB = alarmRow(b.page, "b13", "spo2.extreme_low", '[data-active="yes"][data-acked="no"]');
 
+  // A fresh episode, so tablet B has time to show it before it ends: b13's
+  // desaturation may be about to end as the tablets open (it lasts 25 s a
+  // minute), and B would then rightly show it ended.
+  await expect(alarmRow(a.page, "b13", "spo2.extreme_low", '[data-active="yes"]')).toHaveCount(0, { timeout: 75_000 });
   // The right alarm, priority, colour and words, on both tablets within seconds.
   await expect(desatA).toHaveCount(1, { timeout: 75_000 });
   const seenOnA = Date.now();
