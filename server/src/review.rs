@@ -128,7 +128,7 @@ fn describe_params(p: &score::TypeParams) -> String {
     use vigil_shared::arrhythmia::ArrhythmiaKind as K;
     let g = |k: K| p.get(&k).copied().unwrap_or_default();
     format!(
-        "asystole gap {}s tmpl {}; brady {}/min tmpl {}; tachy {}/min tmpl {}; VT cv {} size {} rate {} tmpl {}; VF gap {}s tmpl {}",
+        "asystole gap {}s tmpl {}; brady {}/min tmpl {}; tachy {}/min tmpl {}; VT cv {} size {} rate {} tmpl {} 5 beats > {}/min narrow < {}s wide >= {}s; VF gap {}s tmpl {}",
         g(K::Asystole).asystole_gap_s,
         g(K::Asystole).template,
         g(K::ExtremeBradycardia).brady_rate,
@@ -139,6 +139,9 @@ fn describe_params(p: &score::TypeParams) -> String {
         g(K::VentricularTachycardia).vt_size_cv,
         g(K::VentricularTachycardia).vt_rate,
         g(K::VentricularTachycardia).template,
+        g(K::VentricularTachycardia).vt_def_rate,
+        g(K::VentricularTachycardia).vt_narrow,
+        g(K::VentricularTachycardia).vt_wide,
         g(K::VentricularFlutterFib).vf_gap_s,
         g(K::VentricularFlutterFib).template,
     )

@@ -14,9 +14,13 @@ use vigil_shared::wfdb::{Header, WfdbError};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// Records of every alarm type, true and false, with ECG, PPG and ABP.
-const RECORDS: [&str; 12] =
-    ["a103l", "a105l", "a161l", "b183l", "b349l", "b497l", "t320s", "t546s", "v328s", "v623l", "v200s", "f563l"];
+/// Records of every alarm type, true and false, with ECG, PPG and ABP, and
+/// every kind of VT reason (no fast run, narrow complexes, steady pulse, wide
+/// complexes with a pulse).
+const RECORDS: [&str; 16] = [
+    "a103l", "a105l", "a161l", "a163l", "b183l", "b349l", "b497l", "t320s", "t546s", "v328s", "v623l", "v200s",
+    "v146s", "v100s", "v224s", "f563l",
+];
 
 const GOLDEN: &str = include_str!("golden/challenge_decisions.txt");
 

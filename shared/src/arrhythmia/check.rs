@@ -1,9 +1,9 @@
 //! The check of an arrhythmia alarm against every waveform of the bed: keep
 //! it (true) or suppress it (false), with the reason in words.
 //!
-//! The evidence is gathered once (channel summaries over the 16 s and the 8 s
-//! before the alarm); the decision applies thresholds to it, so tuning the
-//! thresholds (cross-validation) does not rerun the signal processing.
+//! The evidence is gathered once (channel summaries over the 16 s, 8 s and
+//! 4 s before the alarm); the decision applies thresholds to it, so tuning
+//! the thresholds (cross-validation) does not rerun the signal processing.
 //!
 //! The rules, per alarm type (a channel is *trusted* when it is not flat, its
 //! beats agree in shape and its rhythm is physiological):
@@ -14,12 +14,21 @@
 //! - Extreme tachycardia: suppressed only when a trusted pulse channel's
 //!   fastest 17 beats stay below `tachy_rate` and no trusted ECG lead shows
 //!   them above 140/min.
-//! - Ventricular tachycardia: suppressed when every ECG lead is flat while a
-//!   pulse is present, or a trusted pulse channel over the last 8 s is regular
-//!   (interval variation < `vt_rr_cv`), steady in height (< `vt_size_cv`) and
-//!   slower than `vt_rate`.
+//! - Ventricular tachycardia, suppressed when:
+//!   - every ECG lead is flat while a pulse is present;
+//!   - no lead still working at the alarm shows 5 beats faster than
+//!     `vt_def_rate` in the last 16 s (the alarm's own definition);
+//!   - a clean lead's complexes are alike, regular and narrow (median beat
+//!     under `vt_narrow`) over the 16 s and the last 4 s: a supraventricular
+//!     rhythm;
+//!   - a trusted pulse is regular (interval variation < `vt_rr_cv`), steady in
+//!     height (< `vt_size_cv`) and slower than `vt_rate` over 8 s, still at
+//!     its rate in the last 4 s, unless a lead whose complexes the pulse
+//!     follows shows them wide (`vt_wide`) at the alarm: VT can have a pulse.
 //! - Ventricular flutter/fibrillation: suppressed when a trusted channel shows
-//!   regular beats (pause < `vf_gap_s`) over the last 8 s.
+//!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead, or a
+//!   pulse, which at a chest-compression rate needs QRS complexes at its rate
+//!   on some lead (alone it may be CPR).
 //!
 //! Anything not clearly refuted is kept: suppressing a true alarm costs a
 //! patient far more than a false one costs a nurse.
@@ -40,6 +49,12 @@ pub struct CheckParams {
     pub vt_rr_cv: f64,
     pub vt_size_cv: f64,
     pub vt_rate: f64,
+    /// The rate VT's 5 beats exceed.
+    pub vt_def_rate: f64,
+    /// Median-beat QRS width (s) under which complexes count as narrow.
+    pub vt_narrow: f64,
+    /// Median complex width (s) from which a rhythm counts as wide.
+    pub vt_wide: f64,
     pub vf_gap_s: f64,
 }
 
@@ -53,6 +68,9 @@ impl Default for CheckParams {
             vt_rr_cv: 0.15,
             vt_size_cv: 0.3,
             vt_rate: 120.0,
+            vt_def_rate: 100.0,
+            vt_narrow: 0.09,
+            vt_wide: 0.12,
             vf_gap_s: 2.0,
         }
     }
@@ -68,18 +86,26 @@ pub struct Evidence {
     pub long: Vec<Summary>,
     /// Every channel over the 8 s before the alarm.
     pub short: Vec<Summary>,
+    /// Every channel over the 4 s before the alarm (where a run that set the
+    /// alarm off is).
+    pub recent: Vec<Summary>,
 }
 
-/// Long and short windows before the alarm (s).
+/// Pulse rates (/min) that chest compressions can produce (guidelines ask
+/// for 100-120; in practice 90-140).
+pub const COMPRESSION_RATES: std::ops::RangeInclusive<f64> = 90.0..=140.0;
+
+/// Long, short and recent windows before the alarm (s).
 pub const LONG_S: f64 = 16.0;
 pub const SHORT_S: f64 = 8.0;
+pub const RECENT_S: f64 = 4.0;
 
 impl Evidence {
     /// Gathers the evidence for `alarm` raised at time `at` from the monitor.
     pub fn gather(monitor: &RhythmMonitor, alarm: ArrhythmiaKind, at: f64) -> Evidence {
-        let long = monitor.channels.iter().map(|c| summarise(c, at - LONG_S, at)).collect();
-        let short = monitor.channels.iter().map(|c| summarise(c, at - SHORT_S, at)).collect();
-        Evidence { alarm, at, long, short }
+        let window = |s: f64| monitor.channels.iter().map(|c| summarise(c, at - s, at).measure_width(c)).collect();
+        let (long, short, recent) = (window(LONG_S), window(SHORT_S), window(RECENT_S));
+        Evidence { alarm, at, long, short, recent }
     }
 }
 
@@ -94,7 +120,7 @@ pub struct Decision {
 }
 
 fn trusted(s: &Summary, p: &CheckParams) -> bool {
-    s.flat < 0.2 && s.beats.len() >= 3 && s.template >= p.template && s.rr_cv < 0.4
+    s.live() && s.beats.len() >= 3 && s.template >= p.template && s.rr_cv < 0.4
 }
 
 fn per_min(r: Option<f64>) -> String {
@@ -119,6 +145,16 @@ fn ecg_state(e: &[Summary]) -> &'static str {
     }
 }
 
+/// A pulse that stays at its rate to the alarm: in the last seconds (where
+/// the run that set the alarm off is) no pause longer than 1.5 intervals and
+/// a rate within 15 % of the longer window's.
+fn steady_to_the_end(s: &Summary, recent: &Summary) -> bool {
+    match (s.rate, recent.rate) {
+        (Some(r8), Some(r4)) => (r4 / r8 - 1.0).abs() <= 0.15 && recent.max_gap <= 1.5 * 60.0 / r8,
+        _ => false,
+    }
+}
+
 /// Decides `evidence` with thresholds `p`.
 pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
     let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
@@ -128,9 +164,15 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
             let beating = ev
                 .long
                 .iter()
-                .filter(|s| s.max_gap < p.asystole_gap_s && s.template >= p.template && s.flat < 0.2)
+                .filter(|s| s.max_gap < p.asystole_gap_s && s.template >= p.template && s.live())
                 .min_by(|a, b| a.max_gap.total_cmp(&b.max_gap));
             match beating {
+                Some(s) if s.kind == ChannelKind::Ecg => suppress(format!(
+                    "QRS complexes on {} at {}, longest pause {:.1} s",
+                    channel(s),
+                    per_min(s.rate),
+                    s.max_gap
+                )),
                 Some(s) => suppress(format!(
                     "{} but beats on {} at {}, longest pause {:.1} s",
                     ecg_state(&ev.long),
@@ -196,49 +238,140 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                 }
             }
         }
-        ArrhythmiaKind::VentricularTachycardia => {
-            let ecg_flat = ev.short.iter().filter(|s| s.kind == ChannelKind::Ecg).all(|s| s.flat > 0.8);
-            let pulse = ev
-                .short
-                .iter()
-                .filter(|s| s.kind.is_pulse() && s.template >= p.template && s.flat < 0.2 && s.beats.len() >= 3)
-                .max_by(|a, b| a.template.total_cmp(&b.template));
-            if let (true, Some(s)) = (ecg_flat, pulse) {
-                return suppress(format!("ECG flat but pulse on {} at {}", channel(s), per_min(s.rate)));
-            }
-            let steady = ev
-                .short
-                .iter()
-                .filter(|s| {
-                    s.kind.is_pulse()
-                        && s.template >= p.template
-                        && s.flat < 0.1
-                        && s.beats.len() >= 3
-                        && s.rr_cv < p.vt_rr_cv
-                        && s.size_cv < p.vt_size_cv
-                        && s.max_rate5.is_some_and(|r| r < p.vt_rate)
-                })
-                .max_by(|a, b| a.template.total_cmp(&b.template));
-            match steady {
-                Some(s) => suppress(format!(
-                    "regular, steady pulse on {} at {} through the last 8 s",
-                    channel(s),
-                    per_min(s.rate)
-                )),
-                None => keep("no steady pulse to refute it".into()),
-            }
-        }
+        ArrhythmiaKind::VentricularTachycardia => vt(ev, p),
         ArrhythmiaKind::VentricularFlutterFib => {
-            let organised = ev
-                .short
-                .iter()
-                .filter(|s| s.max_gap < p.vf_gap_s && s.template >= p.template && s.flat < 0.2 && s.rr_cv < 0.3)
-                .max_by(|a, b| a.template.total_cmp(&b.template));
-            match organised {
+            // A pulse at a chest-compression rate with no QRS at its rate on
+            // any lead may be CPR: it refutes VF only if the ECG corroborates it.
+            let corroborated = |s: &Summary| {
+                s.kind == ChannelKind::Ecg
+                    || !s.rate.is_some_and(|r| COMPRESSION_RATES.contains(&r))
+                    || ev.short.iter().any(|e| {
+                        e.kind == ChannelKind::Ecg
+                            && e.live()
+                            && e.rate.zip(s.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15)
+                    })
+            };
+            let regular =
+                |s: &&Summary| s.max_gap < p.vf_gap_s && s.template >= p.template && s.live() && s.rr_cv < 0.3;
+            let best = |a: &&Summary, b: &&Summary| a.template.total_cmp(&b.template);
+            match ev.short.iter().filter(regular).filter(|s| corroborated(s)).max_by(best) {
                 Some(s) => suppress(format!("organised beats on {} at {}", channel(s), per_min(s.rate))),
-                None => keep("no organised rhythm on any channel".into()),
+                None => match ev.short.iter().filter(regular).max_by(best) {
+                    Some(s) => keep(format!(
+                        "{} regular at {}, a chest-compression rate, with no QRS at that rate: CPR or artefact, not a rhythm",
+                        channel(s),
+                        per_min(s.rate)
+                    )),
+                    None => keep("no organised rhythm on any channel".into()),
+                },
             }
         }
+    }
+}
+
+/// The VT rules (see the module documentation).
+fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
+    let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
+    let suppress = |reason: String| Decision { alarm: ev.alarm, keep: false, reason };
+    let ecg_flat = ev.short.iter().filter(|s| s.kind == ChannelKind::Ecg).all(|s| s.flat > 0.8);
+    let pulse = ev
+        .short
+        .iter()
+        .filter(|s| s.kind.is_pulse() && s.template >= p.template && s.live() && s.beats.len() >= 3)
+        .max_by(|a, b| a.template.total_cmp(&b.template));
+    if let (true, Some(s)) = (ecg_flat, pulse) {
+        return suppress(format!("ECG flat but pulse on {} at {}", channel(s), per_min(s.rate)));
+    }
+    // VT is 5 or more beats faster than `vt_def_rate`: on every lead
+    // still working at the alarm, no 5 beats of the last 16 s were.
+    let working: Vec<&Summary> = ev
+        .long
+        .iter()
+        .zip(&ev.recent)
+        .filter(|(s, r)| s.kind == ChannelKind::Ecg && r.live() && s.beats.len() >= 5)
+        .map(|(s, _)| s)
+        .collect();
+    let fastest = working.iter().filter_map(|s| s.max_rate5).fold(f64::NEG_INFINITY, f64::max);
+    if !working.is_empty() && fastest < p.vt_def_rate {
+        let s = working.iter().max_by(|a, b| a.template.total_cmp(&b.template)).copied();
+        return suppress(format!(
+            "no 5 beats faster than {:.0}/min on any working lead (fastest {:.0}/min{})",
+            p.vt_def_rate,
+            fastest,
+            s.map_or(String::new(), |s| format!(", {}", channel(s)))
+        ));
+    }
+    // The complexes that set the alarm off narrow and regular on a
+    // clean lead: a supraventricular rhythm, not a ventricular run.
+    let narrow = ev
+        .long
+        .iter()
+        .zip(&ev.recent)
+        .filter(|(s, r)| {
+            s.kind == ChannelKind::Ecg
+                && s.live()
+                && r.live()
+                && s.template >= 0.9
+                && s.beats.len() >= 5
+                && s.rr_cv < p.vt_rr_cv
+                && s.width.is_some_and(|w| w < p.vt_narrow)
+                && r.width.is_some_and(|w| w < p.vt_narrow)
+        })
+        .map(|(s, _)| s)
+        .max_by(|a, b| a.template.total_cmp(&b.template));
+    if let Some(s) = narrow {
+        return suppress(format!(
+            "narrow ({:.0} ms), regular complexes on {} at {} to the alarm",
+            1000.0 * s.width.unwrap_or(0.0),
+            channel(s),
+            per_min(s.rate)
+        ));
+    }
+    let steady = ev
+        .short
+        .iter()
+        .zip(&ev.recent)
+        .filter(|(s, r)| {
+            s.kind.is_pulse()
+                && s.template >= p.template
+                && s.flat < 0.1
+                && s.live()
+                && s.beats.len() >= 3
+                && s.rr_cv < p.vt_rr_cv
+                && s.size_cv < p.vt_size_cv
+                && s.max_rate5.is_some_and(|r| r < p.vt_rate)
+                && steady_to_the_end(s, r)
+        })
+        .map(|(s, _)| s)
+        .max_by(|a, b| a.template.total_cmp(&b.template));
+    let Some(pulse) = steady else {
+        return keep("no steady pulse to refute it".into());
+    };
+    // Wide complexes at the alarm on a working lead, each with its
+    // pulse (or every other one with a pulse), can be VT with a pulse:
+    // the steady pulse does not refute them. Complexes at a rate the
+    // pulse does not follow are artefact, not beats.
+    let paced = |s: &Summary| {
+        s.rate.zip(pulse.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15 || (e / q - 2.0).abs() <= 0.2)
+    };
+    let wide = ev
+        .recent
+        .iter()
+        .filter(|s| s.kind == ChannelKind::Ecg && s.live() && s.beats.len() >= 3 && paced(s))
+        .filter_map(|s| s.width)
+        .fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
+    match wide {
+        Some(w) if w >= p.vt_wide => keep(format!(
+            "pulse steady on {} at {}, but wide complexes ({:.0} ms) at the alarm: VT with a pulse is possible",
+            channel(pulse),
+            per_min(pulse.rate),
+            1000.0 * w
+        )),
+        _ => suppress(format!(
+            "regular, steady pulse on {} at {} through the last 8 s",
+            channel(pulse),
+            per_min(pulse.rate)
+        )),
     }
 }
 

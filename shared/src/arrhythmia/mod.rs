@@ -67,3 +67,5 @@ impl ArrhythmiaKind {
 pub mod synthetic;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vt_tests;

@@ -1,6 +1,7 @@
 //! What one channel showed over a window before an alarm: its beats, rates,
 //! gaps, and how trustworthy the signal was.
 
+use super::detect::{median_beat, width_at};
 use super::monitor::{Channel, ChannelKind, Mark};
 
 /// Summary of one channel over `[from, to)`.
@@ -31,13 +32,32 @@ pub struct Summary {
     pub kurtosis: f64,
     /// Coefficient of variation of pulse heights (pulse channels).
     pub size_cv: f64,
+    /// ECG only: QRS width (s) of the window's median beat, once
+    /// [`Summary::measure_width`] has measured it.
+    pub width: Option<f64>,
+    /// Median beat size: pulse height in the channel's units (mmHg for ABP),
+    /// relative QRS strength on ECG.
+    pub size: f64,
 }
 
+/// The smallest arterial pulse pressure (mmHg) that is a heartbeat: below it
+/// the arterial line shows no output (ripple, a damped line, chest movement).
+pub const MIN_ARTERIAL_PULSE: f64 = 10.0;
+
 impl Summary {
-    /// A channel that carries a usable signal over the window: not flat, beats
-    /// whose shapes agree and whose intervals are physiological.
-    pub fn trusted(&self) -> bool {
-        self.flat < 0.2 && self.beats.len() >= 3 && self.template >= 0.7 && self.rr_cv < 0.4
+    /// Measures the QRS width of the window's median beat (ECG), which the
+    /// check needs and the detector's frequent summaries do not.
+    pub fn measure_width(mut self, channel: &Channel) -> Summary {
+        if channel.kind == ChannelKind::Ecg {
+            self.width = median_beat(channel, &self.beats).and_then(|b| width_at(&b, channel.fs));
+        }
+        self
+    }
+
+    /// The channel carries a signal over the window: not flat, and for an
+    /// arterial line, pulses big enough to be heartbeats.
+    pub fn live(&self) -> bool {
+        self.flat < 0.2 && (self.kind != ChannelKind::Abp || self.size >= MIN_ARTERIAL_PULSE)
     }
 }
 
@@ -168,6 +188,7 @@ pub fn summarise(channel: &Channel, from: f64, to: f64) -> Summary {
         if fsd > 0.0 { vals.iter().map(|v| ((v - fm) / fsd).powi(4)).sum::<f64>() / vals.len() as f64 } else { 0.0 };
     let sizes: Vec<f64> = beats.iter().map(|b| b.size as f64).collect();
     let (sm, ssd) = mean_sd(&sizes);
+    let size = median(&mut sizes.clone()).unwrap_or(0.0);
     let size_cv = if sm > 0.0 { ssd / sm } else { 0.0 };
     Summary {
         kind: channel.kind,
@@ -185,5 +206,7 @@ pub fn summarise(channel: &Channel, from: f64, to: f64) -> Summary {
         template,
         kurtosis,
         size_cv,
+        width: None,
+        size,
     }
 }

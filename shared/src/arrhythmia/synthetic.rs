@@ -77,6 +77,38 @@ pub fn wide_beats(seconds: f64, beats: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Arterial pressure (mmHg) with upstrokes at `beats` (s): 80 diastolic, a
+/// systolic rise of 45 over 160 ms, then a dicrotic wave 320 ms after the upstroke that
+/// rises again by 45 % of the pulse (what a slope-sum detector can mistake
+/// for a second pulse).
+pub fn arterial(seconds: f64, beats: &[f64]) -> Vec<f64> {
+    (0..(seconds * FS) as usize)
+        .map(|i| {
+            let t = i as f64 / FS;
+            80.0 + beats
+                .iter()
+                .filter(|&&b| t >= b && t - b < 2.0)
+                .map(|&b| {
+                    let x = t - b;
+                    let systolic = if x < 0.16 {
+                        (x / 0.16 * std::f64::consts::FRAC_PI_2).sin()
+                    } else {
+                        (-(x - 0.16) / 0.12).exp()
+                    };
+                    let dicrotic = if x < 0.32 {
+                        0.0
+                    } else if x < 0.38 {
+                        0.45 * ((x - 0.32) / 0.06 * std::f64::consts::FRAC_PI_2).sin()
+                    } else {
+                        0.45 * (-(x - 0.38) / 0.25).exp()
+                    };
+                    45.0 * (systolic + dicrotic)
+                })
+                .sum::<f64>()
+        })
+        .collect()
+}
+
 pub fn regular(from: f64, to: f64, per_min: f64) -> Vec<f64> {
     let rr = 60.0 / per_min;
     (0..).map(|k| from + k as f64 * rr).take_while(|&t| t < to).collect()
@@ -119,4 +151,21 @@ pub fn bed_frames(seconds: f64, per_min: f64, t0: i64) -> Vec<crate::Frame> {
             crate::Frame::try_from(raw).expect("a valid synthetic frame")
         })
         .collect()
+}
+
+/// A rhythm monitor fed `channels` (kind, name, samples at [`FS`]) in step
+/// from time 0, as a bed streams them.
+pub fn monitor(channels: &[(super::monitor::ChannelKind, &str, &[f64])]) -> super::monitor::RhythmMonitor {
+    use super::monitor::{Channel, RhythmMonitor};
+    let mut m = RhythmMonitor::new();
+    for (kind, name, _) in channels {
+        m.add(Channel::new(*kind, *name, FS, 0.0));
+    }
+    let n = channels.iter().map(|c| c.2.len()).min().unwrap_or(0);
+    for i in 0..n {
+        for (k, (_, _, data)) in channels.iter().enumerate() {
+            m.channels[k].push(Some(data[i]));
+        }
+    }
+    m
 }

@@ -4,26 +4,12 @@
 use super::check::{check, decide, CheckParams, Evidence};
 use super::detect::{conditions, qrs_width, Edge, RhythmDetector};
 use super::monitor::{Channel, ChannelKind, RhythmMonitor};
-use super::synthetic::{ecg, pulse, regular, wide_beats, Noise, FS};
+use super::synthetic::{arterial, ecg, monitor, pulse, regular, wide_beats, Noise, FS};
 use super::ArrhythmiaKind;
 use crate::signal::qrs::detect_all;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
-
-fn monitor(channels: &[(ChannelKind, &str, &[f64])]) -> RhythmMonitor {
-    let mut m = RhythmMonitor::new();
-    for (kind, name, _) in channels {
-        m.add(Channel::new(*kind, *name, FS, 0.0));
-    }
-    let n = channels.iter().map(|c| c.2.len()).min().unwrap_or(0);
-    for i in 0..n {
-        for (k, (_, _, data)) in channels.iter().enumerate() {
-            m.channels[k].push(Some(data[i]));
-        }
-    }
-    m
-}
 
 #[test]
 fn every_beat_of_a_clean_ecg_is_found_and_none_in_a_flat_noisy_line() {
@@ -92,6 +78,21 @@ fn with_no_trustworthy_channel_nothing_is_suppressed() {
     for kind in ArrhythmiaKind::ALL {
         let d = check(&m, kind, 40.0);
         assert!(d.keep, "{kind:?} on a lone flat lead: {d:?}");
+    }
+}
+
+#[test]
+fn an_arterial_pulse_with_a_dicrotic_wave_counts_once() {
+    for per_min in [50.0, 72.0, 100.0, 130.0] {
+        let beats = regular(0.5, 40.0, per_min);
+        let m = monitor(&[(ChannelKind::Abp, "ABP", &arterial(40.0, &beats))]);
+        let found = m.channels[0].marks(10.0, 39.0);
+        let expected = beats.iter().filter(|&&b| (10.0..39.0).contains(&b)).count();
+        assert_eq!(found.len(), expected, "{per_min}/min: {:?}", found.iter().map(|b| b.t).collect::<Vec<_>>());
+        for b in &found {
+            let near = beats.iter().any(|&x| (b.t - x).abs() < 0.1);
+            assert!(near, "{per_min}/min: a pulse at {:.2} s is not an upstroke", b.t);
+        }
     }
 }
 

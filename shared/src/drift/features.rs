@@ -20,10 +20,13 @@ const Z_RANGE: (f64, f64) = (-5.0, 10.0);
 /// ... and so is the change in clinically meaningful units.
 const CHANGE_RANGE: (f64, f64) = (-3.0, 5.0);
 
+/// One judged minute's move of each parameter: (z, change), if measured.
+type Moves = [Option<(f32, f32)>; 5];
+
 /// Each judged minute's moves, for the last [`LAGS_MIN`] minutes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct MoveHistory {
-    minutes: VecDeque<(i64, [Option<(f32, f32)>; 5])>,
+    minutes: VecDeque<(i64, Moves)>,
 }
 
 impl MoveHistory {

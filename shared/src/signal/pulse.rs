@@ -2,9 +2,12 @@
 //! pressure wave, after Zong et al.'s slope sum function (Computers in
 //! Cardiology 2003, the `wabp` of PhysioNet): a 16 Hz low-pass, the sum of the
 //! rising slopes over the last 128 ms, a threshold that follows the recent
-//! pulses, a refractory period of 300 ms. The threshold never falls below three
-//! times the typical slope sum of the last seconds, so a flat or noisy line
-//! makes no pulses out of its noise.
+//! pulses, a refractory period of 300 ms. The threshold never falls below four
+//! times the lower quartile of the slope sum over the last seconds, so a flat
+//! or noisy line makes no pulses out of its noise (a pulsatile wave spends
+//! most of each beat falling, so its lower quartile stays near zero even at a
+//! fast rate). An upstroke less than 450 ms after a pulse and under 60 % of
+//! its slope sum is that pulse's dicrotic wave, not a pulse of its own.
 
 use super::filter::{Biquad, Ring};
 use std::collections::VecDeque;
@@ -31,8 +34,12 @@ pub struct PulseDetector {
     level: Option<f64>,
     /// Slope sums of the last 8 s, kept coarse (one in every 8) for the noise floor.
     recent: VecDeque<f64>,
+    /// The noise floor of `recent`, recomputed when it changes.
+    floor: f64,
     rising: Option<(u64, f64)>,
     last: Option<u64>,
+    /// Slope-sum peak of the last accepted pulse.
+    last_peak: f64,
     /// Low-passed signal, kept for amplitudes and morphology.
     pub ring: Ring,
     last_value: Option<f64>,
@@ -50,8 +57,10 @@ impl PulseDetector {
             n: 0,
             level: None,
             recent: VecDeque::new(),
+            floor: 0.0,
             rising: None,
             last: None,
+            last_peak: 0.0,
             ring: Ring::new((fs * keep_s.max(2.0)) as usize),
             last_value: None,
             out: Vec::new(),
@@ -71,9 +80,9 @@ impl PulseDetector {
             return 0.0;
         }
         let mut v: Vec<f64> = self.recent.iter().copied().collect();
-        let mid = v.len() / 2;
-        v.select_nth_unstable_by(mid, f64::total_cmp);
-        v[mid] * 3.0
+        let q = v.len() / 4;
+        v.select_nth_unstable_by(q, f64::total_cmp);
+        v[q] * 4.0
     }
 
     /// Feeds one sample (`None` for an invalid one, which holds the last value).
@@ -104,6 +113,7 @@ impl PulseDetector {
             if self.recent.len() as f64 > 8.0 * self.fs / 8.0 {
                 self.recent.pop_front();
             }
+            self.floor = self.noise_floor();
         }
         // Learn the level from the first 3 s: the largest slope sums.
         let learn = (3.0 * self.fs) as u64;
@@ -116,7 +126,7 @@ impl PulseDetector {
             self.level = Some(v.get(v.len() * 95 / 100).copied().unwrap_or(0.0));
         }
         let level = self.level.unwrap_or(0.0);
-        let threshold = (0.45 * level).max(self.noise_floor()).max(1e-9);
+        let threshold = (0.45 * level).max(self.floor).max(1e-9);
         let refractory = (0.3 * self.fs) as u64;
         match self.rising {
             None => {
@@ -145,6 +155,10 @@ impl PulseDetector {
 
     fn accept(&mut self, start: u64, peak: f64) {
         let fs = self.fs;
+        let dicrotic = self.last.is_some_and(|l| ((start - l) as f64) < 0.45 * fs && peak < 0.6 * self.last_peak);
+        if dicrotic {
+            return;
+        }
         // Amplitude: the rise from the lowest point in the 150 ms before the
         // upstroke to the highest in the 300 ms after it.
         let lo = self.ring.range(start.saturating_sub((0.15 * fs) as u64), start + 1).fold(f32::INFINITY, f32::min);
@@ -155,6 +169,7 @@ impl PulseDetector {
             None => peak,
         });
         self.last = Some(start);
+        self.last_peak = peak;
         self.out.push(Pulse { index: start, amplitude });
     }
 

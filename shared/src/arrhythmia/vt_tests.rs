@@ -1,0 +1,94 @@
+//! The VT check and the pulse evidence it rests on, specified on synthetic
+//! waveforms: what refutes a ventricular tachycardia alarm and what must keep
+//! it sounding.
+
+use super::check::check;
+use super::monitor::ChannelKind;
+use super::synthetic::{arterial, ecg, monitor, pulse, regular, wide_beats};
+use super::ArrhythmiaKind::{Asystole, VentricularFlutterFib, VentricularTachycardia};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// Pulses following `beats` by 200 ms (the pulse transit).
+fn following(beats: &[f64]) -> Vec<f64> {
+    pulse(40.0, &beats.iter().map(|b| b + 0.2).collect::<Vec<_>>())
+}
+
+#[test]
+fn vt_is_suppressed_when_no_working_lead_shows_five_beats_over_100() {
+    let e = ecg(40.0, &regular(0.5, 40.0, 80.0), 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(!d.keep, "{d:?}");
+    assert!(d.reason.contains("no 5 beats faster than 100/min") && d.reason.contains("80/min"), "{}", d.reason);
+}
+
+#[test]
+fn a_narrow_regular_tachycardia_is_not_vt() {
+    // Sinus tachycardia at 130/min, no pulse channel to help.
+    let e = ecg(40.0, &regular(0.5, 40.0, 130.0), 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(!d.keep, "{d:?}");
+    assert!(d.reason.contains("narrow") && d.reason.contains("130/min"), "{}", d.reason);
+}
+
+#[test]
+fn wide_complexes_each_with_its_pulse_keep_vt_despite_a_steady_pulse() {
+    // Monomorphic VT at 110/min with a pulse: steady, and no proof of anything.
+    let beats = regular(0.5, 40.0, 110.0);
+    let e = wide_beats(40.0, &beats);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Ppg, "PLETH", &following(&beats))]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+    assert!(d.reason.contains("wide complexes") && d.reason.contains("VT with a pulse"), "{}", d.reason);
+}
+
+#[test]
+fn a_pulse_lost_during_the_run_does_not_refute_vt() {
+    // Normal beats at 75/min, then a wide run at 160/min for the last 3 s;
+    // the pulse follows the normal beats and is lost in the run.
+    let normal = regular(0.5, 37.0, 75.0);
+    let run = regular(37.0, 40.0, 160.0);
+    let e: Vec<f64> = ecg(40.0, &normal, 0.01).iter().zip(wide_beats(40.0, &run)).map(|(a, b)| a + b).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Ppg, "PLETH", &following(&normal))]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn an_arterial_ripple_of_a_few_mmhg_is_no_pulse() {
+    // A flat ECG and an arterial line moving 4 mmHg at 80/min: no output.
+    let flat = ecg(40.0, &[], 0.005);
+    let ripple: Vec<f64> = arterial(40.0, &regular(0.3, 40.0, 80.0)).iter().map(|v| 80.0 + (v - 80.0) * 0.09).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &flat), (ChannelKind::Abp, "ABP", &ripple)]);
+    let d = check(&m, Asystole, 40.0);
+    assert!(d.keep, "{d:?}");
+    // The same line at full height is a pulse that refutes the asystole.
+    let full = arterial(40.0, &regular(0.3, 40.0, 80.0));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &flat), (ChannelKind::Abp, "ABP", &full)]);
+    let d = check(&m, Asystole, 40.0);
+    assert!(!d.keep && d.reason.contains("ABP") && d.reason.contains("80/min"), "{d:?}");
+}
+
+#[test]
+fn an_arterial_wave_at_compression_rate_with_no_qrs_does_not_refute_vf() {
+    // Fibrillation (an irregular 5-7 Hz wave) during chest compressions at
+    // 110/min, which the arterial line shows as regular "pulses".
+    let vf: Vec<f64> = (0..(40.0 * super::synthetic::FS) as usize)
+        .map(|i| {
+            let t = i as f64 / super::synthetic::FS;
+            0.3 * (t * 5.3 * std::f64::consts::TAU).sin() + 0.2 * (t * 6.9 * std::f64::consts::TAU + 1.0).sin()
+        })
+        .collect();
+    let compressions = arterial(40.0, &regular(0.3, 40.0, 110.0));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &vf), (ChannelKind::Abp, "ABP", &compressions)]);
+    let d = check(&m, VentricularFlutterFib, 40.0);
+    assert!(d.keep, "{d:?}");
+    assert!(d.reason.contains("ABP regular at 110/min") && d.reason.contains("CPR"), "{}", d.reason);
+    // The same arterial wave with QRS complexes at its rate is a rhythm.
+    let e = ecg(40.0, &regular(0.1, 40.0, 110.0), 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Abp, "ABP", &compressions)]);
+    assert!(!check(&m, VentricularFlutterFib, 40.0).keep);
+}
