@@ -16,15 +16,16 @@
 //!   them above 140/min.
 //! - Ventricular tachycardia, suppressed when:
 //!   - every ECG lead is flat while a pulse is present;
-//!   - no lead still working at the alarm shows 5 beats faster than
-//!     `vt_def_rate` in the last 16 s (the alarm's own definition);
-//!   - a clean lead's complexes are alike, regular and narrow (median beat
-//!     under `vt_narrow`) over the 16 s and the last 4 s: a supraventricular
-//!     rhythm;
+//!   - no lead shows 5 beats faster than `vt_def_rate` in the last 16 s and
+//!     some lead worked throughout them (the alarm's own definition);
+//!   - a clean lead's complexes are alike and regular over the 16 s, and
+//!     narrow (median beat under `vt_narrow`) over the 16 s and the last 4 s:
+//!     a supraventricular rhythm;
 //!   - a trusted pulse is regular (interval variation < `vt_rr_cv`), steady in
 //!     height (< `vt_size_cv`) and slower than `vt_rate` over 8 s, still at
 //!     its rate in the last 4 s, unless a lead whose complexes the pulse
-//!     follows shows them wide (`vt_wide`) at the alarm: VT can have a pulse.
+//!     follows shows them wide (`vt_wide`), or of a width that cannot be
+//!     measured, at the alarm: VT can have a pulse.
 //! - Ventricular flutter/fibrillation: suppressed when a trusted channel shows
 //!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead, or a
 //!   pulse, which at a chest-compression rate needs QRS complexes at its rate
@@ -51,7 +52,8 @@ pub struct CheckParams {
     pub vt_rate: f64,
     /// The rate VT's 5 beats exceed.
     pub vt_def_rate: f64,
-    /// Median-beat QRS width (s) under which complexes count as narrow.
+    /// Median-beat QRS width (s) under which complexes count as narrow: at
+    /// most the ventricular width of `detect::VENTRICULAR_WIDTH_S`.
     pub vt_narrow: f64,
     /// Median complex width (s) from which a rhythm counts as wide.
     pub vt_wide: f64,
@@ -69,8 +71,8 @@ impl Default for CheckParams {
             vt_size_cv: 0.3,
             vt_rate: 120.0,
             vt_def_rate: 100.0,
-            vt_narrow: 0.09,
-            vt_wide: 0.12,
+            vt_narrow: 0.08,
+            vt_wide: 0.09,
             vf_gap_s: 2.0,
         }
     }
@@ -86,14 +88,19 @@ pub struct Evidence {
     pub long: Vec<Summary>,
     /// Every channel over the 8 s before the alarm.
     pub short: Vec<Summary>,
-    /// Every channel over the 4 s before the alarm (where a run that set the
-    /// alarm off is).
+    /// Every channel over the 4 s before the alarm: where the run that set
+    /// the alarm off is when the alarm came promptly (not checked: a late
+    /// alarm's 4 s may show the return to the usual rhythm).
     pub recent: Vec<Summary>,
 }
 
 /// Pulse rates (/min) that chest compressions can produce (guidelines ask
 /// for 100-120; in practice 90-140).
 pub const COMPRESSION_RATES: std::ops::RangeInclusive<f64> = 90.0..=140.0;
+
+/// Kurtosis of an ECG lead's filtered signal from which its beats are QRS
+/// spikes rather than a smooth wave (fibrillation, compressions: about 1.5-3).
+pub const MIN_QRS_KURTOSIS: f64 = 3.0;
 
 /// Long, short and recent windows before the alarm (s).
 pub const LONG_S: f64 = 16.0;
@@ -242,17 +249,23 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
         ArrhythmiaKind::VentricularFlutterFib => {
             // A pulse at a chest-compression rate with no QRS at its rate on
             // any lead may be CPR: it refutes VF only if the ECG corroborates it.
+            // Regular beats; on an ECG lead, QRS spikes standing out of the
+            // signal (chest compressions also put a regular wave on the ECG).
+            let regular = |s: &&Summary| {
+                s.max_gap < p.vf_gap_s
+                    && s.template >= p.template
+                    && s.live()
+                    && s.rr_cv < 0.3
+                    && (s.kind != ChannelKind::Ecg || s.kurtosis >= MIN_QRS_KURTOSIS)
+            };
             let corroborated = |s: &Summary| {
                 s.kind == ChannelKind::Ecg
                     || !s.rate.is_some_and(|r| COMPRESSION_RATES.contains(&r))
-                    || ev.short.iter().any(|e| {
+                    || ev.short.iter().filter(regular).any(|e| {
                         e.kind == ChannelKind::Ecg
-                            && e.live()
                             && e.rate.zip(s.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15)
                     })
             };
-            let regular =
-                |s: &&Summary| s.max_gap < p.vf_gap_s && s.template >= p.template && s.live() && s.rr_cv < 0.3;
             let best = |a: &&Summary, b: &&Summary| a.template.total_cmp(&b.template);
             match ev.short.iter().filter(regular).filter(|s| corroborated(s)).max_by(best) {
                 Some(s) => suppress(format!("organised beats on {} at {}", channel(s), per_min(s.rate))),
@@ -282,20 +295,19 @@ fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     if let (true, Some(s)) = (ecg_flat, pulse) {
         return suppress(format!("ECG flat but pulse on {} at {}", channel(s), per_min(s.rate)));
     }
-    // VT is 5 or more beats faster than `vt_def_rate`: on every lead
-    // still working at the alarm, no 5 beats of the last 16 s were.
-    let working: Vec<&Summary> = ev
-        .long
-        .iter()
-        .zip(&ev.recent)
-        .filter(|(s, r)| s.kind == ChannelKind::Ecg && r.live() && s.beats.len() >= 5)
+    // VT is 5 or more beats faster than `vt_def_rate`: no lead at all shows
+    // 5 such beats in the last 16 s, and some lead worked throughout them.
+    let ecg = || ev.long.iter().filter(|s| s.kind == ChannelKind::Ecg);
+    let working: Vec<&Summary> = ecg()
+        .zip(ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg))
+        .filter(|(s, r)| s.live() && r.live() && s.beats.len() >= 5)
         .map(|(s, _)| s)
         .collect();
-    let fastest = working.iter().filter_map(|s| s.max_rate5).fold(f64::NEG_INFINITY, f64::max);
+    let fastest = ecg().filter_map(|s| s.max_rate5).fold(f64::NEG_INFINITY, f64::max);
     if !working.is_empty() && fastest < p.vt_def_rate {
         let s = working.iter().max_by(|a, b| a.template.total_cmp(&b.template)).copied();
         return suppress(format!(
-            "no 5 beats faster than {:.0}/min on any working lead (fastest {:.0}/min{})",
+            "no 5 beats faster than {:.0}/min on any lead (fastest {:.0}/min{})",
             p.vt_def_rate,
             fastest,
             s.map_or(String::new(), |s| format!(", {}", channel(s)))
@@ -354,18 +366,21 @@ fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     let paced = |s: &Summary| {
         s.rate.zip(pulse.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15 || (e / q - 2.0).abs() <= 0.2)
     };
-    let wide = ev
-        .recent
-        .iter()
-        .filter(|s| s.kind == ChannelKind::Ecg && s.live() && s.beats.len() >= 3 && paced(s))
-        .filter_map(|s| s.width)
-        .fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
-    match wide {
+    let followed: Vec<&Summary> =
+        ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg && s.live() && s.beats.len() >= 3 && paced(s)).collect();
+    let widest =
+        followed.iter().filter_map(|s| s.width).fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
+    match widest {
         Some(w) if w >= p.vt_wide => keep(format!(
             "pulse steady on {} at {}, but wide complexes ({:.0} ms) at the alarm: VT with a pulse is possible",
             channel(pulse),
             per_min(pulse.rate),
             1000.0 * w
+        )),
+        _ if followed.iter().any(|s| s.width.is_none()) => keep(format!(
+            "pulse steady on {} at {}, but the width of the complexes at the alarm cannot be measured",
+            channel(pulse),
+            per_min(pulse.rate)
         )),
         _ => suppress(format!(
             "regular, steady pulse on {} at {} through the last 8 s",

@@ -31,7 +31,9 @@ impl ChannelKind {
             }
             _ if u.starts_with('V') && u[1..].chars().all(|c| c.is_ascii_digit()) => Some(ChannelKind::Ecg),
             "PLETH" | "PPG" | "SPO2 PLETH" => Some(ChannelKind::Ppg),
-            "ABP" | "ART" | "AOBP" | "PA" => Some(ChannelKind::Abp),
+            // Systemic arterial lines only: a pulmonary-artery trace (PA) has
+            // a pulse pressure too small to tell from ripple.
+            "ABP" | "ART" | "AOBP" => Some(ChannelKind::Abp),
             _ => None,
         }
     }

@@ -158,8 +158,8 @@ pub fn grid(kind: ArrhythmiaKind) -> Vec<CheckParams> {
                     for vt_size_cv in [0.15, 0.2, 0.3] {
                         for vt_rate in [100.0, 110.0, 120.0] {
                             for vt_def_rate in [95.0, 100.0] {
-                                for vt_wide in [0.1, 0.12, 0.15] {
-                                    for vt_narrow in [0.08, 0.09, 0.1] {
+                                for vt_wide in [0.08, 0.09, 0.1] {
+                                    for vt_narrow in [0.06, 0.07, 0.08] {
                                         out.push(CheckParams {
                                             template,
                                             vt_rr_cv,

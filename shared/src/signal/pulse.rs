@@ -6,8 +6,9 @@
 //! times the lower quartile of the slope sum over the last seconds, so a flat
 //! or noisy line makes no pulses out of its noise (a pulsatile wave spends
 //! most of each beat falling, so its lower quartile stays near zero even at a
-//! fast rate). An upstroke less than 450 ms after a pulse and under 60 % of
-//! its slope sum is that pulse's dicrotic wave, not a pulse of its own.
+//! fast rate). A tall dicrotic wave on an arterial line can count as a second
+//! pulse: timing alone cannot tell it from the weak beat of pulsus alternans
+//! at a fast rate, and missing that beat is the worse error.
 
 use super::filter::{Biquad, Ring};
 use std::collections::VecDeque;
@@ -38,8 +39,6 @@ pub struct PulseDetector {
     floor: f64,
     rising: Option<(u64, f64)>,
     last: Option<u64>,
-    /// Slope-sum peak of the last accepted pulse.
-    last_peak: f64,
     /// Low-passed signal, kept for amplitudes and morphology.
     pub ring: Ring,
     last_value: Option<f64>,
@@ -60,7 +59,6 @@ impl PulseDetector {
             floor: 0.0,
             rising: None,
             last: None,
-            last_peak: 0.0,
             ring: Ring::new((fs * keep_s.max(2.0)) as usize),
             last_value: None,
             out: Vec::new(),
@@ -155,10 +153,6 @@ impl PulseDetector {
 
     fn accept(&mut self, start: u64, peak: f64) {
         let fs = self.fs;
-        let dicrotic = self.last.is_some_and(|l| ((start - l) as f64) < 0.45 * fs && peak < 0.6 * self.last_peak);
-        if dicrotic {
-            return;
-        }
         // Amplitude: the rise from the lowest point in the 150 ms before the
         // upstroke to the highest in the 300 ms after it.
         let lo = self.ring.range(start.saturating_sub((0.15 * fs) as u64), start + 1).fold(f32::INFINITY, f32::min);
@@ -169,7 +163,6 @@ impl PulseDetector {
             None => peak,
         });
         self.last = Some(start);
-        self.last_peak = peak;
         self.out.push(Pulse { index: start, amplitude });
     }
 
