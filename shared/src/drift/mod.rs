@@ -45,6 +45,7 @@ mod features;
 pub mod inject;
 #[cfg(feature = "learned")]
 pub mod learned;
+mod model;
 #[cfg(test)]
 mod model_tests;
 mod param;
@@ -54,6 +55,7 @@ mod tests;
 
 use features::MoveHistory;
 pub use features::{Features, LAGS_MIN, N_FEATURES, PER_PARAM};
+pub use model::{Model, SOFT_CHANGE, SOFT_Z};
 use param::plausible;
 pub use param::Param;
 use series::Series;
@@ -97,44 +99,6 @@ const KEEP_MIN: i64 = 420;
 const CATCH_UP_MIN: i64 = 30;
 /// Ended advisories kept for the bed's history.
 const LOG_LEN: usize = 50;
-/// A minute the learned detector alone finds unusual counts only with a
-/// reason: two or more parameters moved the worse way by at least this
-/// many of their own deviations ...
-pub const SOFT_Z: f64 = 2.0;
-/// ... and this share of a clinically meaningful change.
-pub const SOFT_CHANGE: f64 = 0.5;
-
-/// A learned detector: the probability that a bed's minute belongs to a
-/// deterioration (the patient moved one clinically meaningful change or
-/// more in all), from its [`Features`], and the probability from which a
-/// minute counts as unusual.
-#[derive(Debug, Clone, Copy)]
-pub struct Model {
-    pub score: fn(&Features) -> f32,
-    pub threshold: f32,
-    /// The moves a minute needs before the model can make it unusual: two
-    /// or more parameters by this many deviations ...
-    pub soft_z: f64,
-    /// ... and this share of a meaningful change.
-    pub soft_change: f64,
-}
-
-impl Model {
-    /// A model with the default need of moved parameters.
-    pub const fn new(score: fn(&Features) -> f32, threshold: f32) -> Self {
-        Model { score, threshold, soft_z: SOFT_Z, soft_change: SOFT_CHANGE }
-    }
-}
-
-impl PartialEq for Model {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::fn_addr_eq(self.score, other.score)
-            && self.threshold == other.threshold
-            && self.soft_z == other.soft_z
-            && self.soft_change == other.soft_change
-    }
-}
-
 /// One parameter at one minute: its recent level against the baseline it
 /// is judged on.
 #[derive(Debug, Clone, Copy, PartialEq)]
