@@ -1,59 +1,23 @@
 import { expect, test } from "@playwright/test";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PASSWORD, signIn } from "./fixtures/accounts";
+import { DemoServer } from "./fixtures/server";
 import { Station } from "./fixtures/station";
 
 // Its own server (a second `vigil demo` on its own database and port), so
 // that this test can stop it and start it again without touching the suite's.
 const port = Number(process.env.VIGIL_E2E_RESTART_PORT ?? 3118);
-const base = `http://127.0.0.1:${port}`;
-
-function startServer(db: string): ChildProcess {
-  const server = spawn(
-    "../target/release/vigil",
-    ["demo", "--ward", "tests/fixtures/ward.toml", "--database", db, "--site-root", "../target/site", "--listen", `127.0.0.1:${port}`],
-    { env: { ...process.env, RUST_LOG: "warn", VIGIL_DEMO_PASSWORD: PASSWORD }, stdio: "ignore" },
-  );
-  return server;
-}
-
-async function healthy() {
-  await expect
-    .poll(async () => {
-      try {
-        return (await fetch(`${base}/health`)).ok;
-      } catch {
-        return false;
-      }
-    }, { timeout: 30_000 })
-    .toBe(true);
-}
-
-async function stop(server: ChildProcess) {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once("exit", resolve));
-  server.kill("SIGKILL");
-  await exited;
-}
 
 test("reloaded while the server is down, a tablet opens the ward from what it saved, marked stale, and queues an acknowledgement; when the server restarts it goes live by itself and the acknowledgement is recorded", async ({ browser }) => {
   test.setTimeout(240_000);
   const dir = mkdtempSync(join(tmpdir(), "vigil-restart-"));
   const db = join(dir, "vigil.db");
-  let server = startServer(db);
+  const server = new DemoServer(port, db);
   try {
-    await healthy();
-    // Its own server, its own sign-in (cookies are per server).
-    const context = await browser.newContext({ baseURL: base, storageState: undefined });
-    const station = new Station(await context.newPage());
+    const { context, station } = await server.tablet(browser);
     const page = station.page;
-    // Signing in lands on the ward: no second navigation, which could start
-    // while the service worker activates and leave this page uncontrolled.
-    await signIn(page, "nurse");
-    await expect(station.connection).toHaveAttribute("data-state", "live");
     await expect(station.tiles).toHaveCount(15);
     await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live");
     // Bed 13 desaturates every minute: wait until its alarm is on the list.
@@ -72,7 +36,7 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
     await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 
     // The server dies; the tablet is reloaded.
-    await stop(server);
+    await server.stop();
     await page.reload();
     await expect(station.tiles).toHaveCount(15);
     await expect(station.tile("b01")).toContainText("A. Okafor");
@@ -106,8 +70,8 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
 
     // The server comes back on the same database: the tablet reconnects by
     // itself, resumes from the saved cursors, and is live again.
-    server = startServer(db);
-    await healthy();
+    server.restart();
+    await server.healthy();
     await expect(station.connection).toHaveAttribute("data-state", "live", { timeout: 20_000 });
     await expect(station.connection).not.toContainText("saved on this tablet");
     await expect(station.tile("b01").getByTestId("freshness")).toHaveText("live", { timeout: 15_000 });
@@ -121,7 +85,7 @@ test("reloaded while the server is down, a tablet opens the ward from what it sa
       .toBe(1);
     await context.close();
   } finally {
-    await stop(server);
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -145,10 +145,13 @@ impl BedSim {
             let t = self.next_numeric;
             let q = self.physiology(t);
             let mut jitter = |spread: f64| self.rng.gen_range(-spread..=spread);
-            if !q.lead_off {
+            if q.arrest && !q.lead_off {
+                numerics.push(RawNumeric { kind: VitalKind::Hr, t, value: 0.0 });
+            } else if !q.lead_off && !q.ecg_flat {
                 numerics.push(RawNumeric { kind: VitalKind::Hr, t, value: (q.hr + jitter(1.0)).round() });
             }
-            if !q.spo2_off {
+            // No pulse, no SpO2 reading.
+            if !q.spo2_off && !q.arrest {
                 numerics.push(RawNumeric {
                     kind: VitalKind::Spo2,
                     t,
@@ -157,7 +160,11 @@ impl BedSim {
                 numerics.push(RawNumeric { kind: VitalKind::Pulse, t, value: (q.hr + jitter(1.5)).round() });
             }
             numerics.push(RawNumeric { kind: VitalKind::Rr, t, value: (q.rr + jitter(0.8)).round().max(0.0) });
-            if self.equipment.abp_hz.is_some() {
+            if self.equipment.abp_hz.is_some() && q.arrest {
+                for kind in [VitalKind::ArtSys, VitalKind::ArtDia, VitalKind::ArtMean] {
+                    numerics.push(RawNumeric { kind, t, value: ARREST_MMHG });
+                }
+            } else if self.equipment.abp_hz.is_some() {
                 numerics.push(RawNumeric { kind: VitalKind::ArtSys, t, value: (q.sys + jitter(2.0)).round() });
                 numerics.push(RawNumeric { kind: VitalKind::ArtDia, t, value: (q.dia + jitter(1.5)).round() });
                 numerics.push(RawNumeric { kind: VitalKind::ArtMean, t, value: q.mean_pressure().round() });
@@ -197,11 +204,14 @@ impl BedSim {
                 WaveKind::EcgII => {
                     self.artefact.maybe_start(dt, &mut self.rng);
                     let phase = self.beat.advance(dt, p.hr, &mut self.rng);
-                    if p.lead_off {
-                        // A detached electrode: flat line with a little noise.
+                    let wander = 0.06 * (self.resp_phase * std::f64::consts::TAU).sin();
+                    if p.lead_off || p.ecg_flat {
+                        // A detached electrode or a lost signal: flat line with a little noise.
                         self.rng.gen_range(-0.01..0.01)
+                    } else if p.arrest {
+                        // Electrodes on, no electrical activity.
+                        wander + self.rng.gen_range(-0.02..0.02)
                     } else {
-                        let wander = 0.06 * (self.resp_phase * std::f64::consts::TAU).sin();
                         ecg_shape(phase)
                             + wander
                             + self.artefact.sample(dt, &mut self.rng)
@@ -212,6 +222,9 @@ impl BedSim {
                     let phase = self.pulse_beat.advance(dt, p.hr, &mut self.rng);
                     if p.spo2_off {
                         self.rng.gen_range(-0.005..0.005)
+                    } else if p.arrest {
+                        // The probe on a finger with no pulse through it.
+                        0.1 + self.rng.gen_range(-0.01..0.01)
                     } else {
                         let resp_mod = 1.0 + 0.08 * (self.resp_phase * std::f64::consts::TAU).sin();
                         0.1 + 0.8 * pulse_shape(phase) * resp_mod + self.rng.gen_range(-0.01..0.01)
@@ -219,7 +232,11 @@ impl BedSim {
                 }
                 WaveKind::Abp => {
                     let shape = pulse_shape(self.abp_beat.advance(dt, p.hr, &mut self.rng));
-                    p.dia + (p.sys - p.dia) * shape + self.rng.gen_range(-0.5..0.5)
+                    if p.arrest {
+                        ARREST_MMHG + self.rng.gen_range(-0.5..0.5)
+                    } else {
+                        p.dia + (p.sys - p.dia) * shape + self.rng.gen_range(-0.5..0.5)
+                    }
                 }
                 WaveKind::Resp => {
                     self.resp_phase = (self.resp_phase + dt * p.rr / 60.0).fract();
@@ -235,6 +252,10 @@ impl BedSim {
     }
 }
 
+/// The arterial pressure with no heartbeat (the mean circulatory filling
+/// pressure), mmHg.
+const ARREST_MMHG: f64 = 18.0;
+
 /// Resolution of the simulated converters: ECG 2.5 uV, ABP 0.05 mmHg,
 /// pleth and respiration 0.001 of their unit.
 fn adc_step(kind: WaveKind) -> f64 {
@@ -248,6 +269,7 @@ fn adc_step(kind: WaveKind) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vigil_shared::alarm::Priority;
     use vigil_shared::Frame;
 
     const T0: SampleTime = 1_790_000_000_000;
@@ -345,14 +367,22 @@ mod tests {
     /// What Vigil's own rhythm detection and check make of a simulated bed:
     /// (arrhythmia alarms raised, arrhythmias suppressed).
     fn rhythm_verdicts(name: &str, seconds: i64, equipment: Equipment) -> (Vec<String>, Vec<String>) {
+        let (raised, suppressed, _) = rhythm_run(name, seconds, equipment);
+        (raised, suppressed)
+    }
+
+    /// As [`rhythm_verdicts`], with the priority the ward would sound at the end.
+    fn rhythm_run(name: &str, seconds: i64, equipment: Equipment) -> (Vec<String>, Vec<String>, Option<Priority>) {
         use vigil_shared::alarm::{AlarmOptions, Condition, WardAlarms};
         let mut sim = BedSim::new(Scenario::builtin(name).unwrap(), equipment, 7, T0);
         let mut w = WardAlarms::new(AlarmOptions::default());
+        let mut now = T0;
         for i in 1..=seconds * 4 {
-            let now = T0 + i * 250;
+            now = T0 + i * 250;
             if let Some(f) = sim.frame_until(now) {
                 w.on_frame("b1", &Frame::try_from(f).unwrap(), now);
             }
+            w.tick(now, true);
         }
         let bed = w.bed("b1").unwrap();
         let raised = bed
@@ -361,7 +391,36 @@ mod tests {
             .map(|a| a.id.to_string())
             .collect();
         let suppressed = bed.suppressed().map(|s| format!("{:?}: {}", s.kind, s.reason)).collect();
-        (raised, suppressed)
+        (raised, suppressed, w.audible(now))
+    }
+
+    fn kinds(raised: &[String]) -> Vec<&str> {
+        raised.iter().map(|id| id.split(['/', '@']).nth(1).unwrap_or("")).collect()
+    }
+
+    #[test]
+    fn an_ecg_signal_lost_while_the_heart_beats_is_a_suppressed_asystole_with_the_pulse_as_its_reason() {
+        for eq in [Equipment::default(), Equipment { abp_hz: Some(125.0), ..Equipment::default() }] {
+            let (raised, suppressed, _) = rhythm_run("ecg_signal_lost", 70, eq);
+            assert_eq!(kinds(&raised), Vec::<&str>::new(), "ABP {:?}: nothing raised: {raised:?}", eq.abp_hz);
+            assert!(
+                suppressed
+                    .iter()
+                    .any(|s| s.starts_with("Asystole:") && s.contains(" at 7") && s.contains("but beats on")),
+                "ABP {:?}: {suppressed:?}",
+                eq.abp_hz
+            );
+        }
+    }
+
+    #[test]
+    fn a_cardiac_arrest_raises_asystole_and_sounds_high() {
+        for eq in [Equipment::default(), Equipment { abp_hz: Some(125.0), ..Equipment::default() }] {
+            let (raised, suppressed, audible) = rhythm_run("arrest", 60, eq);
+            assert!(kinds(&raised).contains(&"arrhythmia.asystole"), "ABP {:?}: {raised:?}", eq.abp_hz);
+            assert!(suppressed.iter().all(|s| !s.starts_with("Asystole")), "{suppressed:?}");
+            assert_eq!(audible, Some(Priority::High));
+        }
     }
 
     #[test]
@@ -373,12 +432,15 @@ mod tests {
                 let expected: &[&str] = match name {
                     "tachycardia" => &["arrhythmia.tachycardia"],
                     "bradycardia" => &["arrhythmia.bradycardia"],
+                    // The pause reads as 5 slow beats before it is 4 s long.
+                    "arrest" => &["arrhythmia.bradycardia", "arrhythmia.asystole"],
                     // A lead-off is a technical alarm, not an asystole.
                     _ => &[],
                 };
-                let kinds: Vec<&str> = raised.iter().map(|id| id.split(['/', '@']).nth(1).unwrap_or("")).collect();
-                assert_eq!(kinds, expected, "{name} (ABP {:?}): raised {raised:?}", eq.abp_hz);
-                assert!(suppressed.is_empty(), "{name}: nothing to suppress in a simulated ward: {suppressed:?}");
+                assert_eq!(kinds(&raised), expected, "{name} (ABP {:?}): raised {raised:?}", eq.abp_hz);
+                if name != "ecg_signal_lost" {
+                    assert!(suppressed.is_empty(), "{name}: nothing to suppress: {suppressed:?}");
+                }
             }
         }
     }

@@ -34,6 +34,13 @@ pub struct Step {
     pub spo2_off: Option<bool>,
     /// Device stops sending (true) or resumes (false).
     pub silent: Option<bool>,
+    /// The ECG signal is lost while its electrodes still read as attached
+    /// (true) or comes back (false).
+    #[serde(default)]
+    pub ecg_flat: Option<bool>,
+    /// Cardiac arrest (true) or return of circulation (false).
+    #[serde(default)]
+    pub arrest: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -68,6 +75,14 @@ pub struct Physiology {
     pub spo2_off: bool,
     #[serde(default)]
     pub silent: bool,
+    /// A flat ECG with no lead-off condition (a failing cable, dried gel, the
+    /// gain turned down) while the heart beats on: the classic false asystole.
+    #[serde(default)]
+    pub ecg_flat: bool,
+    /// No heartbeat: no QRS on the ECG, no pulse on the pleth or the arterial
+    /// line, HR 0. A true asystole.
+    #[serde(default)]
+    pub arrest: bool,
 }
 
 impl Physiology {
@@ -101,6 +116,8 @@ impl Scenario {
             p.lead_off = step.lead_off.unwrap_or(p.lead_off);
             p.spo2_off = step.spo2_off.unwrap_or(p.spo2_off);
             p.silent = step.silent.unwrap_or(p.silent);
+            p.ecg_flat = step.ecg_flat.unwrap_or(p.ecg_flat);
+            p.arrest = step.arrest.unwrap_or(p.arrest);
         }
         p
     }
@@ -121,6 +138,8 @@ impl Scenario {
             lead_off: false,
             spo2_off: false,
             silent: false,
+            ecg_flat: false,
+            arrest: false,
         };
         let step = |at_s: f64, ramp_s: f64, targets: Targets| Step {
             at_s,
@@ -129,6 +148,8 @@ impl Scenario {
             lead_off: None,
             spo2_off: None,
             silent: None,
+            ecg_flat: None,
+            arrest: None,
         };
         let back = Targets {
             hr: Some(base.hr),
@@ -207,6 +228,28 @@ impl Scenario {
                 ],
                 Some(240.0),
             ),
+            // The ECG goes flat for 20 s while the pulse carries on: Vigil's
+            // own detection sees an asystole and the check suppresses it.
+            "ecg_signal_lost" => s(
+                "ecg_signal_lost",
+                base,
+                vec![
+                    Step { ecg_flat: Some(true), ..step(45.0, 0.0, Targets::default()) },
+                    Step { ecg_flat: Some(false), ..step(65.0, 0.0, Targets::default()) },
+                ],
+                Some(240.0),
+            ),
+            // 20 s of cardiac arrest, then circulation returns: a true
+            // asystole that must sound.
+            "arrest" => s(
+                "arrest",
+                base,
+                vec![
+                    Step { arrest: Some(true), ..step(30.0, 0.0, Targets::default()) },
+                    Step { arrest: Some(false), ..step(50.0, 0.0, Targets::default()) },
+                ],
+                Some(240.0),
+            ),
             "fever" => s(
                 "fever",
                 base,
@@ -245,7 +288,7 @@ impl Scenario {
         })
     }
 
-    pub const BUILTIN: [&'static str; 9] = [
+    pub const BUILTIN: [&'static str; 11] = [
         "stable",
         "desaturation",
         "tachycardia",
@@ -253,6 +296,8 @@ impl Scenario {
         "hypotension",
         "lead_off",
         "sensor_off",
+        "ecg_signal_lost",
+        "arrest",
         "fever",
         "slow_sepsis",
     ];
