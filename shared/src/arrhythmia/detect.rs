@@ -41,7 +41,8 @@ const WARM_UP_S: f64 = 6.0;
 
 /// Width of the QRS complex at sample `index` (s): the span around the R peak
 /// where the 0.5-40 Hz signal moves fast (15 % of the complex's steepest
-/// slope), gaps under 12 ms bridged. Slope alone, not distance from a
+/// slope), gaps under 12 ms bridged; `None` when that span is narrower than
+/// [`MIN_QRS_WIDTH_S`]. Slope alone, not distance from a
 /// baseline: at a fast rate the previous T wave is where the baseline would be.
 pub fn qrs_width(ch: &Channel, index: u64) -> Option<f64> {
     let t = ch.time_of(index);
@@ -77,11 +78,16 @@ pub fn width_at(x: &[f32], fs: f64) -> Option<f64> {
         b += 1;
         gap = if inside(b) { 0 } else { gap + 1 };
     }
-    Some(((b - gap) - (a + gap)) as f64 / fs)
+    let width = (b - gap).saturating_sub(a + gap) as f64 / fs;
+    // Narrower than any QRS: the steep part is not at the mark (a glitch, a
+    // step, a spike elsewhere), so the width is unknown, not narrow.
+    (width >= MIN_QRS_WIDTH_S).then_some(width)
 }
 
 /// The fraction of a complex's steepest slope that counts as inside it.
 const SLOPE_FRACTION: f32 = 0.15;
+/// Below this (s) no measured width is a QRS complex's.
+pub const MIN_QRS_WIDTH_S: f64 = 0.02;
 
 /// The median beat of `marks` on `ch` (sample by sample, from 250 ms before
 /// each R peak to 200 ms after): noise on single beats averages out of it.

@@ -142,6 +142,24 @@ fn a_normal_rhythm_raises_no_arrhythmia_and_its_complexes_are_narrow() {
 }
 
 #[test]
+fn a_complex_whose_steep_part_is_away_from_its_peak_has_no_width_not_zero() {
+    use super::detect::width_at;
+    let fs = FS;
+    let n = (0.45 * fs) as usize;
+    let r = (0.25 * fs) as usize;
+    // A one-sample step 100 ms before the mark and a gentle hump at it: the
+    // steepest slope is not at the complex the mark points to.
+    let x: Vec<f32> = (0..n)
+        .map(|i| {
+            let step = if i >= r - (0.1 * fs) as usize { 1.0 } else { 0.0 };
+            let d = (i as f64 - r as f64) / fs;
+            (step + 0.05 * (-(d * d) / (2.0 * 0.03f64.powi(2))).exp()) as f32
+        })
+        .collect();
+    assert_eq!(width_at(&x, fs), None);
+}
+
+#[test]
 fn asystole_begins_at_the_last_beat_once_4_s_have_passed() {
     let beats = regular(0.5, 20.0, 75.0);
     let last = *beats.last().unwrap();
