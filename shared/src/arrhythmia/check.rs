@@ -11,9 +11,12 @@
 //!   throughout the last 16 s with no pause as long as `asystole_gap_s`.
 //! - Extreme bradycardia: suppressed when every trusted channel's slowest
 //!   5 beats are at or above `brady_rate`; kept when no channel is trusted.
-//! - Extreme tachycardia: suppressed only when a trusted pulse channel's
-//!   fastest 17 beats stay below `tachy_rate` and no trusted ECG lead shows
-//!   them above 140/min.
+//! - Extreme tachycardia, suppressed when:
+//!   - a trusted ECG lead watched all 16 s (no flat second, no pause of
+//!     1.5 s) and no lead's fastest 17 beats reach `tachy_def_rate` (the
+//!     alarm's own definition, with a margin under its 140/min);
+//!   - a trusted pulse channel's fastest 17 beats stay below `tachy_rate`
+//!     and no trusted ECG lead shows them above 140/min.
 //! - Ventricular tachycardia, suppressed when:
 //!   - every ECG lead is flat while a pulse is present;
 //!   - no lead shows 5 beats faster than `vt_def_rate` in the last 16 s and
@@ -47,6 +50,9 @@ pub struct CheckParams {
     pub asystole_gap_s: f64,
     pub brady_rate: f64,
     pub tachy_rate: f64,
+    /// The rate under which the fastest 17 beats of every ECG lead refute
+    /// extreme tachycardia (its definition is over 140/min).
+    pub tachy_def_rate: f64,
     pub vt_rr_cv: f64,
     pub vt_size_cv: f64,
     pub vt_rate: f64,
@@ -67,6 +73,7 @@ impl Default for CheckParams {
             asystole_gap_s: 3.5,
             brady_rate: 46.0,
             tachy_rate: 100.0,
+            tachy_def_rate: 110.0,
             vt_rr_cv: 0.15,
             vt_size_cv: 0.3,
             vt_rate: 120.0,
@@ -126,15 +133,15 @@ pub struct Decision {
     pub reason: String,
 }
 
-fn trusted(s: &Summary, p: &CheckParams) -> bool {
+pub(super) fn trusted(s: &Summary, p: &CheckParams) -> bool {
     s.live() && s.beats.len() >= 3 && s.template >= p.template && s.rr_cv < 0.4
 }
 
-fn per_min(r: Option<f64>) -> String {
+pub(super) fn per_min(r: Option<f64>) -> String {
     r.map_or_else(|| "-".into(), |r| format!("{:.0}/min", r))
 }
 
-fn channel(s: &Summary) -> String {
+pub(super) fn channel(s: &Summary) -> String {
     match s.kind {
         ChannelKind::Ecg => format!("ECG {}", s.name),
         k => k.label().to_string(),
@@ -149,16 +156,6 @@ fn ecg_state(e: &[Summary]) -> &'static str {
         "ECG flat"
     } else {
         "no clear QRS on the ECG"
-    }
-}
-
-/// A pulse that stays at its rate to the alarm: in the last seconds (where
-/// the run that set the alarm off is) no pause longer than 1.5 intervals and
-/// a rate within 15 % of the longer window's.
-fn steady_to_the_end(s: &Summary, recent: &Summary) -> bool {
-    match (s.rate, recent.rate) {
-        (Some(r8), Some(r4)) => (r4 / r8 - 1.0).abs() <= 0.15 && recent.max_gap <= 1.5 * 60.0 / r8,
-        _ => false,
     }
 }
 
@@ -221,6 +218,33 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
             }
         }
         ArrhythmiaKind::ExtremeTachycardia => {
+            // The alarm's own definition, on the ECG: a clean lead watched
+            // the whole 16 s, and no lead, clean or not, has 17 beats
+            // anywhere near 140/min.
+            let watching = ev
+                .long
+                .iter()
+                .zip(&ev.recent)
+                .filter(|(s, r)| {
+                    s.kind == ChannelKind::Ecg && trusted(s, p) && s.flat < 0.07 && s.max_gap < 1.5 && r.live()
+                })
+                .map(|(s, _)| s)
+                .max_by(|a, b| a.template.total_cmp(&b.template));
+            let fastest = ev
+                .long
+                .iter()
+                .filter(|s| s.kind == ChannelKind::Ecg)
+                .map(|s| s.max_rate17.unwrap_or(0.0))
+                .fold(0.0, f64::max);
+            if let Some(s) = watching.filter(|_| fastest < p.tachy_def_rate) {
+                return suppress(format!(
+                    "no 17 beats faster than {:.0}/min on the ECG (fastest {:.0}/min, {} at {})",
+                    p.tachy_def_rate,
+                    fastest,
+                    channel(s),
+                    per_min(s.rate)
+                ));
+            }
             let fast_ecg = ev
                 .long
                 .iter()
@@ -245,7 +269,7 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                 }
             }
         }
-        ArrhythmiaKind::VentricularTachycardia => vt(ev, p),
+        ArrhythmiaKind::VentricularTachycardia => super::vt_check::vt(ev, p),
         ArrhythmiaKind::VentricularFlutterFib => {
             // A pulse at a chest-compression rate with no QRS at its rate on
             // any lead may be CPR: it refutes VF only if the ECG corroborates it.
@@ -279,114 +303,6 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                 },
             }
         }
-    }
-}
-
-/// The VT rules (see the module documentation).
-fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
-    let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
-    let suppress = |reason: String| Decision { alarm: ev.alarm, keep: false, reason };
-    let ecg_flat = ev.short.iter().filter(|s| s.kind == ChannelKind::Ecg).all(|s| s.flat > 0.8);
-    let pulse = ev
-        .short
-        .iter()
-        .filter(|s| s.kind.is_pulse() && s.template >= p.template && s.live() && s.beats.len() >= 3)
-        .max_by(|a, b| a.template.total_cmp(&b.template));
-    if let (true, Some(s)) = (ecg_flat, pulse) {
-        return suppress(format!("ECG flat but pulse on {} at {}", channel(s), per_min(s.rate)));
-    }
-    // VT is 5 or more beats faster than `vt_def_rate`: no lead at all shows
-    // 5 such beats in the last 16 s, and some lead worked throughout them.
-    let ecg = || ev.long.iter().filter(|s| s.kind == ChannelKind::Ecg);
-    let working: Vec<&Summary> = ecg()
-        .zip(ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg))
-        .filter(|(s, r)| s.live() && r.live() && s.beats.len() >= 5)
-        .map(|(s, _)| s)
-        .collect();
-    let fastest = ecg().filter_map(|s| s.max_rate5).fold(f64::NEG_INFINITY, f64::max);
-    if !working.is_empty() && fastest < p.vt_def_rate {
-        let s = working.iter().max_by(|a, b| a.template.total_cmp(&b.template)).copied();
-        return suppress(format!(
-            "no 5 beats faster than {:.0}/min on any lead (fastest {:.0}/min{})",
-            p.vt_def_rate,
-            fastest,
-            s.map_or(String::new(), |s| format!(", {}", channel(s)))
-        ));
-    }
-    // The complexes that set the alarm off narrow and regular on a
-    // clean lead: a supraventricular rhythm, not a ventricular run.
-    let narrow = ev
-        .long
-        .iter()
-        .zip(&ev.recent)
-        .filter(|(s, r)| {
-            s.kind == ChannelKind::Ecg
-                && s.live()
-                && r.live()
-                && s.template >= 0.9
-                && s.beats.len() >= 5
-                && s.rr_cv < p.vt_rr_cv
-                && s.width.is_some_and(|w| w < p.vt_narrow)
-                && r.width.is_some_and(|w| w < p.vt_narrow)
-        })
-        .map(|(s, _)| s)
-        .max_by(|a, b| a.template.total_cmp(&b.template));
-    if let Some(s) = narrow {
-        return suppress(format!(
-            "narrow ({:.0} ms), regular complexes on {} at {} to the alarm",
-            1000.0 * s.width.unwrap_or(0.0),
-            channel(s),
-            per_min(s.rate)
-        ));
-    }
-    let steady = ev
-        .short
-        .iter()
-        .zip(&ev.recent)
-        .filter(|(s, r)| {
-            s.kind.is_pulse()
-                && s.template >= p.template
-                && s.flat < 0.1
-                && s.live()
-                && s.beats.len() >= 3
-                && s.rr_cv < p.vt_rr_cv
-                && s.size_cv < p.vt_size_cv
-                && s.max_rate5.is_some_and(|r| r < p.vt_rate)
-                && steady_to_the_end(s, r)
-        })
-        .map(|(s, _)| s)
-        .max_by(|a, b| a.template.total_cmp(&b.template));
-    let Some(pulse) = steady else {
-        return keep("no steady pulse to refute it".into());
-    };
-    // Wide complexes at the alarm on a working lead, each with its
-    // pulse (or every other one with a pulse), can be VT with a pulse:
-    // the steady pulse does not refute them. Complexes at a rate the
-    // pulse does not follow are artefact, not beats.
-    let paced = |s: &Summary| {
-        s.rate.zip(pulse.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15 || (e / q - 2.0).abs() <= 0.2)
-    };
-    let followed: Vec<&Summary> =
-        ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg && s.live() && s.beats.len() >= 3 && paced(s)).collect();
-    let widest =
-        followed.iter().filter_map(|s| s.width).fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
-    match widest {
-        Some(w) if w >= p.vt_wide => keep(format!(
-            "pulse steady on {} at {}, but wide complexes ({:.0} ms) at the alarm: VT with a pulse is possible",
-            channel(pulse),
-            per_min(pulse.rate),
-            1000.0 * w
-        )),
-        _ if followed.iter().any(|s| s.width.is_none()) => keep(format!(
-            "pulse steady on {} at {}, but the width of the complexes at the alarm cannot be measured",
-            channel(pulse),
-            per_min(pulse.rate)
-        )),
-        _ => suppress(format!(
-            "regular, steady pulse on {} at {} through the last 8 s",
-            channel(pulse),
-            per_min(pulse.rate)
-        )),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod monitor;
 pub mod record;
 pub mod score;
 pub mod summary;
+mod vt_check;
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,8 @@ impl ArrhythmiaKind {
     }
 }
 
+#[cfg(test)]
+mod rate_tests;
 /// Synthetic waveforms for the tests and the benchmarks (`benches/core.rs`).
 #[doc(hidden)]
 pub mod synthetic;

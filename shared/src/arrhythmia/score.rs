@@ -148,7 +148,9 @@ pub fn grid(kind: ArrhythmiaKind) -> Vec<CheckParams> {
         ArrhythmiaKind::ExtremeTachycardia => {
             for template in [0.7, 0.8, 0.9] {
                 for tachy_rate in [0.0, 80.0, 90.0, 100.0, 110.0, 120.0] {
-                    out.push(CheckParams { template, tachy_rate, ..base });
+                    for tachy_def_rate in [100.0, 110.0, 120.0] {
+                        out.push(CheckParams { template, tachy_rate, tachy_def_rate, ..base });
+                    }
                 }
             }
         }

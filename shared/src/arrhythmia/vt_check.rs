@@ -1,0 +1,125 @@
+//! The ventricular tachycardia rules of the check (see [`super::check`]):
+//! VT's own definition, the width of the complexes, and a pulse that refutes
+//! the run only when nothing says VT can be beating with it.
+
+use super::check::{channel, per_min, CheckParams, Decision, Evidence};
+use super::monitor::ChannelKind;
+use super::summary::Summary;
+
+/// A pulse that stays at its rate to the alarm: in the last seconds (where
+/// the run that set the alarm off is) no pause longer than 1.5 intervals and
+/// a rate within 15 % of the longer window's.
+fn steady_to_the_end(s: &Summary, recent: &Summary) -> bool {
+    match (s.rate, recent.rate) {
+        (Some(r8), Some(r4)) => (r4 / r8 - 1.0).abs() <= 0.15 && recent.max_gap <= 1.5 * 60.0 / r8,
+        _ => false,
+    }
+}
+
+/// The VT rules (see the module documentation).
+pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
+    let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
+    let suppress = |reason: String| Decision { alarm: ev.alarm, keep: false, reason };
+    let ecg_flat = ev.short.iter().filter(|s| s.kind == ChannelKind::Ecg).all(|s| s.flat > 0.8);
+    let pulse = ev
+        .short
+        .iter()
+        .filter(|s| s.kind.is_pulse() && s.template >= p.template && s.live() && s.beats.len() >= 3)
+        .max_by(|a, b| a.template.total_cmp(&b.template));
+    if let (true, Some(s)) = (ecg_flat, pulse) {
+        return suppress(format!("ECG flat but pulse on {} at {}", channel(s), per_min(s.rate)));
+    }
+    // VT is 5 or more beats faster than `vt_def_rate`: no lead at all shows
+    // 5 such beats in the last 16 s, and some lead worked throughout them.
+    let ecg = || ev.long.iter().filter(|s| s.kind == ChannelKind::Ecg);
+    let working: Vec<&Summary> = ecg()
+        .zip(ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg))
+        .filter(|(s, r)| s.live() && r.live() && s.beats.len() >= 5)
+        .map(|(s, _)| s)
+        .collect();
+    let fastest = ecg().filter_map(|s| s.max_rate5).fold(f64::NEG_INFINITY, f64::max);
+    if !working.is_empty() && fastest < p.vt_def_rate {
+        let s = working.iter().max_by(|a, b| a.template.total_cmp(&b.template)).copied();
+        return suppress(format!(
+            "no 5 beats faster than {:.0}/min on any lead (fastest {:.0}/min{})",
+            p.vt_def_rate,
+            fastest,
+            s.map_or(String::new(), |s| format!(", {}", channel(s)))
+        ));
+    }
+    // The complexes that set the alarm off narrow and regular on a
+    // clean lead: a supraventricular rhythm, not a ventricular run.
+    let narrow = ev
+        .long
+        .iter()
+        .zip(&ev.recent)
+        .filter(|(s, r)| {
+            s.kind == ChannelKind::Ecg
+                && s.live()
+                && r.live()
+                && s.template >= 0.9
+                && s.beats.len() >= 5
+                && s.rr_cv < p.vt_rr_cv
+                && s.width.is_some_and(|w| w < p.vt_narrow)
+                && r.width.is_some_and(|w| w < p.vt_narrow)
+        })
+        .map(|(s, _)| s)
+        .max_by(|a, b| a.template.total_cmp(&b.template));
+    if let Some(s) = narrow {
+        return suppress(format!(
+            "narrow ({:.0} ms), regular complexes on {} at {} to the alarm",
+            1000.0 * s.width.unwrap_or(0.0),
+            channel(s),
+            per_min(s.rate)
+        ));
+    }
+    let steady = ev
+        .short
+        .iter()
+        .zip(&ev.recent)
+        .filter(|(s, r)| {
+            s.kind.is_pulse()
+                && s.template >= p.template
+                && s.flat < 0.1
+                && s.live()
+                && s.beats.len() >= 3
+                && s.rr_cv < p.vt_rr_cv
+                && s.size_cv < p.vt_size_cv
+                && s.max_rate5.is_some_and(|r| r < p.vt_rate)
+                && steady_to_the_end(s, r)
+        })
+        .map(|(s, _)| s)
+        .max_by(|a, b| a.template.total_cmp(&b.template));
+    let Some(pulse) = steady else {
+        return keep("no steady pulse to refute it".into());
+    };
+    // Wide complexes at the alarm on a working lead, each with its
+    // pulse (or every other one with a pulse), can be VT with a pulse:
+    // the steady pulse does not refute them. Complexes at a rate the
+    // pulse does not follow are artefact, not beats.
+    let paced = |s: &Summary| {
+        s.rate.zip(pulse.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15 || (e / q - 2.0).abs() <= 0.2)
+    };
+    let followed: Vec<&Summary> =
+        ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg && s.live() && s.beats.len() >= 3 && paced(s)).collect();
+    let widest =
+        followed.iter().filter_map(|s| s.width).fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
+    match widest {
+        Some(w) if w >= p.vt_wide => keep(format!(
+            "pulse steady on {} at {}, but wide complexes ({:.0} ms) at the alarm: VT with a pulse is possible",
+            channel(pulse),
+            per_min(pulse.rate),
+            1000.0 * w
+        )),
+        _ if followed.iter().any(|s| s.width.is_none()) => keep(format!(
+            "pulse steady on {} at {}, but the width of the complexes at the alarm cannot be measured",
+            channel(pulse),
+            per_min(pulse.rate)
+        )),
+        _ => suppress(format!(
+            "regular, steady pulse on {} at {} through the last 8 s",
+            channel(pulse),
+            per_min(pulse.rate)
+        )),
+    }
+}
