@@ -31,8 +31,8 @@
 //!     measured, at the alarm: VT can have a pulse.
 //! - Ventricular flutter/fibrillation: suppressed when a trusted channel shows
 //!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead, or a
-//!   pulse, which at a chest-compression rate needs QRS complexes at its rate
-//!   on some lead (alone it may be CPR).
+//!   pulse of at least 40/min, which at a chest-compression rate needs QRS
+//!   complexes at its rate on some lead (alone it may be CPR).
 //!
 //! Anything not clearly refuted is kept: suppressing a true alarm costs a
 //! patient far more than a false one costs a nurse.
@@ -108,6 +108,10 @@ pub const COMPRESSION_RATES: std::ops::RangeInclusive<f64> = 90.0..=140.0;
 /// Kurtosis of an ECG lead's filtered signal from which its beats are QRS
 /// spikes rather than a smooth wave (fibrillation, compressions: about 1.5-3).
 pub const MIN_QRS_KURTOSIS: f64 = 3.0;
+
+/// Pulse rate (/min) under which a pulse does not refute a lethal rhythm:
+/// extreme bradycardia's threshold.
+pub const MIN_PERFUSING_RATE: f64 = 40.0;
 
 /// Long, short and recent windows before the alarm (s).
 pub const LONG_S: f64 = 16.0;
@@ -275,12 +279,15 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
             // any lead may be CPR: it refutes VF only if the ECG corroborates it.
             // Regular beats; on an ECG lead, QRS spikes standing out of the
             // signal (chest compressions also put a regular wave on the ECG).
+            // A pulse slower than extreme bradycardia's 40/min is no
+            // reassurance that the heart is pumping.
             let regular = |s: &&Summary| {
                 s.max_gap < p.vf_gap_s
                     && s.template >= p.template
                     && s.live()
                     && s.rr_cv < 0.3
                     && (s.kind != ChannelKind::Ecg || s.kurtosis >= MIN_QRS_KURTOSIS)
+                    && (s.kind == ChannelKind::Ecg || s.rate.is_some_and(|r| r >= MIN_PERFUSING_RATE))
             };
             let corroborated = |s: &Summary| {
                 s.kind == ChannelKind::Ecg

@@ -72,16 +72,38 @@ fn an_arterial_ripple_of_a_few_mmhg_is_no_pulse() {
     assert!(!d.keep && d.reason.contains("ABP") && d.reason.contains("80/min"), "{d:?}");
 }
 
-#[test]
-fn an_arterial_wave_at_compression_rate_with_no_qrs_does_not_refute_vf() {
-    // Fibrillation (an irregular 5-7 Hz wave) during chest compressions at
-    // 110/min, which the arterial line shows as regular "pulses".
-    let vf: Vec<f64> = (0..(40.0 * super::synthetic::FS) as usize)
+/// 40 s of fibrillation: an irregular 5-7 Hz wave on the ECG.
+fn fibrillation() -> Vec<f64> {
+    (0..(40.0 * super::synthetic::FS) as usize)
         .map(|i| {
             let t = i as f64 / super::synthetic::FS;
             0.3 * (t * 5.3 * std::f64::consts::TAU).sin() + 0.2 * (t * 6.9 * std::f64::consts::TAU + 1.0).sin()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_pulse_slower_than_40_does_not_refute_vf_even_with_the_longest_pause_tuning_allows() {
+    use super::check::{decide, CheckParams, Evidence};
+    let slow = pulse(40.0, &regular(0.3, 40.0, 28.0));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &fibrillation()), (ChannelKind::Ppg, "PLETH", &slow)]);
+    let p = CheckParams { vf_gap_s: 3.0, template: 0.6, ..Default::default() };
+    let d = decide(&Evidence::gather(&m, VentricularFlutterFib, 40.0), &p);
+    assert!(d.keep, "{d:?}");
+    // At 60/min the same pulse is an organised rhythm.
+    let m = monitor(&[
+        (ChannelKind::Ecg, "II", &fibrillation()),
+        (ChannelKind::Ppg, "PLETH", &pulse(40.0, &regular(0.3, 40.0, 60.0))),
+    ]);
+    let d = decide(&Evidence::gather(&m, VentricularFlutterFib, 40.0), &p);
+    assert!(!d.keep && d.reason.contains("PPG at 60/min"), "{d:?}");
+}
+
+#[test]
+fn an_arterial_wave_at_compression_rate_with_no_qrs_does_not_refute_vf() {
+    // Fibrillation (an irregular 5-7 Hz wave) during chest compressions at
+    // 110/min, which the arterial line shows as regular "pulses".
+    let vf = fibrillation();
     let compressions = arterial(40.0, &regular(0.3, 40.0, 110.0));
     let m = monitor(&[(ChannelKind::Ecg, "II", &vf), (ChannelKind::Abp, "ABP", &compressions)]);
     let d = check(&m, VentricularFlutterFib, 40.0);
