@@ -24,11 +24,12 @@
 //!   - a clean lead's complexes are alike and regular over the 16 s, and
 //!     narrow (median beat under `vt_narrow`) over the 16 s and the last 4 s:
 //!     a supraventricular rhythm;
-//!   - a trusted pulse is regular (interval variation < `vt_rr_cv`), steady in
-//!     height (< `vt_size_cv`) and slower than `vt_rate` over 8 s, still at
-//!     its rate in the last 4 s, unless a lead whose complexes the pulse
-//!     follows shows them wide (`vt_wide`), or of a width that cannot be
-//!     measured, at the alarm: VT can have a pulse.
+//!   - a trusted pulse is regular (interval variation < `vt_rr_cv`) and
+//!     steady in height (< `vt_size_cv`) over 8 s, still at its rate in the
+//!     last 4 s, unless a lead whose complexes the pulse follows shows them
+//!     wide (`vt_wide`), or of a width that cannot be measured, at the alarm:
+//!     VT can have a pulse. From `vt_rate` on, the pulse refutes VT only when
+//!     every complex it follows is measured narrow (`vt_narrow`).
 //! - Ventricular flutter/fibrillation: suppressed when a trusted channel shows
 //!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead, or a
 //!   pulse of at least 40/min, which at a chest-compression rate needs QRS
@@ -55,6 +56,8 @@ pub struct CheckParams {
     pub tachy_def_rate: f64,
     pub vt_rr_cv: f64,
     pub vt_size_cv: f64,
+    /// The pulse rate (5 beats) from which a steady pulse refutes VT only
+    /// when the complexes it follows are measured narrow (`vt_narrow`).
     pub vt_rate: f64,
     /// The rate VT's 5 beats exceed.
     pub vt_def_rate: f64,

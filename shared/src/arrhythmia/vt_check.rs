@@ -85,7 +85,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
                 && s.beats.len() >= 3
                 && s.rr_cv < p.vt_rr_cv
                 && s.size_cv < p.vt_size_cv
-                && s.max_rate5.is_some_and(|r| r < p.vt_rate)
+                && s.max_rate5.is_some()
                 && steady_to_the_end(s, r)
         })
         .map(|(s, _)| s)
@@ -104,6 +104,25 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
         ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg && s.live() && s.beats.len() >= 3 && paced(s)).collect();
     let widest =
         followed.iter().filter_map(|s| s.width).fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
+    // A pulse as fast as `vt_rate` refutes VT only when the complexes it
+    // follows are measured narrow: a fast, steady pulse is what VT with a
+    // pulse looks like, and a width between narrow and wide proves nothing.
+    if pulse.max_rate5.is_some_and(|r| r >= p.vt_rate) {
+        let measured = !followed.is_empty() && followed.iter().all(|s| s.width.is_some());
+        return match widest {
+            Some(w) if measured && w < p.vt_narrow => suppress(format!(
+                "regular, steady pulse on {} at {} following narrow ({:.0} ms) complexes",
+                channel(pulse),
+                per_min(pulse.rate),
+                1000.0 * w
+            )),
+            _ => keep(format!(
+                "pulse steady on {} at {}, but not following complexes measured narrow: VT with a pulse is possible",
+                channel(pulse),
+                per_min(pulse.rate)
+            )),
+        };
+    }
     match widest {
         Some(w) if w >= p.vt_wide => keep(format!(
             "pulse steady on {} at {}, but wide complexes ({:.0} ms) at the alarm: VT with a pulse is possible",

@@ -45,6 +45,42 @@ fn wide_complexes_each_with_its_pulse_keep_vt_despite_a_steady_pulse() {
     assert!(d.reason.contains("wide complexes") && d.reason.contains("VT with a pulse"), "{}", d.reason);
 }
 
+/// Narrow beats at 130/min with a burst of motion artefact from 26 s to 30 s:
+/// over 16 s the lead is neither clean nor regular, over the last 4 s it is.
+fn fast_narrow_with_artefact(beats: &[f64]) -> Vec<f64> {
+    let mut n = super::synthetic::Noise(3);
+    ecg(40.0, beats, 0.01)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let t = i as f64 / super::synthetic::FS;
+            let burst = (26.0..30.0).contains(&t);
+            v + if burst { 1.5 * (t * 4.1 * std::f64::consts::TAU).sin() + 0.4 * n.next() } else { 0.0 }
+        })
+        .collect()
+}
+
+#[test]
+fn a_steady_fast_pulse_following_narrow_complexes_refutes_vt() {
+    let beats = regular(0.5, 40.0, 130.0);
+    let e = fast_narrow_with_artefact(&beats);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Ppg, "PLETH", &following(&beats))]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(!d.keep, "{d:?}");
+    assert!(d.reason.contains("130/min") && d.reason.contains("narrow"), "{}", d.reason);
+}
+
+#[test]
+fn a_steady_fast_pulse_following_wide_complexes_keeps_vt() {
+    let beats = regular(0.5, 40.0, 150.0);
+    let m = monitor(&[
+        (ChannelKind::Ecg, "II", &wide_beats(40.0, &beats)),
+        (ChannelKind::Ppg, "PLETH", &following(&beats)),
+    ]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
 #[test]
 fn a_pulse_lost_during_the_run_does_not_refute_vt() {
     // Normal beats at 75/min, then a wide run at 160/min for the last 3 s;
