@@ -9,20 +9,16 @@ use super::ArrhythmiaKind::ExtremeTachycardia;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// A pleth full of motion artefact: irregular "beats" at about 160/min.
+/// A pleth full of motion artefact: smoothed noise, whose "beats" come fast
+/// and disagree in shape.
 fn jerky_pleth() -> Vec<f64> {
     let mut n = Noise(5);
-    let mut t = 0.3;
-    let mut beats = Vec::new();
-    while t < 40.0 {
-        beats.push(t);
-        t += 0.25 + 0.3 * n.next().abs();
-    }
-    pulse(40.0, &beats)
+    let raw: Vec<f64> = (0..(40.0 * super::synthetic::FS) as usize).map(|_| n.next()).collect();
+    raw.windows(12).map(|w| w.iter().sum::<f64>()).collect()
 }
 
 #[test]
-fn tachy_is_suppressed_when_clean_leads_show_no_17_fast_beats_whatever_the_pleth_says() {
+fn tachy_is_suppressed_when_clean_leads_show_no_17_fast_beats_whatever_an_untrusted_pleth_says() {
     let beats = regular(0.5, 40.0, 88.0);
     let ii = ecg(40.0, &beats, 0.01);
     let v = ecg(40.0, &beats, 0.02);
@@ -52,4 +48,49 @@ fn a_lead_flat_during_the_window_cannot_refute_tachy_by_its_definition() {
     let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Ppg, "PLETH", &p)]);
     let d = check(&m, ExtremeTachycardia, 40.0);
     assert!(d.keep, "{d:?}");
+}
+
+/// Electrical alternans at 180/min: every other complex a third the height
+/// of the one before, the kind a QRS detector can take for a T wave.
+fn alternans_180() -> Vec<f64> {
+    let beats = regular(0.5, 40.0, 180.0);
+    let big: Vec<f64> = beats.iter().copied().step_by(2).collect();
+    let small: Vec<f64> = beats.iter().copied().skip(1).step_by(2).collect();
+    ecg(40.0, &big, 0.01).iter().zip(ecg(40.0, &small, 0.0)).map(|(a, b)| a + 0.3 * b).collect()
+}
+
+#[test]
+fn tachy_is_kept_when_a_trusted_pulse_is_as_fast_as_the_alarm_says() {
+    let p = pulse(40.0, &regular(0.7, 40.0, 180.0));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &alternans_180()), (ChannelKind::Ppg, "PLETH", &p)]);
+    let d = check(&m, ExtremeTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn tachy_is_kept_when_the_lead_hides_every_other_complex() {
+    let m = monitor(&[(ChannelKind::Ecg, "II", &alternans_180())]);
+    let d = check(&m, ExtremeTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn vt_is_not_refuted_by_its_definition_on_a_lead_reading_half_the_rate() {
+    let m = monitor(&[(ChannelKind::Ecg, "II", &alternans_180())]);
+    let d = check(&m, super::ArrhythmiaKind::VentricularTachycardia, 40.0);
+    assert!(!d.reason.contains("no 5 beats"), "{d:?}");
+}
+
+#[test]
+fn complexes_midway_between_the_detected_beats_are_seen_and_t_waves_are_not() {
+    use super::check::{Evidence, HIDDEN_MAX};
+    let hidden = |e: &[f64]| {
+        let m = monitor(&[(ChannelKind::Ecg, "II", e)]);
+        Evidence::gather(&m, ExtremeTachycardia, 40.0).long[0].hidden.unwrap()
+    };
+    assert!(hidden(&alternans_180()) >= HIDDEN_MAX);
+    for per_min in [50.0, 75.0, 90.0, 130.0] {
+        let h = hidden(&ecg(40.0, &regular(0.5, 40.0, per_min), 0.02));
+        assert!(h < HIDDEN_MAX / 2.0, "{per_min}/min: {h}");
+    }
 }

@@ -38,6 +38,11 @@ pub struct Summary {
     /// Median beat size: pulse height in the channel's units (mmHg for ABP),
     /// relative QRS strength on ECG.
     pub size: f64,
+    /// ECG only, with the width: how much the signal midway between two
+    /// detected beats looks like the median beat (median slope correlation,
+    /// 0-1). Near 1 when a complex the detector missed sits between every
+    /// two it found: a rhythm read at half its rate.
+    pub hidden: Option<f64>,
 }
 
 /// The smallest arterial pulse pressure (mmHg) that is a heartbeat: below it
@@ -49,7 +54,9 @@ impl Summary {
     /// check needs and the detector's frequent summaries do not.
     pub fn measure_width(mut self, channel: &Channel) -> Summary {
         if channel.kind == ChannelKind::Ecg {
-            self.width = median_beat(channel, &self.beats).and_then(|b| width_at(&b, channel.fs));
+            let beat = median_beat(channel, &self.beats);
+            self.width = beat.as_deref().and_then(|b| width_at(b, channel.fs));
+            self.hidden = beat.and_then(|b| hidden_complexes(channel, &self.beats, &b));
         }
         self
     }
@@ -134,7 +141,8 @@ pub fn summarise(channel: &Channel, from: f64, to: f64) -> Summary {
     // Flat or invalid one-second blocks; samples not received count as flat.
     let block = (fs as usize).max(1);
     let blocks = expected.div_ceil(block);
-    let missing_blocks = expected.saturating_sub(raw.len()) / block;
+    // Half a second or more not received counts as a flat block.
+    let missing_blocks = (expected.saturating_sub(raw.len()) + block / 2) / block;
     let eps = match channel.kind {
         ChannelKind::Ecg => 0.02,
         ChannelKind::Abp => 2.0,
@@ -208,5 +216,33 @@ pub fn summarise(channel: &Channel, from: f64, to: f64) -> Summary {
         size_cv,
         width: None,
         size,
+        hidden: None,
     }
+}
+
+/// The median, over consecutive beat pairs, of the correlation between the
+/// slope of the median beat (`beat`, as [`median_beat`] cuts it) and the
+/// slope of the signal cut the same way around the pair's midpoint. Slopes,
+/// not levels: a T wave is a slow hump, a QRS complex a fast swing.
+fn hidden_complexes(channel: &Channel, beats: &[Mark], beat: &[f32]) -> Option<f64> {
+    let slope = |x: &[f32]| x.windows(2).map(|w| (w[1] - w[0]) as f64).collect::<Vec<f64>>();
+    let reference = slope(beat);
+    let mut corrs: Vec<f64> = beats
+        .windows(2)
+        .filter_map(|w| {
+            let mid = (w[0].t + w[1].t) / 2.0;
+            let x = channel.filtered(mid - 0.25, mid + 0.2);
+            (x.len() >= beat.len()).then(|| pearson(&reference, &slope(&x[..beat.len()])).max(0.0))
+        })
+        .collect();
+    median(&mut corrs)
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let (ma, sa) = mean_sd(a);
+    let (mb, sb) = mean_sd(b);
+    if sa <= 0.0 || sb <= 0.0 {
+        return 0.0;
+    }
+    a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / (a.len() as f64 * sa * sb)
 }

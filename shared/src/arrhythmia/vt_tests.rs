@@ -136,6 +136,17 @@ fn a_pulse_slower_than_40_does_not_refute_vf_even_with_the_longest_pause_tuning_
 }
 
 #[test]
+fn a_pulse_slower_than_40_does_not_refute_asystole() {
+    use super::check::{decide, CheckParams, Evidence};
+    let flat = ecg(40.0, &[], 0.005);
+    let slow = pulse(40.0, &regular(0.3, 40.0, 32.0));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &flat), (ChannelKind::Ppg, "PLETH", &slow)]);
+    let p = CheckParams { asystole_gap_s: 4.0, ..Default::default() };
+    let d = decide(&Evidence::gather(&m, Asystole, 40.0), &p);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
 fn an_arterial_wave_at_compression_rate_with_no_qrs_does_not_refute_vf() {
     // Fibrillation (an irregular 5-7 Hz wave) during chest compressions at
     // 110/min, which the arterial line shows as regular "pulses".
