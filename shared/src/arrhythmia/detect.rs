@@ -1,7 +1,7 @@
 //! Vigil's own detection of the five arrhythmia alarms from the ECG, with the
 //! same detectors the check uses and the Challenge 2015 definitions:
 //! asystole (no QRS for 4 s on any working lead), extreme bradycardia (5 beats
-//! below 40/min), extreme tachycardia (17 beats above 140/min), ventricular
+//! below 40/min with no asystole's pause among them), extreme tachycardia (17 beats above 140/min), ventricular
 //! tachycardia (5 or more wide complexes, see [`VENTRICULAR_WIDTH_S`], above 100/min) and
 //! ventricular flutter/fibrillation (4 s of a large, smooth oscillation at
 //! 2.5-9 Hz, kurtosis below 2.5: no QRS spikes standing out of it; a
@@ -84,6 +84,9 @@ pub fn width_at(x: &[f32], fs: f64) -> Option<f64> {
     (width >= MIN_QRS_WIDTH_S).then_some(width)
 }
 
+/// No beat on any lead for this long (s) is an asystole.
+pub const ASYSTOLE_S: f64 = 4.0;
+
 /// The fraction of a complex's steepest slope that counts as inside it.
 const SLOPE_FRACTION: f32 = 0.15;
 /// Below this (s) no measured width is a QRS complex's: the narrowest
@@ -124,7 +127,7 @@ pub fn conditions(monitor: &RhythmMonitor, t: f64) -> BTreeMap<ArrhythmiaKind, f
     // Asystole: the newest beat on every lead at least 4 s old.
     let newest: Vec<f64> = leads.iter().map(|c| c.marks(t - 30.0, t + 1.0).last().map_or(c.start, |m| m.t)).collect();
     let last_beat = newest.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if t - last_beat >= 4.0 {
+    if t - last_beat >= ASYSTOLE_S {
         out.insert(ArrhythmiaKind::Asystole, last_beat);
     }
     // Rate conditions on the lead whose beats agree best in shape.
@@ -138,8 +141,10 @@ pub fn conditions(monitor: &RhythmMonitor, t: f64) -> BTreeMap<ArrhythmiaKind, f
     let times: Vec<f64> = beats.iter().map(|m| m.t).collect();
     let rate = |w: &[f64]| 60.0 * (w.len() - 1) as f64 / (w[w.len() - 1] - w[0]);
     if times.len() >= 5 {
+        // A pause as long as an asystole's is that alarm, not this one:
+        // the beats that end it would otherwise sound again as a brady.
         let w = &times[times.len() - 5..];
-        if rate(w) < 40.0 {
+        if rate(w) < 40.0 && w.windows(2).all(|p| p[1] - p[0] < ASYSTOLE_S) {
             out.insert(ArrhythmiaKind::ExtremeBradycardia, w[0]);
         }
     }

@@ -173,6 +173,24 @@ fn asystole_begins_at_the_last_beat_once_4_s_have_passed() {
 }
 
 #[test]
+fn the_beats_that_end_an_asystole_are_not_an_extreme_bradycardia() {
+    // 75/min, a 10 s pause (an asystole), then 75/min again.
+    let mut beats = regular(0.5, 20.0, 75.0);
+    beats.extend(regular(30.0, 40.0, 75.0));
+    let e = ecg(40.0, &beats, 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", until(&e, 26.0))]);
+    assert_eq!(detected(&m, 26.0), vec![ArrhythmiaKind::Asystole]);
+    for t in [31.0, 32.5, 34.0] {
+        let m = monitor(&[(ChannelKind::Ecg, "II", until(&e, t))]);
+        assert_eq!(detected(&m, t), vec![], "at {t}");
+    }
+    // A slow rhythm with shorter pauses is one.
+    let e = ecg(40.0, &regular(0.5, 40.0, 30.0), 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
+    assert_eq!(detected(&m, 40.0), vec![ArrhythmiaKind::ExtremeBradycardia]);
+}
+
+#[test]
 fn slow_and_fast_rhythms_raise_extreme_brady_and_tachy() {
     let e = ecg(40.0, &regular(0.5, 40.0, 36.0), 0.01);
     let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
