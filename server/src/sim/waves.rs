@@ -5,7 +5,7 @@
 //! occasional motion artefacts make it look like a real bedside signal.
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use std::f64::consts::TAU;
 
 /// (phase centre, amplitude mV, width) of P, Q, R, S, T within one beat.
@@ -33,28 +33,29 @@ pub fn pulse_shape(p: f64) -> f64 {
     (v / 1.02).clamp(0.0, 1.0)
 }
 
-/// Beat-phase oscillator with heart-rate variability.
+/// Beat-phase oscillator with heart-rate variability. Clocks made from the
+/// same seed beat together, so the ECG, the pleth and the arterial line of
+/// one bed follow one heart ([`delayed`] adds each wave's transit).
 #[derive(Debug, Clone)]
 pub struct BeatClock {
     phase: f64,
     /// Rate multiplier for the current beat (varies beat to beat).
     beat_factor: f64,
-}
-
-impl Default for BeatClock {
-    fn default() -> Self {
-        BeatClock { phase: 0.0, beat_factor: 1.0 }
-    }
+    rng: StdRng,
 }
 
 impl BeatClock {
+    pub fn new(seed: u64) -> Self {
+        BeatClock { phase: 0.0, beat_factor: 1.0, rng: StdRng::seed_from_u64(seed) }
+    }
+
     /// Advances by `dt` seconds at `bpm`; returns the new phase.
-    pub fn advance(&mut self, dt: f64, bpm: f64, rng: &mut StdRng) -> f64 {
+    pub fn advance(&mut self, dt: f64, bpm: f64) -> f64 {
         self.phase += dt * bpm.max(1.0) / 60.0 * self.beat_factor;
         if self.phase >= 1.0 {
             self.phase -= 1.0;
             // ~3 % beat-to-beat variability.
-            self.beat_factor = 1.0 + rng.gen_range(-0.03..0.03);
+            self.beat_factor = 1.0 + self.rng.gen_range(-0.03..0.03);
         }
         self.phase
     }
@@ -62,6 +63,17 @@ impl BeatClock {
     pub fn phase(&self) -> f64 {
         self.phase
     }
+}
+
+/// ECG phase of the R wave ([`ecg_shape`]) and pulse phase of the systolic
+/// peak ([`pulse_shape`]).
+const R_PHASE: f64 = 0.30;
+const SYSTOLIC_PHASE: f64 = 0.18;
+
+/// The pulse phase whose systolic peak comes `transit_s` after the R wave of
+/// the ECG phase `ecg_phase`, at `bpm`.
+pub fn delayed(ecg_phase: f64, bpm: f64, transit_s: f64) -> f64 {
+    (ecg_phase - R_PHASE + SYSTOLIC_PHASE - transit_s * bpm.max(1.0) / 60.0).rem_euclid(1.0)
 }
 
 /// A short burst of motion artefact: large, low-frequency, noisy.
@@ -106,6 +118,28 @@ mod tests {
                 .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
         assert!((295..=305).contains(&argmax), "{argmax}");
         assert!((1.0..1.3).contains(&max));
+    }
+
+    #[test]
+    fn clocks_of_one_seed_beat_together_and_the_pulse_peaks_its_transit_after_the_r_wave() {
+        let (mut ecg, mut pleth) = (BeatClock::new(3), BeatClock::new(3));
+        let dt = 1.0 / 250.0;
+        let n = (20.0 / dt) as usize;
+        let e: Vec<f64> = (0..n).map(|_| ecg_shape(ecg.advance(dt, 80.0))).collect();
+        let p: Vec<f64> = (0..n).map(|_| pulse_shape(delayed(pleth.advance(dt, 80.0), 80.0, 0.25))).collect();
+        // Times of the local maxima above `level`.
+        let peaks = |x: &[f64], level: f64| -> Vec<f64> {
+            (1..x.len() - 1)
+                .filter(|&i| x[i] > level && x[i] > x[i - 1] && x[i] >= x[i + 1])
+                .map(|i| i as f64 * dt)
+                .collect()
+        };
+        let (r, q) = (peaks(&e, 1.0), peaks(&p, 0.9));
+        assert!(r.len() >= 25, "{} R waves", r.len());
+        for a in &r[..r.len() - 1] {
+            let b = q.iter().find(|&&b| b > *a).expect("a pulse after each R wave");
+            assert!((b - a - 0.25).abs() < 0.03, "R at {a}, pulse peak at {b}");
+        }
     }
 
     #[test]
