@@ -176,12 +176,16 @@ fn ecg_state(e: &[Summary]) -> &'static str {
 /// reads 0.93.
 pub const HIDDEN_MAX: f64 = 0.5;
 
-/// Some ECG lead shows complexes midway between the beats it detected.
-pub(super) fn half_rate(leads: &[Summary]) -> bool {
-    leads
-        .iter()
+/// Some ECG lead shows complexes midway between the beats it detected, over
+/// the 16 s, the 8 s or the last 4 s before the alarm (a run read at half its
+/// rate may have begun only seconds before it), or one with beats enough has
+/// no measure of it.
+pub(super) fn half_rate(ev: &Evidence) -> bool {
+    [&ev.long, &ev.short, &ev.recent]
+        .into_iter()
+        .flatten()
         .filter(|s| s.kind == ChannelKind::Ecg && s.beats.len() >= 3)
-        .any(|s| s.hidden.is_some_and(|h| h >= HIDDEN_MAX))
+        .any(|s| s.hidden.is_none_or(|h| h >= HIDDEN_MAX))
 }
 
 /// Decides `evidence` with thresholds `p`.
@@ -269,7 +273,7 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                 .filter(|s| s.kind == ChannelKind::Ecg || trusted(s, p))
                 .map(|s| s.max_rate17.unwrap_or(0.0))
                 .fold(0.0, f64::max);
-            if let Some(s) = watching.filter(|_| fastest < p.tachy_def_rate && !half_rate(&ev.long)) {
+            if let Some(s) = watching.filter(|_| fastest < p.tachy_def_rate && !half_rate(ev)) {
                 return suppress(format!(
                     "no 17 beats faster than {:.0}/min on the ECG (fastest {:.0}/min, {} at {})",
                     p.tachy_def_rate,
@@ -288,7 +292,7 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                 .filter(|s| s.kind.is_pulse() && trusted(s, p) && s.max_rate17.is_some_and(|r| r < p.tachy_rate))
                 .max_by(|a, b| a.template.total_cmp(&b.template));
             match calm {
-                Some(s) if !fast_ecg => {
+                Some(s) if !fast_ecg && !half_rate(ev) => {
                     suppress(format!("{} but {} steady at {}", ecg_state(&ev.long), channel(s), per_min(s.rate)))
                 }
                 _ => {

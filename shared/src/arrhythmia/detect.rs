@@ -141,10 +141,13 @@ pub fn conditions(monitor: &RhythmMonitor, t: f64) -> BTreeMap<ArrhythmiaKind, f
     let times: Vec<f64> = beats.iter().map(|m| m.t).collect();
     let rate = |w: &[f64]| 60.0 * (w.len() - 1) as f64 / (w[w.len() - 1] - w[0]);
     if times.len() >= 5 {
-        // A pause as long as an asystole's is that alarm, not this one:
-        // the beats that end it would otherwise sound again as a brady.
+        // A pause as long as an asystole's, with no beat on any lead, is that
+        // alarm, not this one: the beats that end it would otherwise sound
+        // again as a brady. A beat on another lead makes it no asystole.
         let w = &times[times.len() - 5..];
-        if rate(w) < 40.0 && w.windows(2).all(|p| p[1] - p[0] < ASYSTOLE_S) {
+        let asystole =
+            |a: f64, b: f64| b - a >= ASYSTOLE_S && leads.iter().all(|c| c.marks(a + 0.05, b - 0.05).is_empty());
+        if rate(w) < 40.0 && !w.windows(2).any(|p| asystole(p[0], p[1])) {
             out.insert(ArrhythmiaKind::ExtremeBradycardia, w[0]);
         }
     }

@@ -94,3 +94,31 @@ fn complexes_midway_between_the_detected_beats_are_seen_and_t_waves_are_not() {
         assert!(h < HIDDEN_MAX / 2.0, "{per_min}/min: {h}");
     }
 }
+
+/// Sinus rhythm at 75/min, then alternans at 180/min for the last 6 s.
+fn late_alternans() -> Vec<f64> {
+    let sinus = ecg(40.0, &regular(0.5, 34.0, 75.0), 0.01);
+    let beats = regular(34.2, 40.0, 180.0);
+    let big: Vec<f64> = beats.iter().copied().step_by(2).collect();
+    let small: Vec<f64> = beats.iter().copied().skip(1).step_by(2).collect();
+    let fast: Vec<f64> = ecg(40.0, &big, 0.0).iter().zip(ecg(40.0, &small, 0.0)).map(|(a, b)| a + 0.3 * b).collect();
+    sinus.iter().zip(fast).map(|(a, b)| a + b).collect()
+}
+
+#[test]
+fn tachy_is_kept_when_the_lead_hides_every_other_complex_only_in_the_last_seconds() {
+    let m = monitor(&[(ChannelKind::Ecg, "II", &late_alternans())]);
+    let d = check(&m, ExtremeTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+    let d = check(&m, super::ArrhythmiaKind::VentricularTachycardia, 40.0);
+    assert!(!d.reason.contains("no 5 beats"), "{d:?}");
+}
+
+#[test]
+fn a_calm_pulse_does_not_refute_tachy_on_a_lead_reading_half_the_rate() {
+    // The pleth too counts only every other beat: 90/min, "calm".
+    let p = pulse(40.0, &regular(0.7, 40.0, 90.0));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &alternans_180()), (ChannelKind::Ppg, "PLETH", &p)]);
+    let d = check(&m, ExtremeTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}

@@ -223,7 +223,10 @@ pub fn summarise(channel: &Channel, from: f64, to: f64) -> Summary {
 /// The median, over consecutive beat pairs, of the correlation between the
 /// slope of the median beat (`beat`, as [`median_beat`] cuts it) and the
 /// slope of the signal cut the same way around the pair's midpoint. Slopes,
-/// not levels: a T wave is a slow hump, a QRS complex a fast swing.
+/// not levels: a T wave is a slow hump, a QRS complex a fast swing. Exactly
+/// midway: a regular rhythm read at half its rate hides its complexes there.
+/// (Searching 100 ms either side also matched P and T waves on real leads
+/// and kept 4 more of the 550 false V-tach alarms.)
 fn hidden_complexes(channel: &Channel, beats: &[Mark], beat: &[f32]) -> Option<f64> {
     let slope = |x: &[f32]| x.windows(2).map(|w| (w[1] - w[0]) as f64).collect::<Vec<f64>>();
     let reference = slope(beat);

@@ -188,6 +188,14 @@ fn the_beats_that_end_an_asystole_are_not_an_extreme_bradycardia() {
     let e = ecg(40.0, &regular(0.5, 40.0, 30.0), 0.01);
     let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
     assert_eq!(detected(&m, 40.0), vec![ArrhythmiaKind::ExtremeBradycardia]);
+    // So is one of 4.5 s pauses on the clean lead while a noisier lead has
+    // beats in them (1 s later): no asystole was raised for those pauses.
+    let slow = ecg(40.0, &regular(0.5, 40.0, 60.0 / 4.5), 0.01);
+    let other = ecg(40.0, &regular(1.5, 40.0, 60.0 / 4.5), 0.15);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &slow), (ChannelKind::Ecg, "V", &other)]);
+    let c = conditions(&m, 40.0);
+    assert!(!c.contains_key(&ArrhythmiaKind::Asystole), "{c:?}");
+    assert!(c.contains_key(&ArrhythmiaKind::ExtremeBradycardia), "{c:?}");
 }
 
 #[test]

@@ -38,7 +38,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
         .map(|(s, _)| s)
         .collect();
     let fastest = ecg().filter_map(|s| s.max_rate5).fold(f64::NEG_INFINITY, f64::max);
-    if !working.is_empty() && fastest < p.vt_def_rate && !half_rate(&ev.long) {
+    if !working.is_empty() && fastest < p.vt_def_rate && !half_rate(ev) {
         let s = working.iter().max_by(|a, b| a.template.total_cmp(&b.template)).copied();
         return suppress(format!(
             "no 5 beats faster than {:.0}/min on any lead (fastest {:.0}/min{})",
