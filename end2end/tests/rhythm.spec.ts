@@ -43,11 +43,11 @@ test("a true asystole sounds as a high-priority alarm; a flat ECG with a pulse o
     await station.tile("b01").click();
     await expect(page).toHaveURL(/\/bed\/b01$/);
     const history = page.getByTestId("alarm-history");
-    // Row ids: "b01/suppressed@<onset ms>", "b01/arrhythmia.asystole@<onset ms>".
+    // Row ids: "b01/suppressed.asystole@<onset ms>", "b01/arrhythmia.asystole@<onset ms>".
     const rowIds = (hasText = "") =>
       history.locator('[data-testid="history-row"]', { hasText }).evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id") ?? ""));
     const since = (ids: string[], pattern: RegExp) => ids.filter((id) => pattern.test(id) && Number(id.split("@")[1]) >= judgedLive);
-    const suppressedAsystoles = async () => since(await rowIds("Asystole suppressed:"), /\/suppressed@\d+$/);
+    const suppressedAsystoles = async () => since(await rowIds("Asystole suppressed:"), /\/suppressed\.asystole@\d+$/);
     await expect.poll(async () => (await suppressedAsystoles()).length, { timeout: 90_000 }).toBeGreaterThan(0);
     const row = history.locator(`[data-testid="history-row"][data-id="${(await suppressedAsystoles())[0]}"]`);
     await expect(row).toContainText(/no clear QRS on the ECG but beats on PPG at (7[5-9]|8[0-1])\/min/);

@@ -267,7 +267,7 @@ pub fn AlarmHistory(bed: String) -> impl IntoView {
                         (
                             sp.onset,
                             (
-                                format!("{}/suppressed@{}", b, sp.onset),
+                                format!("{}/suppressed.{}@{}", b, sp.kind.challenge_name().to_lowercase(), sp.onset),
                                 "–",
                                 format!("{} suppressed: {}", sp.kind.label(), sp.reason),
                                 format::clock(sp.onset, 0),

@@ -85,10 +85,11 @@ impl BedSim {
             start,
             seq: 0,
             tracks,
-            // One heart: the three clocks share their beat-to-beat variation.
-            beat: BeatClock::new(seed),
-            pulse_beat: BeatClock::new(seed),
-            abp_beat: BeatClock::new(seed),
+            // One heart: the three clocks share their beat-to-beat variation
+            // (a stream of its own, not the noise's).
+            beat: BeatClock::new(seed ^ HEART_SEED),
+            pulse_beat: BeatClock::new(seed ^ HEART_SEED),
+            abp_beat: BeatClock::new(seed ^ HEART_SEED),
             artefact: Artefact::default(),
             resp_phase: 0.0,
             next_numeric: start + 1000,
@@ -176,18 +177,13 @@ impl BedSim {
             let t = self.next_nibp;
             let q = self.physiology(t);
             // With no pulse the cuff finds no oscillations: no reading.
-            if q.arrest {
-                self.next_nibp += (self.equipment.nibp_every_s * 1000.0) as SampleTime;
+            if !q.arrest {
+                let (s, d) =
+                    ((q.sys + self.rng.gen_range(-4.0..4.0)).round(), (q.dia + self.rng.gen_range(-3.0..3.0)).round());
+                numerics.push(RawNumeric { kind: VitalKind::NibpSys, t, value: s });
+                numerics.push(RawNumeric { kind: VitalKind::NibpDia, t, value: d });
+                numerics.push(RawNumeric { kind: VitalKind::NibpMean, t, value: (d + (s - d) / 3.0).round() });
             }
-        }
-        if self.next_nibp <= now {
-            let t = self.next_nibp;
-            let q = self.physiology(t);
-            let (s, d) =
-                ((q.sys + self.rng.gen_range(-4.0..4.0)).round(), (q.dia + self.rng.gen_range(-3.0..3.0)).round());
-            numerics.push(RawNumeric { kind: VitalKind::NibpSys, t, value: s });
-            numerics.push(RawNumeric { kind: VitalKind::NibpDia, t, value: d });
-            numerics.push(RawNumeric { kind: VitalKind::NibpMean, t, value: (d + (s - d) / 3.0).round() });
             self.next_nibp += (self.equipment.nibp_every_s * 1000.0) as SampleTime;
         }
         if self.next_temp <= now {
@@ -259,6 +255,9 @@ impl BedSim {
         out
     }
 }
+
+/// Mixed into a bed's seed for its heart's beat-to-beat variation.
+const HEART_SEED: u64 = 0x4845_4152_5442_4541;
 
 /// Seconds from the R wave to the systolic peak at the finger (pleth) and
 /// at the radial artery (arterial line).
