@@ -50,13 +50,18 @@ fn a_lead_flat_during_the_window_cannot_refute_tachy_by_its_definition() {
     assert!(d.keep, "{d:?}");
 }
 
-/// Electrical alternans at 180/min: every other complex a third the height
-/// of the one before, the kind a QRS detector can take for a T wave.
-fn alternans_180() -> Vec<f64> {
-    let beats = regular(0.5, 40.0, 180.0);
+/// Electrical alternans at 180/min from `from` s: every other complex a
+/// third the height of the one before, the kind a QRS detector can take for
+/// a T wave.
+fn alternans(from: f64) -> Vec<f64> {
+    let beats = regular(from, 40.0, 180.0);
     let big: Vec<f64> = beats.iter().copied().step_by(2).collect();
     let small: Vec<f64> = beats.iter().copied().skip(1).step_by(2).collect();
-    ecg(40.0, &big, 0.01).iter().zip(ecg(40.0, &small, 0.0)).map(|(a, b)| a + 0.3 * b).collect()
+    ecg(40.0, &big, 0.0).iter().zip(ecg(40.0, &small, 0.0)).map(|(a, b)| a + 0.3 * b).collect()
+}
+
+fn alternans_180() -> Vec<f64> {
+    alternans(0.5).iter().zip(ecg(40.0, &[], 0.01)).map(|(a, b)| a + b).collect()
 }
 
 #[test]
@@ -97,12 +102,7 @@ fn complexes_midway_between_the_detected_beats_are_seen_and_t_waves_are_not() {
 
 /// Sinus rhythm at 75/min, then alternans at 180/min for the last 6 s.
 fn late_alternans() -> Vec<f64> {
-    let sinus = ecg(40.0, &regular(0.5, 34.0, 75.0), 0.01);
-    let beats = regular(34.2, 40.0, 180.0);
-    let big: Vec<f64> = beats.iter().copied().step_by(2).collect();
-    let small: Vec<f64> = beats.iter().copied().skip(1).step_by(2).collect();
-    let fast: Vec<f64> = ecg(40.0, &big, 0.0).iter().zip(ecg(40.0, &small, 0.0)).map(|(a, b)| a + 0.3 * b).collect();
-    sinus.iter().zip(fast).map(|(a, b)| a + b).collect()
+    ecg(40.0, &regular(0.5, 34.0, 75.0), 0.01).iter().zip(alternans(34.2)).map(|(a, b)| a + b).collect()
 }
 
 #[test]
