@@ -27,6 +27,10 @@
 //!   - a clean lead's complexes are alike and regular over the 16 s, and
 //!     narrow (median beat under `vt_narrow`) over the 16 s and the last 4 s:
 //!     a supraventricular rhythm;
+//!   - on every lead the usual beat of the 14 s before carries on through
+//!     the 16 s, never with 4 other complexes in a row nor a 2.5 s pause in
+//!     it, and that usual beat is slower than VT or narrow (not itself a
+//!     ventricular rhythm; see [`super::dominant`]);
 //!   - a trusted pulse is regular (interval variation < `vt_rr_cv`) and
 //!     steady in height (< `vt_size_cv`) over 8 s, still at its rate in the
 //!     last 4 s, unless a lead whose complexes the pulse follows shows them
@@ -41,6 +45,7 @@
 //! Anything not clearly refuted is kept: suppressing a true alarm costs a
 //! patient far more than a false one costs a nurse.
 
+use super::dominant::{carrying_on, Dominant};
 use super::monitor::{ChannelKind, RhythmMonitor};
 use super::summary::{summarise, Summary};
 use super::ArrhythmiaKind;
@@ -105,6 +110,9 @@ pub struct Evidence {
     /// the alarm off is when the alarm came promptly (not checked: a late
     /// alarm's 4 s may show the return to the usual rhythm).
     pub recent: Vec<Summary>,
+    /// Every channel: the ECG lead's usual beat before the 16 s and how it
+    /// carried on through them (`None` for pulse channels).
+    pub usual: Vec<Option<Dominant>>,
 }
 
 /// Pulse rates (/min) that chest compressions can produce (guidelines ask
@@ -129,7 +137,8 @@ impl Evidence {
     pub fn gather(monitor: &RhythmMonitor, alarm: ArrhythmiaKind, at: f64) -> Evidence {
         let window = |s: f64| monitor.channels.iter().map(|c| summarise(c, at - s, at).measure_width(c)).collect();
         let (long, short, recent) = (window(LONG_S), window(SHORT_S), window(RECENT_S));
-        Evidence { alarm, at, long, short, recent }
+        let usual = monitor.channels.iter().map(|c| carrying_on(c, at)).collect();
+        Evidence { alarm, at, long, short, recent, usual }
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod detect;
+pub mod dominant;
 pub mod monitor;
 pub mod record;
 pub mod score;

@@ -241,7 +241,7 @@ fn hidden_complexes(channel: &Channel, beats: &[Mark], beat: &[f32]) -> Option<f
     median(&mut corrs)
 }
 
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
+pub(super) fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let (ma, sa) = mean_sd(a);
     let (mb, sb) = mean_sd(b);
     if sa <= 0.0 || sb <= 0.0 {

@@ -3,6 +3,7 @@
 //! the run only when nothing says VT can be beating with it.
 
 use super::check::{channel, half_rate, per_min, CheckParams, Decision, Evidence};
+use super::dominant::Dominant;
 use super::monitor::ChannelKind;
 use super::summary::Summary;
 
@@ -14,6 +15,54 @@ fn steady_to_the_end(s: &Summary, recent: &Summary) -> bool {
         (Some(r8), Some(r4)) => (r4 / r8 - 1.0).abs() <= 0.15 && recent.max_gap <= 1.5 * 60.0 / r8,
         _ => false,
     }
+}
+
+/// Most complexes in a row unlike the usual beat that still refute VT: its
+/// definition is 5, and one is left for a usual beat read as another.
+pub const MAX_OTHER_RUN: usize = 3;
+
+/// Longest interval (s) with no usual beat that still refutes VT: a longer
+/// one leaves room for a run the detector missed (5 complexes at 150/min
+/// take 2.4 s between two usual beats).
+pub const MAX_USUAL_GAP_S: f64 = 2.5;
+
+/// The beat-shape agreement before the window that makes a lead's usual
+/// beat well defined.
+pub const USUAL_TEMPLATE: f64 = 0.8;
+
+/// A usual beat narrower than this (s), or slower than VT, is not itself a
+/// ventricular rhythm (a sustained VT is its own "usual beat").
+pub const USUAL_NARROW_S: f64 = 0.11;
+
+/// VT refuted by its definition beat by beat: on every ECG lead the usual
+/// beat of the 14 s before carried on through the 16 s, never with more than
+/// [`MAX_OTHER_RUN`] other complexes in a row nor a pause of
+/// [`MAX_USUAL_GAP_S`], and that usual beat was not a ventricular rhythm.
+fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
+    let leads: Vec<(&Summary, &Dominant)> = ev
+        .long
+        .iter()
+        .zip(&ev.usual)
+        .filter(|(s, _)| s.kind == ChannelKind::Ecg)
+        .map(|(s, d)| d.as_ref().map(|d| (s, d)))
+        .collect::<Option<_>>()?;
+    let carries_on = |(s, d): &(&Summary, &Dominant)| {
+        s.live()
+            && s.flat < 0.1
+            && d.live
+            && d.template >= USUAL_TEMPLATE
+            && (d.rate.is_some_and(|r| r < p.vt_def_rate) || d.width.is_some_and(|w| w < USUAL_NARROW_S))
+            && d.longest_other_run <= MAX_OTHER_RUN
+            && d.max_gap <= MAX_USUAL_GAP_S
+    };
+    if leads.is_empty() || !leads.iter().all(carries_on) || half_rate(ev) {
+        return None;
+    }
+    let names: Vec<String> = leads.iter().map(|(s, d)| format!("{} at {}", s.name, per_min(d.rate))).collect();
+    Some(format!(
+        "the usual beat carries on through the 16 s on every lead (ECG {}): never more than {MAX_OTHER_RUN} other complexes in a row",
+        names.join(", ")
+    ))
 }
 
 /// The VT rules (see the module documentation).
@@ -72,6 +121,9 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
             channel(s),
             per_min(s.rate)
         ));
+    }
+    if let Some(reason) = usual_beat_carries_on(ev, p) {
+        return suppress(reason);
     }
     let steady = ev
         .short

@@ -161,3 +161,97 @@ fn an_arterial_wave_at_compression_rate_with_no_qrs_does_not_refute_vf() {
     let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Abp, "ABP", &compressions)]);
     assert!(!check(&m, VentricularFlutterFib, 40.0).keep);
 }
+
+/// Sharp biphasic artefact spikes at `at` (s), nothing like a QRS complex.
+fn spikes(seconds: f64, at: &[f64]) -> Vec<f64> {
+    use super::synthetic::gauss;
+    (0..(seconds * super::synthetic::FS) as usize)
+        .map(|i| {
+            let t = i as f64 / super::synthetic::FS;
+            at.iter()
+                .filter(|&&b| (b - t).abs() < 0.1)
+                .map(|&b| gauss(t, b, 0.006, 1.6) - gauss(t, b + 0.02, 0.006, 1.6))
+                .sum()
+        })
+        .collect()
+}
+
+fn sum(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+/// Sinus rhythm at 60/min with, over the last 16 s, two artefact spikes
+/// after each beat (300 and 600 ms after it): the detector counts beats at
+/// 200/min, but never more than two in a row unlike the patient's usual beat.
+fn sinus_with_artefact_pairs() -> Vec<f64> {
+    let beats = regular(0.5, 40.0, 60.0);
+    let art: Vec<f64> = beats.iter().filter(|&&b| b > 24.0 && b < 39.0).flat_map(|&b| [b + 0.3, b + 0.6]).collect();
+    sum(&ecg(40.0, &beats, 0.01), &spikes(40.0, &art))
+}
+
+#[test]
+fn the_usual_beat_carrying_on_through_short_bursts_of_artefact_refutes_vt() {
+    let ii = sinus_with_artefact_pairs();
+    let v: Vec<f64> = ii.iter().map(|x| 0.7 * x).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
+    let ev = super::check::Evidence::gather(&m, VentricularTachycardia, 40.0);
+    // The precondition: the detector does see fast "beats" in the window.
+    assert!(ev.long[0].max_rate5.is_some_and(|r| r > 150.0), "{:?}", ev.long[0].max_rate5);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(!d.keep, "{d:?}");
+    assert!(d.reason.contains("usual beat") && d.reason.contains("60/min"), "{}", d.reason);
+}
+
+#[test]
+fn the_usual_beat_on_one_lead_does_not_refute_vt_while_another_lead_shows_other_complexes() {
+    // Lead II as above; lead V shows wide complexes at 170/min through the
+    // 16 s: one lead alone does not clear the alarm.
+    let ii = sinus_with_artefact_pairs();
+    let beats = regular(0.5, 40.0, 60.0);
+    let v: Vec<f64> = sum(&ecg(40.0, &beats, 0.01), &wide_beats(40.0, &regular(24.2, 40.0, 170.0)));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
+    let ev = super::check::Evidence::gather(&m, VentricularTachycardia, 40.0);
+    let runs: Vec<usize> = ev.usual.iter().map(|u| u.as_ref().unwrap().longest_other_run).collect();
+    assert!(runs[0] <= 2 && runs[1] >= 5, "{runs:?}");
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn a_run_of_five_wide_complexes_keeps_vt_though_the_usual_beat_returns_after_it() {
+    // Sinus at 60/min; from 30 s a run of 6 wide complexes at 150/min, then
+    // sinus again from 33 s.
+    let normal: Vec<f64> = regular(0.5, 40.0, 60.0).into_iter().filter(|&b| !(29.8..33.0).contains(&b)).collect();
+    let run = regular(30.0, 32.3, 150.0);
+    assert_eq!(run.len(), 6);
+    let ii = sum(&ecg(40.0, &normal, 0.01), &wide_beats(40.0, &run));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii)]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn a_sustained_vt_is_its_own_usual_beat_and_is_kept() {
+    // Monomorphic VT at 150/min for the whole 40 s: the median beat before
+    // the window is the VT complex, which "carries on" through it.
+    let beats = regular(0.5, 40.0, 150.0);
+    let ii = wide_beats(40.0, &beats);
+    let v: Vec<f64> = ii.iter().map(|x| -0.8 * x).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn a_pause_in_the_usual_beat_long_enough_to_hide_a_run_is_measured() {
+    // Sinus at 60/min with three beats missing: from 29.5 s to 33.5 s no
+    // usual beat, room for a run the detector did not see.
+    use super::dominant::carrying_on;
+    let beats: Vec<f64> = regular(0.5, 40.0, 60.0).into_iter().filter(|&b| !(30.2..33.2).contains(&b)).collect();
+    let ii = ecg(40.0, &beats, 0.01);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii)]);
+    let d = carrying_on(&m.channels[0], 40.0).expect("a usual beat before the window");
+    assert!((d.max_gap - 4.0).abs() < 0.05, "{d:?}");
+    assert_eq!(d.longest_other_run, 0, "{d:?}");
+    assert!((d.rate.unwrap() - 60.0).abs() < 1.0, "{d:?}");
+}
