@@ -37,7 +37,10 @@
 //!     wide (`vt_wide`), or of a width that cannot be measured, at the alarm:
 //!     VT can have a pulse. From `vt_rate` on, the pulse refutes VT only when
 //!     every complex it follows is measured narrow (`vt_narrow`).
-//! - Ventricular flutter/fibrillation: suppressed when a trusted channel shows
+//! - Ventricular flutter/fibrillation: suppressed when on some lead the usual
+//!   QRS complex of the 14 s before (not fibrillation, flutter or a
+//!   compression wave) carries on through the 16 s, never `vf_gap_s` apart
+//!   (see [`super::dominant`]); or when a trusted channel shows
 //!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead, or a
 //!   pulse of at least 40/min, which at a chest-compression rate needs QRS
 //!   complexes at its rate on some lead (alone it may be CPR).
@@ -45,7 +48,7 @@
 //! Anything not clearly refuted is kept: suppressing a true alarm costs a
 //! patient far more than a false one costs a nurse.
 
-use super::dominant::{carrying_on, Dominant};
+use super::dominant::{carrying_on, usual_qrs_throughout, Dominant};
 use super::monitor::{ChannelKind, RhythmMonitor};
 use super::summary::{summarise, Summary};
 use super::ArrhythmiaKind;
@@ -339,6 +342,14 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                             && e.rate.zip(s.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15)
                     })
             };
+            if let Some((s, d)) = usual_qrs_throughout(ev, p.vf_gap_s) {
+                return suppress(format!(
+                    "the usual QRS of ECG {} at {} carries on through the 16 s, never over {:.1} s apart",
+                    s.name,
+                    per_min(d.rate),
+                    p.vf_gap_s
+                ));
+            }
             let best = |a: &&Summary, b: &&Summary| a.template.total_cmp(&b.template);
             match ev.short.iter().filter(regular).filter(|s| corroborated(s)).max_by(best) {
                 Some(s) => suppress(format!("organised beats on {} at {}", channel(s), per_min(s.rate))),

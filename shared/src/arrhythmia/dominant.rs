@@ -6,14 +6,21 @@
 //! ventricular run is five or more complexes in a row unlike it, and a run
 //! the detector missed leaves a pause in it.
 
-use super::check::LONG_S;
+use super::check::{Evidence, LONG_S, MIN_QRS_KURTOSIS};
 use super::detect::median_beat;
 use super::monitor::{Channel, ChannelKind, KEEP_S};
-use super::summary::{pearson, summarise};
+use super::summary::{pearson, summarise, Summary};
 
 /// Correlation with the usual beat (its 450 ms around the R wave) from which
 /// a detected complex is that beat.
 pub const SAME_BEAT: f64 = 0.9;
+
+/// The beat-shape agreement before the window that makes a lead's usual
+/// beat well defined.
+pub const USUAL_TEMPLATE: f64 = 0.8;
+
+/// Rate (/min) from which a regular wave is flutter, not a usual beat.
+pub const FLUTTER_RATE: f64 = 150.0;
 
 /// The usual beat of one lead and how it carried on through the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +32,9 @@ pub struct Dominant {
     pub template: f64,
     pub live: bool,
     pub width: Option<f64>,
+    /// Kurtosis of the lead's filtered signal before the window: high when
+    /// its beats are QRS spikes, about 1.5-3 for a smooth wave.
+    pub kurtosis: f64,
     /// Complexes detected in the window, and how many were the usual beat.
     pub beats: usize,
     pub usual: usize,
@@ -71,9 +81,32 @@ pub fn carrying_on(channel: &Channel, at: f64) -> Option<Dominant> {
         template: before.template,
         live: before.live(),
         width: before.width,
+        kurtosis: before.kurtosis,
         beats: marks.len(),
         usual: usual.iter().filter(|&&u| u).count(),
         longest_other_run,
         max_gap: max_gap.max(at - prev),
     })
+}
+
+/// The lead, not flat over the 16 s, on which the usual beat came through
+/// them most often never more than `max_gap` s apart, that usual beat being
+/// a QRS complex: alike before the window ([`USUAL_TEMPLATE`]), spikes
+/// standing out of the signal, slower than flutter. A wave that is
+/// fibrillation, flutter or chest compressions before the window is none.
+pub fn usual_qrs_throughout(ev: &Evidence, max_gap: f64) -> Option<(&Summary, &Dominant)> {
+    ev.long
+        .iter()
+        .zip(&ev.usual)
+        .filter_map(|(s, d)| d.as_ref().map(|d| (s, d)))
+        .filter(|(s, d)| {
+            s.live()
+                && s.flat < 0.1
+                && d.live
+                && d.template >= USUAL_TEMPLATE
+                && d.kurtosis >= MIN_QRS_KURTOSIS
+                && d.rate.is_some_and(|r| r < FLUTTER_RATE)
+                && d.max_gap <= max_gap
+        })
+        .max_by_key(|(_, d)| d.usual)
 }

@@ -3,7 +3,7 @@
 //! the run only when nothing says VT can be beating with it.
 
 use super::check::{channel, half_rate, per_min, CheckParams, Decision, Evidence};
-use super::dominant::Dominant;
+use super::dominant::{Dominant, USUAL_TEMPLATE};
 use super::monitor::ChannelKind;
 use super::summary::Summary;
 
@@ -25,10 +25,6 @@ pub const MAX_OTHER_RUN: usize = 3;
 /// one leaves room for a run the detector missed (5 complexes at 150/min
 /// take 2.4 s between two usual beats).
 pub const MAX_USUAL_GAP_S: f64 = 2.5;
-
-/// The beat-shape agreement before the window that makes a lead's usual
-/// beat well defined.
-pub const USUAL_TEMPLATE: f64 = 0.8;
 
 /// A usual beat narrower than this (s), or slower than VT, is not itself a
 /// ventricular rhythm (a sustained VT is its own "usual beat").

@@ -255,3 +255,52 @@ fn a_pause_in_the_usual_beat_long_enough_to_hide_a_run_is_measured() {
     assert_eq!(d.longest_other_run, 0, "{d:?}");
     assert!((d.rate.unwrap() - 60.0).abs() < 1.0, "{d:?}");
 }
+
+/// `base` with a fibrillation-like 5-7 Hz wave added from `from` (s).
+fn with_fibrillation_from(base: &[f64], from: f64) -> Vec<f64> {
+    let f = fibrillation();
+    base.iter()
+        .zip(&f)
+        .enumerate()
+        .map(|(i, (b, f))| if i as f64 / super::synthetic::FS >= from { b + 3.0 * f } else { *b })
+        .collect()
+}
+
+#[test]
+fn the_usual_qrs_carrying_on_on_one_lead_refutes_vf() {
+    // Lead II: sinus at 60/min with artefact spikes (not regular, beats not
+    // alike over the 8 s); lead V: the same rhythm under a fibrillation-like
+    // wave for the last 12 s (motion artefact).
+    let ii = sinus_with_artefact_pairs();
+    let v = with_fibrillation_from(&ecg(40.0, &regular(0.5, 40.0, 60.0), 0.01), 28.0);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
+    let d = check(&m, VentricularFlutterFib, 40.0);
+    assert!(!d.keep, "{d:?}");
+    assert!(d.reason.contains("usual") && d.reason.contains("ECG II") && d.reason.contains("60/min"), "{}", d.reason);
+}
+
+#[test]
+fn fibrillation_after_sinus_rhythm_is_kept() {
+    // Sinus at 75/min on both leads until 30 s, then fibrillation: the usual
+    // beat stops for 10 s.
+    let sinus = ecg(40.0, &regular(0.5, 30.0, 75.0), 0.01);
+    let ii = with_fibrillation_from(&sinus, 30.0);
+    let v: Vec<f64> = ii.iter().map(|x| 0.6 * x).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
+    let d = check(&m, VentricularFlutterFib, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn a_regular_wave_before_and_through_the_window_is_no_usual_qrs() {
+    // Ventricular flutter at 250/min, and a chest-compression wave at
+    // 110/min, for the whole 40 s: each is its own "median beat" but not a QRS.
+    for per_min in [250.0, 110.0] {
+        let wave: Vec<f64> = (0..(40.0 * super::synthetic::FS) as usize)
+            .map(|i| (i as f64 / super::synthetic::FS * per_min / 60.0 * std::f64::consts::TAU).sin())
+            .collect();
+        let m = monitor(&[(ChannelKind::Ecg, "II", &wave)]);
+        let d = check(&m, VentricularFlutterFib, 40.0);
+        assert!(d.keep, "{per_min}/min: {d:?}");
+    }
+}
