@@ -41,14 +41,15 @@
 //!   QRS complex of the 14 s before (not fibrillation, flutter or a
 //!   compression wave) carries on through the 16 s, never `vf_gap_s` apart
 //!   (see [`super::dominant`]); or when a trusted channel shows
-//!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead, or a
-//!   pulse of at least 40/min, which at a chest-compression rate needs QRS
-//!   complexes at its rate on some lead (alone it may be CPR).
+//!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead
+//!   slower than flutter (150/min), or a pulse of at least 40/min, which at
+//!   a chest-compression rate needs QRS complexes at its rate on some lead
+//!   (alone it may be CPR).
 //!
 //! Anything not clearly refuted is kept: suppressing a true alarm costs a
 //! patient far more than a false one costs a nurse.
 
-use super::dominant::{carrying_on, usual_qrs_throughout, Dominant};
+use super::dominant::{carrying_on, usual_qrs_throughout, Dominant, FLUTTER_RATE};
 use super::monitor::{ChannelKind, RhythmMonitor};
 use super::summary::{summarise, Summary};
 use super::ArrhythmiaKind;
@@ -325,7 +326,9 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
             // Regular beats; on an ECG lead, QRS spikes standing out of the
             // signal (chest compressions also put a regular wave on the ECG).
             // A pulse slower than extreme bradycardia's 40/min is no
-            // reassurance that the heart is pumping.
+            // reassurance that the heart is pumping; ECG complexes at a
+            // flutter rate are no organised rhythm against flutter (a pulse
+            // at any rate is output, which flutter and fibrillation have not).
             let regular = |s: &&Summary| {
                 s.max_gap < p.vf_gap_s
                     && s.template >= p.template
@@ -333,6 +336,7 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                     && s.rr_cv < 0.3
                     && (s.kind != ChannelKind::Ecg || s.kurtosis >= MIN_QRS_KURTOSIS)
                     && (s.kind == ChannelKind::Ecg || s.rate.is_some_and(|r| r >= MIN_PERFUSING_RATE))
+                    && (s.kind != ChannelKind::Ecg || s.rate.is_some_and(|r| r < FLUTTER_RATE))
             };
             let corroborated = |s: &Summary| {
                 s.kind == ChannelKind::Ecg

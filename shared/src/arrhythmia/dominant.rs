@@ -38,6 +38,10 @@ pub struct Dominant {
     /// Complexes detected in the window, and how many were the usual beat.
     pub beats: usize,
     pub usual: usize,
+    /// The fastest rate (/min) of 5 usual beats in a row in the window: a
+    /// run of complexes that look like the usual beat on this lead but come
+    /// faster than its rhythm (a VT can look like it on one lead).
+    pub usual_rate5: Option<f64>,
     /// Most complexes in a row in the window unlike the usual beat.
     pub longest_other_run: usize,
     /// Longest interval (s) of the window with no usual beat, its edges counted.
@@ -64,6 +68,7 @@ pub fn carrying_on(channel: &Channel, at: f64) -> Option<Dominant> {
             x.len() >= beat.len() && pearson(&reference, &to_f64(&x[..beat.len()])) >= SAME_BEAT
         })
         .collect();
+    let times: Vec<f64> = marks.iter().zip(&usual).filter(|(_, &u)| u).map(|(m, _)| m.t).collect();
     let (mut run, mut longest_other_run) = (0, 0);
     let (mut prev, mut max_gap) = (to, 0.0f64);
     for (m, &same) in marks.iter().zip(&usual) {
@@ -84,6 +89,10 @@ pub fn carrying_on(channel: &Channel, at: f64) -> Option<Dominant> {
         kurtosis: before.kurtosis,
         beats: marks.len(),
         usual: usual.iter().filter(|&&u| u).count(),
+        usual_rate5: times
+            .windows(5)
+            .map(|w| 240.0 / (w[4] - w[0]))
+            .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r)))),
         longest_other_run,
         max_gap: max_gap.max(at - prev),
     })
@@ -92,8 +101,9 @@ pub fn carrying_on(channel: &Channel, at: f64) -> Option<Dominant> {
 /// The lead, not flat over the 16 s, on which the usual beat came through
 /// them most often never more than `max_gap` s apart, that usual beat being
 /// a QRS complex: alike before the window ([`USUAL_TEMPLATE`]), spikes
-/// standing out of the signal, slower than flutter. A wave that is
-/// fibrillation, flutter or chest compressions before the window is none.
+/// standing out of the signal, slower than flutter before and through the
+/// window. A wave that is fibrillation, flutter or chest compressions before
+/// the window is none.
 pub fn usual_qrs_throughout(ev: &Evidence, max_gap: f64) -> Option<(&Summary, &Dominant)> {
     ev.long
         .iter()
@@ -106,6 +116,7 @@ pub fn usual_qrs_throughout(ev: &Evidence, max_gap: f64) -> Option<(&Summary, &D
                 && d.template >= USUAL_TEMPLATE
                 && d.kurtosis >= MIN_QRS_KURTOSIS
                 && d.rate.is_some_and(|r| r < FLUTTER_RATE)
+                && d.usual_rate5.is_none_or(|r| r < FLUTTER_RATE)
                 && d.max_gap <= max_gap
         })
         .max_by_key(|(_, d)| d.usual)

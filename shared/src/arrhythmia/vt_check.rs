@@ -30,10 +30,17 @@ pub const MAX_USUAL_GAP_S: f64 = 2.5;
 /// ventricular rhythm (a sustained VT is its own "usual beat").
 pub const USUAL_NARROW_S: f64 = 0.11;
 
+/// How much faster than before the window 5 usual beats in a row may come
+/// on the only lead (when that is faster than VT's rate): faster, they are a
+/// run that looks like the usual beat on this lead, as a VT can.
+pub const USUAL_SPEED_UP: f64 = 1.15;
+
 /// VT refuted by its definition beat by beat: on every ECG lead the usual
 /// beat of the 14 s before carried on through the 16 s, never with more than
 /// [`MAX_OTHER_RUN`] other complexes in a row nor a pause of
-/// [`MAX_USUAL_GAP_S`], and that usual beat was not a ventricular rhythm.
+/// [`MAX_USUAL_GAP_S`] nor (on a single lead) 5 usual beats in a row faster
+/// than VT's rate and [`USUAL_SPEED_UP`] times the usual rhythm, and that
+/// usual beat was not a ventricular rhythm.
 fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
     let leads: Vec<(&Summary, &Dominant)> = ev
         .long
@@ -42,12 +49,16 @@ fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
         .filter(|(s, _)| s.kind == ChannelKind::Ecg)
         .map(|(s, d)| d.as_ref().map(|d| (s, d)))
         .collect::<Option<_>>()?;
+    // A run alike the usual beat on two leads or more is supraventricular:
+    // a ventricular run does not keep the usual shape seen from two sides.
+    let several = leads.len() >= 2;
     let carries_on = |(s, d): &(&Summary, &Dominant)| {
         s.live()
             && s.flat < 0.1
             && d.live
             && d.template >= USUAL_TEMPLATE
             && (d.rate.is_some_and(|r| r < p.vt_def_rate) || d.width.is_some_and(|w| w < USUAL_NARROW_S))
+            && (several || d.usual_rate5.is_none_or(|r| r < p.vt_def_rate.max(USUAL_SPEED_UP * d.rate.unwrap_or(0.0))))
             && d.longest_other_run <= MAX_OTHER_RUN
             && d.max_gap <= MAX_USUAL_GAP_S
     };

@@ -230,6 +230,37 @@ fn a_run_of_five_wide_complexes_keeps_vt_though_the_usual_beat_returns_after_it(
     assert!(d.keep, "{d:?}");
 }
 
+/// Sinus at 60/min; from 30 s a run of 6 complexes at 150/min shaped like
+/// the usual beat, then sinus again from 33 s.
+fn fast_run_shaped_like_the_usual_beat() -> Vec<f64> {
+    let normal: Vec<f64> = regular(0.5, 40.0, 60.0).into_iter().filter(|&b| !(29.8..33.0).contains(&b)).collect();
+    let mut beats: Vec<f64> = normal.into_iter().chain(regular(30.0, 32.3, 150.0)).collect();
+    beats.sort_by(f64::total_cmp);
+    ecg(40.0, &beats, 0.01)
+}
+
+#[test]
+fn a_fast_run_shaped_like_the_usual_beat_on_the_only_lead_keeps_vt() {
+    // A VT can look like the usual beat on one lead (record v133l's lead II).
+    let m = monitor(&[(ChannelKind::Ecg, "II", &fast_run_shaped_like_the_usual_beat())]);
+    let ev = super::check::Evidence::gather(&m, VentricularTachycardia, 40.0);
+    let usual = ev.usual[0].as_ref().unwrap();
+    assert!(usual.longest_other_run <= 1 && usual.usual_rate5.is_some_and(|r| r > 140.0), "{usual:?}");
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
+#[test]
+fn a_fast_run_shaped_like_the_usual_beat_on_two_leads_is_supraventricular() {
+    // The same run alike the usual beat on two leads: a ventricular run
+    // does not keep the usual shape on leads that look from two sides.
+    let ii = fast_run_shaped_like_the_usual_beat();
+    let v: Vec<f64> = ii.iter().map(|x| -0.6 * x).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(!d.keep && d.reason.contains("usual beat"), "{d:?}");
+}
+
 #[test]
 fn a_sustained_vt_is_its_own_usual_beat_and_is_kept() {
     // Monomorphic VT at 150/min for the whole 40 s: the median beat before
@@ -303,4 +334,15 @@ fn a_regular_wave_before_and_through_the_window_is_no_usual_qrs() {
         let d = check(&m, VentricularFlutterFib, 40.0);
         assert!(d.keep, "{per_min}/min: {d:?}");
     }
+}
+
+#[test]
+fn complexes_shaped_like_the_usual_qrs_at_a_flutter_rate_do_not_refute_vf() {
+    // Sinus at 60/min, then from 26 s complexes at 250/min that on this
+    // lead look like the usual QRS.
+    let mut beats: Vec<f64> = regular(0.5, 26.0, 60.0).into_iter().chain(regular(26.3, 40.0, 250.0)).collect();
+    beats.sort_by(f64::total_cmp);
+    let m = monitor(&[(ChannelKind::Ecg, "II", &ecg(40.0, &beats, 0.01))]);
+    let d = check(&m, VentricularFlutterFib, 40.0);
+    assert!(d.keep, "{d:?}");
 }
