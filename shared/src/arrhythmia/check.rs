@@ -23,13 +23,15 @@
 //! - Ventricular tachycardia, suppressed when:
 //!   - every ECG lead is flat while a pulse is present;
 //!   - no lead shows 5 beats faster than `vt_def_rate` in the last 16 s and
-//!     some lead worked throughout them (the alarm's own definition);
+//!     some lead worked throughout them, with no pause of two intervals that
+//!     could hold a run it missed (the alarm's own definition);
 //!   - a clean lead's complexes are alike and regular over the 16 s, and
 //!     narrow (median beat under `vt_narrow`) over the 16 s and the last 4 s:
 //!     a supraventricular rhythm;
-//!   - on every lead the usual beat of the 14 s before carries on through
-//!     the 16 s, never with 4 other complexes in a row nor a 2.5 s pause in
-//!     it, and that usual beat is slower than VT or narrow (not itself a
+//!   - on two leads or more, and on every one, the usual beat of the 14 s
+//!     before carries on through the 16 s, never with 4 other complexes in
+//!     a row nor a 2.5 s pause in it nor (unless narrow) speeding up into a
+//!     run, and that usual beat is slower than VT or narrow (not itself a
 //!     ventricular rhythm; see [`super::dominant`]);
 //!   - a trusted pulse is regular (interval variation < `vt_rr_cv`) and
 //!     steady in height (< `vt_size_cv`) over 8 s, still at its rate in the
@@ -39,17 +41,17 @@
 //!     every complex it follows is measured narrow (`vt_narrow`).
 //! - Ventricular flutter/fibrillation: suppressed when on some lead the usual
 //!   QRS complex of the 14 s before (not fibrillation, flutter or a
-//!   compression wave) carries on through the 16 s, never `vf_gap_s` apart
-//!   (see [`super::dominant`]); or when a trusted channel shows
-//!   regular beats (pause < `vf_gap_s`) over the last 8 s: an ECG lead
-//!   slower than flutter (150/min), or a pulse of at least 40/min, which at
+//!   compression wave) carries on through the 16 s, never 2 s apart (see
+//!   [`super::dominant`]); or when a trusted channel shows
+//!   regular beats of at least 40/min (pause < `vf_gap_s`) over the last
+//!   8 s: an ECG lead slower than flutter (150/min), or a pulse, which at
 //!   a chest-compression rate needs QRS complexes at its rate on some lead
 //!   (alone it may be CPR).
 //!
 //! Anything not clearly refuted is kept: suppressing a true alarm costs a
 //! patient far more than a false one costs a nurse.
 
-use super::dominant::{carrying_on, usual_qrs_throughout, Dominant, FLUTTER_RATE};
+use super::dominant::{carrying_on, usual_qrs_throughout, Dominant, FLUTTER_RATE, VF_USUAL_GAP_S};
 use super::monitor::{ChannelKind, RhythmMonitor};
 use super::summary::{summarise, Summary};
 use super::ArrhythmiaKind;
@@ -304,8 +306,11 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                 .iter()
                 .filter(|s| s.kind.is_pulse() && trusted(s, p) && s.max_rate17.is_some_and(|r| r < p.tachy_rate))
                 .max_by(|a, b| a.template.total_cmp(&b.template));
+            // A pulse can miss beats (atrial fibrillation's pulse deficit):
+            // it refutes the rate only beside a lead that counts the heart's.
+            let counting = ev.long.iter().any(|s| s.kind == ChannelKind::Ecg && s.live());
             match calm {
-                Some(s) if !fast_ecg && !half_rate(ev) => {
+                Some(s) if counting && !fast_ecg && !half_rate(ev) => {
                     suppress(format!("{} but {} steady at {}", ecg_state(&ev.long), channel(s), per_min(s.rate)))
                 }
                 _ => {
@@ -325,7 +330,7 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
             // any lead may be CPR: it refutes VF only if the ECG corroborates it.
             // Regular beats; on an ECG lead, QRS spikes standing out of the
             // signal (chest compressions also put a regular wave on the ECG).
-            // A pulse slower than extreme bradycardia's 40/min is no
+            // A rhythm slower than extreme bradycardia's 40/min is no
             // reassurance that the heart is pumping; ECG complexes at a
             // flutter rate are no organised rhythm against flutter (a pulse
             // at any rate is output, which flutter and fibrillation have not).
@@ -335,7 +340,7 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                     && s.live()
                     && s.rr_cv < 0.3
                     && (s.kind != ChannelKind::Ecg || s.kurtosis >= MIN_QRS_KURTOSIS)
-                    && (s.kind == ChannelKind::Ecg || s.rate.is_some_and(|r| r >= MIN_PERFUSING_RATE))
+                    && s.rate.is_some_and(|r| r >= MIN_PERFUSING_RATE)
                     && (s.kind != ChannelKind::Ecg || s.rate.is_some_and(|r| r < FLUTTER_RATE))
             };
             let corroborated = |s: &Summary| {
@@ -346,12 +351,11 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                             && e.rate.zip(s.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15)
                     })
             };
-            if let Some((s, d)) = usual_qrs_throughout(ev, p.vf_gap_s) {
+            if let Some((s, d)) = usual_qrs_throughout(ev).filter(|_| !half_rate(ev)) {
                 return suppress(format!(
-                    "the usual QRS of ECG {} at {} carries on through the 16 s, never over {:.1} s apart",
+                    "the usual QRS of ECG {} at {} carries on through the 16 s, never over {VF_USUAL_GAP_S:.1} s apart",
                     s.name,
-                    per_min(d.rate),
-                    p.vf_gap_s
+                    per_min(d.rate)
                 ));
             }
             let best = |a: &&Summary, b: &&Summary| a.template.total_cmp(&b.template);

@@ -19,6 +19,10 @@ pub const SAME_BEAT: f64 = 0.9;
 /// beat well defined.
 pub const USUAL_TEMPLATE: f64 = 0.8;
 
+/// Longest pause (s) in the usual QRS that refutes V-fib: fixed, half the
+/// 4 s of its definition whatever pause the other V-fib rule is tuned to.
+pub const VF_USUAL_GAP_S: f64 = 2.0;
+
 /// Rate (/min) from which a regular wave is flutter, not a usual beat.
 pub const FLUTTER_RATE: f64 = 150.0;
 
@@ -26,8 +30,9 @@ pub const FLUTTER_RATE: f64 = 150.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dominant {
     /// Before the window: the rate of the usual rhythm (/min), its beats'
-    /// agreement in shape (0-1), whether the lead carried a signal, and the
-    /// QRS width of the usual beat (s).
+    /// agreement in shape (0-1), whether the lead carried a signal through
+    /// (no more than a tenth of it flat or not yet received), and the QRS
+    /// width of the usual beat (s).
     pub rate: Option<f64>,
     pub template: f64,
     pub live: bool,
@@ -84,7 +89,7 @@ pub fn carrying_on(channel: &Channel, at: f64) -> Option<Dominant> {
     Some(Dominant {
         rate: before.rate,
         template: before.template,
-        live: before.live(),
+        live: before.live() && before.flat < 0.1,
         width: before.width,
         kurtosis: before.kurtosis,
         beats: marks.len(),
@@ -99,12 +104,12 @@ pub fn carrying_on(channel: &Channel, at: f64) -> Option<Dominant> {
 }
 
 /// The lead, not flat over the 16 s, on which the usual beat came through
-/// them most often never more than `max_gap` s apart, that usual beat being
+/// them most often never more than [`VF_USUAL_GAP_S`] apart, that usual beat being
 /// a QRS complex: alike before the window ([`USUAL_TEMPLATE`]), spikes
 /// standing out of the signal, slower than flutter before and through the
 /// window. A wave that is fibrillation, flutter or chest compressions before
 /// the window is none.
-pub fn usual_qrs_throughout(ev: &Evidence, max_gap: f64) -> Option<(&Summary, &Dominant)> {
+pub fn usual_qrs_throughout(ev: &Evidence) -> Option<(&Summary, &Dominant)> {
     ev.long
         .iter()
         .zip(&ev.usual)
@@ -117,7 +122,7 @@ pub fn usual_qrs_throughout(ev: &Evidence, max_gap: f64) -> Option<(&Summary, &D
                 && d.kurtosis >= MIN_QRS_KURTOSIS
                 && d.rate.is_some_and(|r| r < FLUTTER_RATE)
                 && d.usual_rate5.is_none_or(|r| r < FLUTTER_RATE)
-                && d.max_gap <= max_gap
+                && d.max_gap <= VF_USUAL_GAP_S
         })
         .max_by_key(|(_, d)| d.usual)
 }

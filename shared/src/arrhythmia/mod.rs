@@ -72,4 +72,6 @@ pub mod synthetic;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod usual_tests;
+#[cfg(test)]
 mod vt_tests;

@@ -122,3 +122,30 @@ fn a_calm_pulse_does_not_refute_tachy_on_a_lead_reading_half_the_rate() {
     let d = check(&m, ExtremeTachycardia, 40.0);
     assert!(d.keep, "{d:?}");
 }
+
+#[test]
+fn a_calm_pulse_with_no_ecg_to_count_the_heart_does_not_refute_tachy() {
+    // A pulse can miss beats (atrial fibrillation's pulse deficit: true
+    // tachycardias of the 550 read 77-93/min on the pleth alone).
+    let m = monitor(&[(ChannelKind::Ppg, "PLETH", &pulse(40.0, &regular(0.3, 40.0, 80.0)))]);
+    let d = check(&m, ExtremeTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+    // A flat lead counts no beats either.
+    let flat = ecg(40.0, &[], 0.005);
+    let m = monitor(&[
+        (ChannelKind::Ecg, "II", &flat),
+        (ChannelKind::Ppg, "PLETH", &pulse(40.0, &regular(0.3, 40.0, 80.0))),
+    ]);
+    assert!(check(&m, ExtremeTachycardia, 40.0).keep);
+}
+
+#[test]
+fn vt_is_kept_when_there_is_no_ecg_to_check_it_against() {
+    // A monitor's VT alarm with only its pleth streamed: a steady pulse is
+    // what VT with a pulse looks like, and nothing shows the complexes.
+    use super::ArrhythmiaKind::VentricularTachycardia;
+    let m = monitor(&[(ChannelKind::Ppg, "PLETH", &pulse(40.0, &regular(0.3, 40.0, 80.0)))]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+    assert!(d.reason.contains("no ECG"), "{}", d.reason);
+}

@@ -65,13 +65,19 @@ pub fn pulse(seconds: f64, beats: &[f64]) -> Vec<f64> {
 
 /// Wide ventricular complexes (about 160 ms) with no P wave, at `beats`.
 pub fn wide_beats(seconds: f64, beats: &[f64]) -> Vec<f64> {
+    ventricular(seconds, beats, 0.03)
+}
+
+/// Ventricular complexes with no P wave at `beats`: a biphasic swing whose
+/// phases have a standard deviation of `sigma` s.
+pub fn ventricular(seconds: f64, beats: &[f64], sigma: f64) -> Vec<f64> {
     (0..(seconds * FS) as usize)
         .map(|i| {
             let t = i as f64 / FS;
             beats
                 .iter()
                 .filter(|&&b| (b - t).abs() < 0.5)
-                .map(|&b| gauss(t, b, 0.03, 1.2) + gauss(t, b + 0.07, 0.03, -0.6))
+                .map(|&b| gauss(t, b, sigma, 1.2) + gauss(t, b + 2.33 * sigma, sigma, -0.6))
                 .sum()
         })
         .collect()
@@ -105,6 +111,16 @@ pub fn arterial(seconds: f64, beats: &[f64]) -> Vec<f64> {
                     45.0 * (systolic + dicrotic)
                 })
                 .sum::<f64>()
+        })
+        .collect()
+}
+
+/// 40 s of fibrillation: an irregular 5-7 Hz wave on the ECG.
+pub fn fibrillation() -> Vec<f64> {
+    (0..(40.0 * FS) as usize)
+        .map(|i| {
+            let t = i as f64 / FS;
+            0.3 * (t * 5.3 * std::f64::consts::TAU).sin() + 0.2 * (t * 6.9 * std::f64::consts::TAU + 1.0).sin()
         })
         .collect()
 }
