@@ -10,6 +10,7 @@ use std::path::Path;
 use vigil_shared::arrhythmia::check::{self, Decision, Evidence};
 use vigil_shared::arrhythmia::record;
 use vigil_shared::arrhythmia::score::{self, Labelled};
+use vigil_shared::arrhythmia::subsets;
 use vigil_shared::signal::{ec57, qrs};
 use vigil_shared::wfdb::{parse_annotations, Header, WfdbError};
 
@@ -108,6 +109,17 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
         let report = score::evaluate(&items, &score::default_params());
         let _ = writeln!(err, "Challenge 2015 score with the default thresholds ({} labelled alarms):", items.len());
         err.push_str(&report.table());
+        let parts = subsets::true_alarms_on_channel_subsets(&items);
+        let _ = writeln!(
+            err,
+            "\nTrue alarms on each part of their channels (as if only those were streamed): {} of {} subsets of {} true alarms suppressed",
+            parts.suppressed.len(),
+            parts.subsets,
+            parts.alarms
+        );
+        for s in &parts.suppressed {
+            let _ = writeln!(err, "  {} on {}: {}", s.record, s.channels.join(" + "), s.reason);
+        }
         if let Some(k) = opts.folds {
             if k < 2 || k > items.len() {
                 bail!("--cross-validate needs between 2 and {} folds", items.len());

@@ -6,6 +6,7 @@ pub mod dominant;
 pub mod monitor;
 pub mod record;
 pub mod score;
+pub mod subsets;
 pub mod summary;
 mod vt_check;
 
