@@ -18,37 +18,51 @@ fn steady_to_the_end(s: &Summary, recent: &Summary) -> bool {
 }
 
 /// A lead's detections leave no pause longer than two of its intervals (a
-/// compensatory pause), and its usual beat, when known, no pause longer
-/// than [`MAX_USUAL_GAP_S`]: either can hold a run of complexes its detector
-/// missed, wholly or in part (records v701l and v823l: lead II read 75 and
-/// 73/min through a true VT).
-fn no_missed_run(s: &Summary, usual: Option<&Dominant>) -> bool {
-    s.rate.is_some_and(|r| s.max_gap <= 2.0 * 60.0 / r) && usual.is_none_or(|u| u.max_gap <= MAX_USUAL_GAP_S)
+/// compensatory pause), and its usual beat, which must be known, none longer
+/// than [`MAX_USUAL_GAP_S`] (on the only lead, than 1.5 usual intervals):
+/// either can hold a run of complexes its detector missed, wholly or in part
+/// (records v701l and v823l: lead II read 75 and 73/min through a true VT; 5
+/// complexes at 200/min fit in 2 s). With two leads or more, the run would
+/// also have to escape the other leads' detectors.
+fn no_missed_run(s: &Summary, usual: Option<&Dominant>, only_lead: bool) -> bool {
+    let usual_pause = |u: &Dominant| {
+        let limit = if only_lead { 1.5 * 60.0 / u.rate.unwrap_or(f64::INFINITY) } else { f64::INFINITY };
+        u.max_gap <= MAX_USUAL_GAP_S.min(limit)
+    };
+    s.rate.is_some_and(|r| s.max_gap <= 2.0 * 60.0 / r) && usual.is_some_and(|u| u.live && usual_pause(u))
 }
 
 /// Most complexes in a row unlike the usual beat that still refute VT: its
-/// definition is 5, and one is left for a usual beat read as another.
-pub const MAX_OTHER_RUN: usize = 3;
+/// definition is 5, and two are left for complexes of a run the detector
+/// missed.
+pub const MAX_OTHER_RUN: usize = 2;
 
-/// Longest interval (s) with no usual beat that still refutes VT. A lead can
-/// miss a fast run altogether and show only a pause (records v525l and v571l:
-/// lead II saw 3 of a run's 7 complexes, in 2.3 s), so the rule needs two
-/// leads at least, each with no longer pause.
+/// Longest interval (s) with no usual beat that still refutes VT, and no
+/// more than [`MAX_USUAL_INTERVALS`] usual intervals. A lead can miss a fast
+/// run altogether and show only a pause (records v525l and v571l: lead II
+/// saw 3 of a run's 7 complexes, in 2.3 s), so the rule needs two leads at
+/// least, each with no longer pause.
 pub const MAX_USUAL_GAP_S: f64 = 2.5;
 
+/// Usual intervals a pause in the usual beat may last (a compensatory pause
+/// is two) in the usual-beat rule.
+pub const MAX_USUAL_INTERVALS: f64 = 3.0;
+
 /// How much faster than before the window 5 usual beats in a row may come
-/// (when that is faster than VT's rate): faster, they are a run that looks
-/// like the usual beat, as a VT can on one lead (record v133l's lead II) and
-/// a ventricular rhythm speeding up does on all of them. Only a usual beat
-/// measured narrow on every lead may speed up: a supraventricular run.
+/// when the usual beat is measured narrow and that is faster than VT's rate
+/// (a sinus tachycardia quickening). A wide usual beat may not pass VT's
+/// rate: it is then a run that looks like the usual beat, as a VT can on one
+/// lead (record v133l's lead II) and a ventricular rhythm speeding up does
+/// on all of them. A usual beat measured narrow on every lead may speed up
+/// freely: a supraventricular run.
 pub const USUAL_SPEED_UP: f64 = 1.15;
 
 /// VT refuted by its definition beat by beat: on two ECG leads or more, and
 /// on every one, the usual beat of the 14 s before carried on through the
 /// 16 s, never with more than [`MAX_OTHER_RUN`] other complexes in a row nor
-/// a pause of [`MAX_USUAL_GAP_S`] nor (unless narrow) 5 usual beats in a row
-/// faster than VT's rate and [`USUAL_SPEED_UP`] times the usual rhythm; and
-/// that usual beat was not a ventricular rhythm: slower than VT or narrow.
+/// a pause of [`MAX_USUAL_GAP_S`] or [`MAX_USUAL_INTERVALS`] nor 5 usual
+/// beats in a row faster than VT's rate (see [`USUAL_SPEED_UP`]); and that
+/// usual beat was not a ventricular rhythm: slower than VT or narrow.
 fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
     let leads: Vec<(&Summary, &Dominant)> = ev
         .long
@@ -59,6 +73,10 @@ fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
         .collect::<Option<_>>()?;
     let narrow = |d: &Dominant| d.width.is_some_and(|w| w < p.vt_narrow);
     let all_narrow = leads.iter().all(|(_, d)| narrow(d));
+    let speed_limit = |d: &Dominant| {
+        let quickened = if narrow(d) { USUAL_SPEED_UP * d.rate.unwrap_or(0.0) } else { 0.0 };
+        p.vt_def_rate.max(quickened)
+    };
     let carries_on = |(s, d): &(&Summary, &Dominant)| {
         let usual_rate = d.rate.unwrap_or(0.0);
         s.live()
@@ -66,9 +84,9 @@ fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
             && d.live
             && d.template >= USUAL_TEMPLATE
             && (usual_rate < p.vt_def_rate || narrow(d))
-            && (all_narrow || d.usual_rate5.is_none_or(|r| r < p.vt_def_rate.max(USUAL_SPEED_UP * usual_rate)))
+            && (all_narrow || d.usual_rate5.is_none_or(|r| r < speed_limit(d)))
             && d.longest_other_run <= MAX_OTHER_RUN
-            && d.max_gap <= MAX_USUAL_GAP_S
+            && d.max_gap <= MAX_USUAL_GAP_S.min(MAX_USUAL_INTERVALS * 60.0 / usual_rate.max(1.0))
     };
     if leads.len() < 2 || !leads.iter().all(carries_on) || half_rate(ev) {
         return None;
@@ -100,13 +118,18 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     // 5 such beats in the last 16 s, and some lead worked throughout them
     // with no pause that could hold a run its detector missed.
     let ecg = || ev.long.iter().filter(|s| s.kind == ChannelKind::Ecg);
+    let only_lead = ecg().count() == 1;
     let working: Vec<&Summary> = ev
         .long
         .iter()
         .zip(&ev.recent)
         .zip(&ev.usual)
         .filter(|((s, r), u)| {
-            s.kind == ChannelKind::Ecg && s.live() && r.live() && s.beats.len() >= 5 && no_missed_run(s, u.as_ref())
+            s.kind == ChannelKind::Ecg
+                && s.live()
+                && r.live()
+                && s.beats.len() >= 5
+                && no_missed_run(s, u.as_ref(), only_lead)
         })
         .map(|((s, _), _)| s)
         .collect();
