@@ -23,16 +23,19 @@
 //! - Ventricular tachycardia, suppressed when:
 //!   - every ECG lead is flat while a pulse is present;
 //!   - no lead shows 5 beats faster than `vt_def_rate` in the last 16 s and
-//!     some lead worked throughout them, with no pause of two intervals that
-//!     could hold a run it missed (the alarm's own definition);
+//!     some lead worked throughout them, with no pause over two intervals
+//!     and a known usual beat with none over 2.5 s (on the only lead, over
+//!     1.5 usual intervals) that could hold a run it missed (the alarm's
+//!     own definition);
 //!   - a clean lead's complexes are alike and regular over the 16 s, and
 //!     narrow (median beat under `vt_narrow`) over the 16 s and the last 4 s:
 //!     a supraventricular rhythm;
 //!   - on two leads or more, and on every one, the usual beat of the 14 s
-//!     before carries on through the 16 s, never with 4 other complexes in
-//!     a row nor a 2.5 s pause in it nor (unless narrow) speeding up into a
-//!     run, and that usual beat is slower than VT or narrow (not itself a
-//!     ventricular rhythm; see [`super::dominant`]);
+//!     before carries on through the 16 s, never with 3 other complexes in
+//!     a row nor a pause in it over 2.5 s or 3 usual intervals nor 5 usual
+//!     beats past VT's rate (a narrow one may quicken by 1.15), and that
+//!     usual beat is slower than VT or narrow (not itself a ventricular
+//!     rhythm; see [`super::dominant`]);
 //!   - a trusted pulse is regular (interval variation < `vt_rr_cv`) and
 //!     steady in height (< `vt_size_cv`) over 8 s, still at its rate in the
 //!     last 4 s, unless a lead whose complexes the pulse follows shows them

@@ -49,6 +49,13 @@ fn the_usual_beat_carrying_on_through_short_bursts_of_artefact_refutes_vt() {
     let d = check(&m, VentricularTachycardia, 40.0);
     assert!(!d.keep, "{d:?}");
     assert!(d.reason.contains("usual beat") && d.reason.contains("60/min"), "{}", d.reason);
+    // A usual beat with no rate known is no proof that it is slower than VT.
+    let mut ev = ev;
+    for u in ev.usual.iter_mut().flatten() {
+        u.rate = None;
+    }
+    let d = super::check::decide(&ev, &super::check::CheckParams::default());
+    assert!(d.keep, "{d:?}");
 }
 
 #[test]

@@ -78,7 +78,8 @@ fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
         p.vt_def_rate.max(quickened)
     };
     let carries_on = |(s, d): &(&Summary, &Dominant)| {
-        let usual_rate = d.rate.unwrap_or(0.0);
+        // A usual beat with no rate is no proof it is slower than VT.
+        let Some(usual_rate) = d.rate else { return false };
         s.live()
             && s.flat < 0.1
             && d.live
@@ -86,7 +87,7 @@ fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
             && (usual_rate < p.vt_def_rate || narrow(d))
             && (all_narrow || d.usual_rate5.is_none_or(|r| r < speed_limit(d)))
             && d.longest_other_run <= MAX_OTHER_RUN
-            && d.max_gap <= MAX_USUAL_GAP_S.min(MAX_USUAL_INTERVALS * 60.0 / usual_rate.max(1.0))
+            && d.max_gap <= MAX_USUAL_GAP_S.min(MAX_USUAL_INTERVALS * 60.0 / usual_rate)
     };
     if leads.len() < 2 || !leads.iter().all(carries_on) || half_rate(ev) {
         return None;
