@@ -64,25 +64,38 @@ pub fn start(ctx: LiveContext) {
     spawn_local(async move {
         let mut seconds = 0u64;
         let mut saved_outbox: Vec<String> = Vec::new();
+        let mut next_second = now() + 1_000;
         loop {
-            TimeoutFuture::new(1_000).await;
+            // Once a second, or sooner when the connection alarm falls due
+            // (so it is raised on time, not up to a second late).
+            let due = ctx.alarms.with_value(|a| a.connection_due()).unwrap_or(i64::MAX);
+            let wake = next_second.min(due);
+            TimeoutFuture::new((wake - now()).clamp(10, 1_000) as u32).await;
             let t = now();
             ctx.now.set(t);
-            // The ward's last minutes and the unconfirmed requests to the
-            // browser every 5 s when they changed (sooner would cost the
-            // tablet more than it gains).
-            seconds += 1;
-            let outbox: Vec<String> = ctx.outbox.with_value(|o| o.iter().map(|p| p.request.id.clone()).collect());
-            if seconds.is_multiple_of(SAVE_EVERY_S)
-                && (ctx.journal.with_value(|j| j.changed()) || outbox != saved_outbox)
-            {
-                crate::offline::save(ctx, t).await;
-                saved_outbox = outbox;
+            if t >= next_second {
+                next_second = t + 1_000;
+                // The ward's last minutes and the unconfirmed requests to the
+                // browser every 5 s when they changed (sooner would cost the
+                // tablet more than it gains).
+                seconds += 1;
+                let outbox: Vec<String> = ctx.outbox.with_value(|o| o.iter().map(|p| p.request.id.clone()).collect());
+                if seconds.is_multiple_of(SAVE_EVERY_S)
+                    && (ctx.journal.with_value(|j| j.changed()) || outbox != saved_outbox)
+                {
+                    crate::offline::save(ctx, t).await;
+                    saved_outbox = outbox;
+                }
             }
-            // The wall-clock alarm rules: the tablet's own connection, beds
-            // that went silent, escalation; then what should sound.
-            let connected = matches!(ctx.status.get_untracked(), ConnStatus::Live);
+            // The wall-clock alarm rules: the tablet's own connection (counted
+            // from when the link failed), beds that went silent, escalation;
+            // then what should sound.
+            let status = ctx.status.get_untracked();
+            let connected = matches!(status, ConnStatus::Live);
             let changed = ctx.alarms.try_update_value(|a| {
+                if let ConnStatus::Lost { since, .. } = status {
+                    a.link_lost(since);
+                }
                 a.tick(t, connected);
                 !a.take_changes().is_empty()
             });

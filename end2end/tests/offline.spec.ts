@@ -37,7 +37,9 @@ test("a tablet offline for 60 s says so within 5 s, then fills the gap and shows
   await expect(station.connection).toHaveAttribute("data-state", "lost", { timeout: 5_000 });
   const lostAlarm = page.locator('[data-testid="alarm"][data-condition="connection_lost"]');
   await expect(lostAlarm).toHaveCount(1, { timeout: Math.max(1, offAt + 5_000 - Date.now()) });
-  expect(Date.now() - offAt).toBeLessThan(5_500);
+  const raisedAfter = Date.now() - offAt;
+  console.log(`connection alarm shown ${raisedAfter} ms after the network went (its delay is 3 s)`);
+  expect(raisedAfter).toBeLessThan(5_500);
   await expect(lostAlarm.getByTestId("alarm-text")).toHaveText("Connection to server lost");
   // Its data is marked stale, not passed off as live.
   await expect(station.tile("b13").getByTestId("freshness")).toContainText("no data for", { timeout: 10_000 });

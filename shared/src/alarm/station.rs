@@ -201,6 +201,22 @@ impl WardAlarms {
         }
     }
 
+    /// The connection layer saw the link fail at `at`: the connection alarm's
+    /// onset and delay count from then, not from the first tick that noticed.
+    /// A later report of the same outage moves nothing.
+    pub fn link_lost(&mut self, at: i64) {
+        self.disconnected_since = Some(self.disconnected_since.map_or(at, |since| since.min(at)));
+    }
+
+    /// When the connection alarm falls due if the link stays down, so the
+    /// caller can tick then; `None` while connected or once it is raised.
+    pub fn connection_due(&self) -> Option<i64> {
+        if self.connection.as_ref().is_some_and(|a| a.active()) {
+            return None;
+        }
+        self.disconnected_since.map(|since| since + self.options.connection_delay_ms)
+    }
+
     /// The wall-clock rules, called about once a second: the connection alarm,
     /// no data from a bed, escalation.
     pub fn tick(&mut self, now: i64, connected: bool) {

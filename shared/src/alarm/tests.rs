@@ -419,6 +419,33 @@ fn a_lost_connection_alarms_after_its_delay_and_ends_on_reconnect() {
 }
 
 #[test]
+fn a_lost_connection_counts_from_when_the_link_failed_not_from_the_tick_that_noticed() {
+    // The connection layer saw the link fail at T + 400 ms; the once-a-second
+    // rules run at T + 1 s. The alarm's onset is the failure, and it falls due
+    // 3 s after it, so the tablet can judge it then rather than a tick later.
+    let mut w = WardAlarms::default();
+    assert_eq!(w.connection_due(), None, "nothing due while connected");
+    w.link_lost(T + 400);
+    w.tick(T + S, false);
+    assert_eq!(w.connection_due(), Some(T + 3_400));
+    w.tick(T + 3_399, false);
+    assert!(w.shown().is_empty());
+    w.tick(T + 3_400, false);
+    assert_eq!(w.shown()[0].id.onset, T + 400);
+    assert_eq!(w.connection_due(), None, "raised: nothing more due");
+    // A later report of the same outage (a retry failing) moves nothing.
+    w.link_lost(T + 9 * S);
+    w.tick(T + 10 * S, false);
+    assert_eq!(w.shown().len(), 1);
+    assert_eq!(w.shown()[0].id.onset, T + 400);
+    // Back: ended; a new outage starts its own count.
+    w.tick(T + 11 * S, true);
+    assert_eq!(w.connection_due(), None);
+    w.link_lost(T + 20 * S);
+    assert_eq!(w.connection_due(), Some(T + 23 * S));
+}
+
+#[test]
 fn an_unacknowledged_high_priority_alarm_escalates() {
     let mut w = WardAlarms::default();
     feed(&mut w, VitalKind::Spo2, 0, &[75.0; 2]);
