@@ -335,8 +335,10 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
             // signal (chest compressions also put a regular wave on the ECG).
             // A rhythm slower than extreme bradycardia's 40/min is no
             // reassurance that the heart is pumping; ECG complexes at a
-            // flutter rate are no organised rhythm against flutter (a pulse
-            // at any rate is output, which flutter and fibrillation have not).
+            // flutter rate are no organised rhythm against flutter, nor are
+            // they on a lead that may read a flutter at half its rate (a
+            // pulse at any rate is output, which flutter and fibrillation
+            // have not).
             let regular = |s: &&Summary| {
                 s.max_gap < p.vf_gap_s
                     && s.template >= p.template
@@ -345,6 +347,7 @@ pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
                     && (s.kind != ChannelKind::Ecg || s.kurtosis >= MIN_QRS_KURTOSIS)
                     && s.rate.is_some_and(|r| r >= MIN_PERFUSING_RATE)
                     && (s.kind != ChannelKind::Ecg || s.rate.is_some_and(|r| r < FLUTTER_RATE))
+                    && (s.kind != ChannelKind::Ecg || !half_rate(ev))
             };
             let corroborated = |s: &Summary| {
                 s.kind == ChannelKind::Ecg

@@ -54,7 +54,12 @@ fn a_lead_flat_during_the_window_cannot_refute_tachy_by_its_definition() {
 /// third the height of the one before, the kind a QRS detector can take for
 /// a T wave.
 fn alternans(from: f64) -> Vec<f64> {
-    let beats = regular(from, 40.0, 180.0);
+    alternans_at(from, 180.0)
+}
+
+/// As [`alternans`], at `per_min`.
+fn alternans_at(from: f64, per_min: f64) -> Vec<f64> {
+    let beats = regular(from, 40.0, per_min);
     let big: Vec<f64> = beats.iter().copied().step_by(2).collect();
     let small: Vec<f64> = beats.iter().copied().skip(1).step_by(2).collect();
     ecg(40.0, &big, 0.0).iter().zip(ecg(40.0, &small, 0.0)).map(|(a, b)| a + 0.3 * b).collect()
@@ -150,4 +155,22 @@ fn vt_is_kept_when_there_is_no_ecg_to_check_it_against() {
     let d = check(&m, VentricularTachycardia, 40.0);
     assert!(d.keep, "{d:?}");
     assert!(d.reason.contains("no ECG"), "{}", d.reason);
+}
+
+#[test]
+fn vf_is_not_refuted_by_a_usual_beat_on_a_lead_reading_half_the_rate() {
+    // Flutter at 260/min whose every other wave the detector takes for a T
+    // wave: the lead reads a regular "usual beat" at 130/min, slower than
+    // flutter, carrying on through the window. The waves midway say the lead
+    // may be reading half the rhythm, so that usual beat refutes nothing.
+    use super::check::{Evidence, HIDDEN_MAX};
+    use super::ArrhythmiaKind::VentricularFlutterFib;
+    let e: Vec<f64> = alternans_at(0.5, 260.0).iter().zip(ecg(40.0, &[], 0.01)).map(|(a, b)| a + b).collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
+    let ev = Evidence::gather(&m, VentricularFlutterFib, 40.0);
+    let usual = ev.usual[0].as_ref().expect("a usual beat before the window");
+    assert!(usual.rate.is_some_and(|r| (120.0..140.0).contains(&r)), "{usual:?}");
+    assert!(ev.long[0].hidden.is_some_and(|h| h >= HIDDEN_MAX), "{:?}", ev.long[0].hidden);
+    let d = check(&m, VentricularFlutterFib, 40.0);
+    assert!(d.keep, "{d:?}");
 }
