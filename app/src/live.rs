@@ -64,7 +64,8 @@ pub fn start(ctx: LiveContext) {
     spawn_local(async move {
         let mut seconds = 0u64;
         let mut saved_outbox: Vec<String> = Vec::new();
-        let mut next_second = now() + 1_000;
+        let page_start = now();
+        let mut next_second = page_start + 1_000;
         loop {
             // Once a second, or sooner when the connection alarm falls due
             // (so it is raised on time, not up to a second late).
@@ -73,7 +74,8 @@ pub fn start(ctx: LiveContext) {
             TimeoutFuture::new((wake - now()).clamp(10, 1_000) as u32).await;
             let t = now();
             ctx.now.set(t);
-            if t >= next_second {
+            // (A wall clock set back starts the seconds again from now.)
+            if t >= next_second || next_second - t > 1_000 {
                 next_second = t + 1_000;
                 // The ward's last minutes and the unconfirmed requests to the
                 // browser every 5 s when they changed (sooner would cost the
@@ -93,8 +95,13 @@ pub fn start(ctx: LiveContext) {
             let status = ctx.status.get_untracked();
             let connected = matches!(status, ConnStatus::Live);
             let changed = ctx.alarms.try_update_value(|a| {
-                if let ConnStatus::Lost { since, .. } = status {
-                    a.link_lost(since);
+                // Only a failure this page saw (attempt 1 on): a ward restored
+                // from the browser is "lost since it was saved", which says
+                // nothing yet about the link, and this page was not open then.
+                if let ConnStatus::Lost { since, attempt } = status {
+                    if attempt > 0 {
+                        a.link_lost(since.max(page_start));
+                    }
                 }
                 a.tick(t, connected);
                 !a.take_changes().is_empty()
