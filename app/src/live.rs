@@ -64,6 +64,8 @@ pub fn start(ctx: LiveContext) {
     spawn_local(async move {
         let mut seconds = 0u64;
         let mut saved_outbox: Vec<String> = Vec::new();
+        let saving = Rc::new(Cell::new(false));
+        let mut save_late_reported = false;
         let page_start = now();
         let mut next_second = page_start + 1_000;
         loop {
@@ -82,11 +84,27 @@ pub fn start(ctx: LiveContext) {
                 // tablet more than it gains).
                 seconds += 1;
                 let outbox: Vec<String> = ctx.outbox.with_value(|o| o.iter().map(|p| p.request.id.clone()).collect());
+                // The save runs on its own: a slow or stuck IndexedDB must
+                // never hold up the alarm rules below. One at a time, so an
+                // older snapshot can never overwrite a newer one.
                 if seconds.is_multiple_of(SAVE_EVERY_S)
                     && (ctx.journal.with_value(|j| j.changed()) || outbox != saved_outbox)
                 {
-                    crate::offline::save(ctx, t).await;
-                    saved_outbox = outbox;
+                    if saving.get() {
+                        if !save_late_reported {
+                            save_late_reported = true;
+                            leptos::logging::warn!("the last save of the ward has not finished; this one waits");
+                        }
+                    } else {
+                        save_late_reported = false;
+                        saving.set(true);
+                        let done = saving.clone();
+                        spawn_local(async move {
+                            crate::offline::save(ctx, t).await;
+                            done.set(false);
+                        });
+                        saved_outbox = outbox;
+                    }
                 }
             }
             // The wall-clock alarm rules: the tablet's own connection (counted
