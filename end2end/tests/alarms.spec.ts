@@ -58,9 +58,15 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   const sound = a.page.getByTestId("sound");
   await expect(sound).toHaveAttribute("data-state", "on");
   await expect.poll(async () => Number(await sound.getAttribute("data-bursts")), { timeout: 15_000 }).toBeGreaterThan(0);
-  await desatA.getByTestId("ack").click();
   const acked = (s: Station) => s.page.locator(`[data-testid="alarm"][data-id="${id}"][data-acked="yes"]`);
-  await expect(acked(a)).toHaveCount(1);
+  // Other beds' alarms begin and end all the while and move the rows; one
+  // that moves between Playwright's check that the button is still and its
+  // tap puts another row under the tap. A clinician who sees the row still
+  // unacknowledged taps again, and so does this test.
+  await expect(async () => {
+    if ((await acked(a).count()) === 0) await desatA.getByTestId("ack").click({ timeout: 2_000 });
+    await expect(acked(a)).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
   await expect(acked(b)).toHaveCount(1, { timeout: 5_000 });
   await expect(acked(b).getByTestId("alarm-status")).toContainText(/audio paused \d:\d\d · amal/);
   await expect(acked(b)).not.toHaveClass(/flashing/);
@@ -100,6 +106,51 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   await expect(history.getByTestId("bed-events")).toContainText("bea");
   expect(a.consoleErrors).toEqual([]);
   expect(b.consoleErrors).toEqual([]);
+});
+
+test("a press on Acknowledge held while the list moves acknowledges no other bed's alarm", async ({ browser }) => {
+  test.setTimeout(200_000);
+  const [a, b] = await twoTablets(browser);
+  await startShift(a.page, "amal");
+  await startShift(b.page, "bea");
+  // b13's desaturation, once ended, stays listed (latched) above every
+  // medium alarm until someone acknowledges it.
+  const latched = (s: Station) => alarmRow(s.page, "b13", "spo2.extreme_low", '[data-active="no"][data-acked="no"]');
+  await expect(latched(b)).toHaveCount(1, { timeout: 75_000 });
+  await expect(latched(a)).toHaveCount(1, { timeout: 5_000 });
+  // A finger on tablet A on an unacknowledged row of another bed below it,
+  // one that is not the last row (so a row takes its place when it moves).
+  const pressed = await a.page.locator('[data-testid="alarm-list"] [data-testid="alarm"]').evaluateAll((rows) => {
+    const from = rows.findIndex((r) => r.getAttribute("data-bed") === "b13" && r.getAttribute("data-active") === "no");
+    const below = rows.slice(from + 1, -1);
+    return below.find((r) => r.getAttribute("data-acked") === "no" && r.getAttribute("data-bed") !== "b13")?.getAttribute("data-id");
+  });
+  if (!pressed) throw new Error("no unacknowledged row of another bed between b13's latched alarm and the last row");
+  const row = a.page.locator(`[data-testid="alarm-list"] [data-testid="alarm"][data-id="${pressed}"]`);
+  const box = await row.getByTestId("ack").boundingBox();
+  const above = await latched(a).boundingBox();
+  if (!box || !above) throw new Error("the rows have no boxes");
+  expect(box.y).toBeGreaterThan(above.y);
+  const ackedIds = () => a.page.locator('[data-testid="alarm"][data-acked="yes"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
+  const before = new Set(await ackedIds());
+
+  await a.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await a.page.mouse.down();
+  // Meanwhile tablet B clears the latched alarm: on A the rows below it
+  // move up, and the pressed button away from under the finger.
+  await latched(b).getByTestId("ack").click();
+  await expect(latched(a)).toHaveCount(0, { timeout: 5_000 });
+  const moved = async () => box.y - ((await row.getByTestId("ack").boundingBox())?.y ?? box.y);
+  await expect.poll(moved, { timeout: 5_000 }).toBeGreaterThan(box.height / 2);
+  await a.page.mouse.up();
+  // Two frames: an acknowledgement is applied at once and drawn by then.
+  await a.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+
+  // The finger lifted over another row: that is no tap, and nothing else
+  // was acknowledged (the pressed alarm itself would be a right outcome).
+  const newly = (await ackedIds()).filter((id) => !before.has(id) && id !== pressed);
+  expect(newly).toEqual([]);
+  expect(a.consoleErrors).toEqual([]);
 });
 
 test("a brief heart-rate excursion shorter than its delay never alarms", async ({ page }) => {

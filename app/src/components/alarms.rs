@@ -48,28 +48,61 @@ fn row(ctx: &LiveContext, a: &Alarm, now: i64) -> Row {
     }
 }
 
-fn alarm_row(r: Row, with_bed: bool) -> impl IntoView {
-    let ctx = use_live();
-    let bed = r.bed.clone();
-    let href = format!("/bed/{}", r.bed);
+/// The rows of a list, keyed by alarm id: a row's element, and its
+/// Acknowledge button, belong to one alarm for as long as it is shown, and
+/// only its attributes and text follow that alarm. Rebuilt by position, an
+/// alarm beginning or ending higher up the list handed the button under a
+/// finger to the alarm that moved into its place, between press and release.
+fn alarm_rows(rows: Memo<Vec<Row>>, with_bed: bool) -> impl IntoView {
     view! {
-        <li class=r.class data-testid="alarm" data-id=r.key data-priority=r.priority data-bed=r.bed.clone()
-            data-condition=r.condition data-active=if r.active { "yes" } else { "no" }
-            data-acked=if r.acked { "yes" } else { "no" } role="alert">
-            <span class="a-marker" aria-label=format!("{} priority", r.priority)>{r.marker}</span>
-            {with_bed.then(|| if r.bed.is_empty() {
-                view! { <span class="a-bed">{r.bed_label.clone()}</span> }.into_any()
+        <For each=move || rows.get() key=|r| r.key.clone() children=move |r| alarm_row(rows, r, with_bed)/>
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+fn alarm_row(rows: Memo<Vec<Row>>, first: Row, with_bed: bool) -> impl IntoView {
+    let ctx = use_live();
+    let (key, bed, condition, onset) =
+        (first.key.clone(), first.bed.clone(), first.condition.clone(), first.onset.clone());
+    let has_bed = !bed.is_empty();
+    let href = format!("/bed/{bed}");
+    let current = {
+        let key = key.clone();
+        Memo::new(move |_| rows.with(|rs| rs.iter().find(|r| r.key == key).cloned()))
+    };
+    // What the row shows now; an alarm leaving the list keeps its last look.
+    let show = move |f: fn(&Row) -> String| {
+        let first = first.clone();
+        move || current.with(|c| f(c.as_ref().unwrap_or(&first)))
+    };
+    let bed_label = show(|r| r.bed_label.clone());
+    let ack_bed = bed.clone();
+    view! {
+        <li class=show(|r| r.class.clone()) data-testid="alarm" data-id=key
+            data-priority=show(|r| r.priority.to_string()) data-bed=bed data-condition=condition
+            data-active=show(|r| yes_no(r.active)) data-acked=show(|r| yes_no(r.acked)) role="alert">
+            <span class="a-marker" aria-label=show(|r| format!("{} priority", r.priority))>{show(|r| r.marker.to_string())}</span>
+            {with_bed.then(|| if has_bed {
+                view! { <a class="a-bed" href=href>{bed_label}</a> }.into_any()
             } else {
-                view! { <a class="a-bed" href=href>{r.bed_label.clone()}</a> }.into_any()
+                view! { <span class="a-bed">{bed_label}</span> }.into_any()
             })}
-            <span class="a-text" data-testid="alarm-text">{r.text}</span>
-            <span class="a-onset">"since " {r.onset}</span>
-            <span class="a-status" data-testid="alarm-status">{r.status}</span>
-            {(!r.bed.is_empty() && ctx.may_act()).then(|| view! {
-                <button class="a-ack" data-testid="ack" on:click=move |_| actions::acknowledge(ctx, &bed)>
-                    "Acknowledge"
-                </button>
-            })}
+            <span class="a-text" data-testid="alarm-text">{show(|r| r.text.clone())}</span>
+            <span class="a-onset">"since " {onset}</span>
+            <span class="a-status" data-testid="alarm-status">{show(|r| r.status.clone())}</span>
+            <Show when=move || has_bed && ctx.may_act()>
+                {
+                    let bed = ack_bed.clone();
+                    view! {
+                        <button class="a-ack" data-testid="ack" on:click=move |_| actions::acknowledge(ctx, &bed)>
+                            "Acknowledge"
+                        </button>
+                    }
+                }
+            </Show>
         </li>
     }
 }
@@ -97,9 +130,7 @@ pub fn AlarmList() -> impl IntoView {
                         view! { <span class="muted" data-testid="watch-only">"Watching only: the ward's clinicians acknowledge alarms"</span> }.into_any()
                     }}
                 </div>
-                <ul>
-                    {move || rows.get().into_iter().map(|r| alarm_row(r, true)).collect_view()}
-                </ul>
+                <ul>{alarm_rows(rows, true)}</ul>
             </Show>
         </section>
     }
@@ -116,7 +147,7 @@ pub fn BedAlarmPanel(bed: String) -> impl IntoView {
     view! {
         <section class="bed-alarms" data-testid="bed-alarms">
             <Show when=move || !rows.read().is_empty() fallback=|| view! { <p class="muted">"No alarms."</p> }>
-                <ul>{move || rows.get().into_iter().map(|r| alarm_row(r, false)).collect_view()}</ul>
+                <ul>{alarm_rows(rows, false)}</ul>
             </Show>
         </section>
     }
