@@ -31,6 +31,9 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   const [a, b] = await twoTablets(browser);
   const desatA = alarmRow(a.page, "b13", "spo2.extreme_low", '[data-active="yes"][data-acked="no"]');
   const desatB = alarmRow(b.page, "b13", "spo2.extreme_low", '[data-active="yes"][data-acked="no"]');
+  // The shift starts before the episode: the episode is active for 25 s and
+  // the acknowledgement below must land inside it.
+  await startShift(a.page, "amal");
 
   // A fresh episode, so tablet B has time to show it before it ends: b13's
   // desaturation may be about to end as the tablets open (it lasts 25 s a
@@ -53,8 +56,7 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   await expect(tile.getByTestId("tile-alarm")).toContainText(/!!! Desat: SpO2 7\d < 85/);
 
   // Acknowledge on A: audio paused on both, shown on both, with who did it.
-  await startShift(a.page, "amal");
-  // Starting the shift was the tap browsers need: sound is on, bursts are played.
+  // Starting the shift (above) was the tap browsers need: sound is on, bursts are played.
   const sound = a.page.getByTestId("sound");
   await expect(sound).toHaveAttribute("data-state", "on");
   await expect.poll(async () => Number(await sound.getAttribute("data-bursts")), { timeout: 15_000 }).toBeGreaterThan(0);
@@ -63,8 +65,15 @@ test("a desaturation raises Desat on two tablets with the same id; acknowledging
   // that moves between Playwright's check that the button is still and its
   // tap puts another row under the tap. A clinician who sees the row still
   // unacknowledged taps again, and so does this test.
+  const b13Rows = async () =>
+    (await a.page.locator('[data-testid="alarm"][data-bed="b13"]').evaluateAll((rs) =>
+      rs.map((r) => `${r.getAttribute("data-id")} active=${r.getAttribute("data-active")} acked=${r.getAttribute("data-acked")}`),
+    )).join("; ") || "none";
   await expect(async () => {
-    if ((await acked(a).count()) === 0) await desatA.getByTestId("ack").click({ timeout: 2_000 });
+    if ((await acked(a).count()) === 0) {
+      console.log(`tap ${Date.now() - seenOnA} ms after Desat showed; b13 rows: ${await b13Rows()}; tablet ${await a.busy()}`);
+      await desatA.getByTestId("ack").click({ timeout: 2_000 });
+    }
     await expect(acked(a)).toHaveCount(1, { timeout: 2_000 });
   }).toPass({ timeout: 15_000 });
   await expect(acked(b)).toHaveCount(1, { timeout: 5_000 });
