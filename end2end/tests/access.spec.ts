@@ -1,7 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { PASSWORD, STATE, as, hydrated, post, signIn } from "./fixtures/accounts";
-import { Station } from "./fixtures/station";
+import { Station, closeOpenedContexts } from "./fixtures/station";
+
+test.afterEach(closeOpenedContexts);
 
 // Who may see and do what, as people meet it: signing in, a caregiver's
 // invitation and portal, a clinician of another ward, the audit view, and

@@ -1,6 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { STATE } from "./fixtures/accounts";
-import { Station } from "./fixtures/station";
+import { Station, closeOpenedContexts } from "./fixtures/station";
+
+test.afterEach(closeOpenedContexts);
 
 // Bed 11 of tests/fixtures/ward.toml ("slow_sepsis") was monitored for five
 // hours before the suite started and has been drifting for the last ninety

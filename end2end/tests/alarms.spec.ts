@@ -1,6 +1,8 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { STATE } from "./fixtures/accounts";
-import { Station } from "./fixtures/station";
+import { Station, closeOpenedContexts } from "./fixtures/station";
+
+test.afterEach(closeOpenedContexts);
 
 // Beds 13-15 of tests/fixtures/ward.toml script the alarm conditions:
 // b13 desaturates to 75 % every minute (10 s to 35 s), b14 has a 3 s heart
