@@ -72,10 +72,13 @@ struct Run {
     raised: Option<AlarmId>,
 }
 
-/// Whether `alarm` (on this tablet) is the episode another tablet named `id`
-/// and acknowledged at `at`: same condition, spans overlapping.
+/// Whether `alarm` (on this tablet) is the episode a tablet named `id` and
+/// acknowledged at `at`: the very alarm (whatever the acknowledging tablet's
+/// clock said: it may run behind the monitor's), or, for an id this tablet
+/// derived differently, the same condition with spans overlapping.
 fn same_episode(alarm: &Alarm, id: &AlarmId, at: i64) -> bool {
-    alarm.id.condition == id.condition && alarm.id.onset < at && alarm.ended.is_none_or(|e| e >= id.onset)
+    alarm.id == *id
+        || (alarm.id.condition == id.condition && alarm.id.onset < at && alarm.ended.is_none_or(|e| e >= id.onset))
 }
 
 /// The kinds a sensor measures: when it is off, their values mean nothing.
@@ -481,7 +484,7 @@ impl BedAlarms {
         let ack = self
             .pending_acks
             .iter()
-            .filter(|(pid, ack)| pid.condition == id.condition && id.onset < ack.at)
+            .filter(|(pid, ack)| **pid == id || (pid.condition == id.condition && id.onset < ack.at))
             .map(|(_, ack)| ack.clone())
             .min_by_key(|ack| ack.at);
         let alarm = Alarm {

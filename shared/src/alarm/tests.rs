@@ -195,6 +195,40 @@ fn an_acknowledgement_that_arrives_before_this_tablet_derived_the_alarm_still_ap
 }
 
 #[test]
+fn an_acknowledgement_naming_the_alarm_silences_it_on_a_tablet_whose_clock_runs_behind_the_monitor() {
+    // The tablet's clock is 10 s behind the monitor's: its tap on an alarm
+    // that began less than 10 s ago (monitor time) is stamped before the onset.
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[130.0; 8]);
+    let ids = w.to_acknowledge("b1");
+    assert_eq!(ids.len(), 1);
+    let onset = ids[0].onset;
+    let tap = T + 8 * S - 10 * S;
+    assert!(tap < onset, "the premise: the tap's time is before the onset");
+    w.on_event(&event(1, tap, BedEvent::Acknowledge { ids }));
+    let shown = w.shown();
+    assert_eq!(shown[0].ack.as_ref().map(|a| a.by.as_str()), Some("RN Test"));
+    assert_eq!(w.audible(tap + S), None, "silenced on the tablet's own clock");
+    assert!(w.audible(tap + 121 * S).is_some(), "the 2 min pause still ends");
+}
+
+#[test]
+fn an_acknowledgement_stamped_before_a_later_episode_still_leaves_that_episode_sounding() {
+    // The exact-id match must not widen: an acknowledgement naming the first
+    // episode does not silence the next one of the same condition.
+    let mut w = WardAlarms::default();
+    feed(&mut w, VitalKind::Hr, 0, &[130.0; 8]);
+    let first = w.to_acknowledge("b1");
+    w.on_event(&event(1, T + 8 * S, BedEvent::Acknowledge { ids: first.clone() }));
+    feed(&mut w, VitalKind::Hr, 8, &[80.0; 30]);
+    feed(&mut w, VitalKind::Hr, 38, &[130.0; 10]);
+    let next: Vec<_> = w.shown().into_iter().filter(|a| a.active() && !first.contains(&a.id)).cloned().collect();
+    assert_eq!(next.len(), 1, "a new episode: {:?}", w.shown());
+    assert!(next[0].ack.is_none());
+    assert!(w.audible(T + 48 * S).is_some());
+}
+
+#[test]
 fn the_same_samples_give_the_same_alarms_and_ids_however_they_are_framed() {
     let values: Vec<f64> =
         (0..120).map(|i| if (20..40).contains(&i) || (70..100).contains(&i) { 84.0 } else { 96.0 }).collect();
