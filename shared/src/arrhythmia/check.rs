@@ -36,6 +36,10 @@
 //!     beats past VT's rate (a narrow one may quicken by 1.15), and that
 //!     usual beat is slower than VT or narrow (not itself a ventricular
 //!     rhythm; see [`super::dominant`]);
+//!   - on one clean lead, the usual beat carries on through the 16 s as
+//!     nothing but itself: 80 % of the lead's complexes, never 2 others in a
+//!     row, no pause over 2.5 usual intervals, no silence that could hold a
+//!     missed run, and not itself fast unless narrow;
 //!   - a trusted pulse is regular (interval variation < `vt_rr_cv`) and
 //!     steady in height (< `vt_size_cv`) over 8 s, still at its rate in the
 //!     last 4 s, unless a lead whose complexes the pulse follows shows them

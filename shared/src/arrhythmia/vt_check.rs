@@ -1,6 +1,7 @@
 //! The ventricular tachycardia rules of the check (see [`super::check`]):
-//! VT's own definition, the width of the complexes, and a pulse that refutes
-//! the run only when nothing says VT can be beating with it.
+//! VT's own definition, the width of the complexes, the usual beat carrying
+//! on (on every lead, or on one clean lead), and a pulse that refutes the run
+//! only when nothing says VT can be beating with it.
 
 use super::check::{channel, half_rate, per_min, CheckParams, Decision, Evidence};
 use super::dominant::{Dominant, USUAL_TEMPLATE};
@@ -99,6 +100,74 @@ fn usual_beat_carries_on(ev: &Evidence, p: &CheckParams) -> Option<String> {
     ))
 }
 
+/// Usual-beat agreement before the window from which one lead alone can
+/// refute VT ([`one_lead_shows_the_usual_beat`]): a clean, well-defined beat.
+pub const ONE_LEAD_TEMPLATE: f64 = 0.95;
+
+/// Share of a lead's complexes in the window that must be its usual beat
+/// for that lead alone to refute VT: a lead with artefact between its beats
+/// (two in a row after each, say) proves nothing about the others.
+pub const ONE_LEAD_USUAL_SHARE: f64 = 0.8;
+
+/// Longest pause in the usual beat, in its intervals, on a lead that refutes
+/// VT alone: a compensatory pause is two; a run the lead missed leaves more.
+pub const ONE_LEAD_INTERVALS: f64 = 2.5;
+
+/// Longest silence (s) between a lead's detections that cannot hold a run of
+/// five complexes it missed: with the intervals either side, six intervals,
+/// 300/min. A lead that refutes VT alone has no longer silence than this or
+/// 1.5 usual intervals (record v525l's lead II missed 5 of a run's complexes).
+pub const ONE_LEAD_SILENCE_S: f64 = 1.2;
+
+/// VT refuted by one clean lead (records v375l, v427l, v583l: motion or a
+/// loose electrode on one lead, the other clean). A run of five ventricular
+/// complexes changes the complexes on every lead at once, so a lead whose
+/// well-defined usual beat of the 14 s before went on through the 16 s,
+/// making up at least [`ONE_LEAD_USUAL_SHARE`] of its complexes, never two
+/// other complexes in a row, never a pause of [`ONE_LEAD_INTERVALS`] usual
+/// intervals (nor [`MAX_USUAL_GAP_S`]) in its usual beat, and never a silence
+/// that could hold a run it missed ([`ONE_LEAD_SILENCE_S`]), saw no VT. Not when that usual beat
+/// may itself be ventricular (as fast as VT and not narrow), nor when 5
+/// usual beats in a row pass VT's rate (a VT can look like the usual beat on
+/// one lead: record v133l's lead II), unless it is narrow and quickened by
+/// no more than [`USUAL_SPEED_UP`] (a sinus tachycardia).
+fn one_lead_shows_the_usual_beat(ev: &Evidence, p: &CheckParams) -> Option<String> {
+    let narrow = |d: &Dominant| d.width.is_some_and(|w| w < p.vt_narrow);
+    let clean = |s: &Summary, d: &Dominant| {
+        let Some(rate) = d.rate else { return false };
+        s.kind == ChannelKind::Ecg
+            && s.live()
+            && s.flat < 0.1
+            && d.live
+            && d.template >= ONE_LEAD_TEMPLATE
+            && d.usual >= 5
+            && d.usual as f64 >= ONE_LEAD_USUAL_SHARE * d.beats as f64
+            && d.longest_other_run <= 1
+            && d.max_gap <= MAX_USUAL_GAP_S.min(ONE_LEAD_INTERVALS * 60.0 / rate)
+            && s.max_gap <= ONE_LEAD_SILENCE_S.max(1.5 * 60.0 / rate)
+            && (rate < p.vt_def_rate || narrow(d))
+            && d.usual_rate5.is_none_or(|r| r < p.vt_def_rate || (narrow(d) && r <= USUAL_SPEED_UP * rate))
+    };
+    if half_rate(ev) {
+        return None;
+    }
+    let (s, d) = ev
+        .long
+        .iter()
+        .zip(&ev.usual)
+        .filter_map(|(s, d)| d.as_ref().map(|d| (s, d)))
+        .filter(|(s, d)| clean(s, d))
+        .max_by(|a, b| a.1.template.total_cmp(&b.1.template))?;
+    Some(format!(
+        "the usual beat carries on through the 16 s on {} at {} ({} of its {} complexes, never 2 others in a row, longest pause {:.1} s): a run of VT would show on it too",
+        channel(s),
+        per_min(d.rate),
+        d.usual,
+        d.beats,
+        d.max_gap
+    ))
+}
+
 /// The VT rules (see the module documentation).
 pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
@@ -170,7 +239,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
             per_min(s.rate)
         ));
     }
-    if let Some(reason) = usual_beat_carries_on(ev, p) {
+    if let Some(reason) = usual_beat_carries_on(ev, p).or_else(|| one_lead_shows_the_usual_beat(ev, p)) {
         return suppress(reason);
     }
     let steady = ev
