@@ -45,7 +45,9 @@
 //!     last 4 s, unless a lead whose complexes the pulse follows shows them
 //!     wide (`vt_wide`), or of a width that cannot be measured, at the alarm:
 //!     VT can have a pulse. From `vt_rate` on, the pulse refutes VT only when
-//!     every complex it follows is measured narrow (`vt_narrow`).
+//!     every complex it follows is measured narrow (`vt_narrow`). Under 0.95
+//!     `vt_def_rate`, with every lead it follows at its own rate (none at
+//!     twice it), it refutes VT however wide the complexes: VT is faster.
 //! - Ventricular flutter/fibrillation: suppressed when on some lead the usual
 //!   QRS complex of the 14 s before (not fibrillation, flutter or a
 //!   compression wave) carries on through the 16 s, never 2 s apart (see

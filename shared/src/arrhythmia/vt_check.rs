@@ -168,6 +168,12 @@ fn one_lead_shows_the_usual_beat(ev: &Evidence, p: &CheckParams) -> Option<Strin
     ))
 }
 
+/// Fraction of VT's rate (`vt_def_rate`) under which a steady pulse that
+/// every complex makes refutes VT however wide the complexes: a margin for
+/// rates measured over 5 beats (record v159l: a true VT read 101/min on the
+/// pulse).
+pub const SLOW_PULSE: f64 = 0.95;
+
 /// The VT rules (see the module documentation).
 pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
@@ -291,6 +297,19 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
                 per_min(pulse.rate)
             )),
         };
+    }
+    // Each complex with its pulse, the pulse steadily slower than VT: a
+    // wide rhythm (a bundle-branch block), not VT, which is faster than
+    // `vt_def_rate`. Not when a lead the pulse follows is at twice its rate
+    // (VT with every other complex perfused).
+    let one_to_one = |s: &Summary| s.rate.zip(pulse.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15);
+    let slow = pulse.max_rate5.is_some_and(|r| r < SLOW_PULSE * p.vt_def_rate);
+    if slow && !followed.is_empty() && followed.iter().all(|s| one_to_one(s)) {
+        return suppress(format!(
+            "regular, steady pulse on {} at {} through the last 8 s, each complex with its pulse: slower than VT",
+            channel(pulse),
+            per_min(pulse.rate)
+        ));
     }
     match widest {
         Some(w) if w >= p.vt_wide => keep(format!(

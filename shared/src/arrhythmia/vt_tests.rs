@@ -45,6 +45,37 @@ fn wide_complexes_each_with_its_pulse_keep_vt_despite_a_steady_pulse() {
     assert!(d.reason.contains("wide complexes") && d.reason.contains("VT with a pulse"), "{}", d.reason);
 }
 
+/// Wide complexes (a bundle-branch block) at 80/min on the only lead, with
+/// a burst of artefact spikes at 200/min from 33 s to 36 s that the detector
+/// counts (records v224s, v452s: the pulse went on at 66-80/min).
+fn wide_at_80_with_a_burst() -> (Vec<f64>, Vec<f64>) {
+    let beats = regular(0.5, 40.0, 80.0);
+    let burst: Vec<f64> = wide_beats(40.0, &regular(33.1, 36.0, 200.0)).iter().map(|v| 0.8 * v).collect();
+    let e: Vec<f64> = wide_beats(40.0, &beats).iter().zip(&burst).map(|(a, b)| a + b).collect();
+    (e, beats)
+}
+
+#[test]
+fn wide_complexes_each_with_a_steady_pulse_slower_than_vt_are_no_vt() {
+    let (e, beats) = wide_at_80_with_a_burst();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Ppg, "PLETH", &following(&beats))]);
+    let ev = super::check::Evidence::gather(&m, VentricularTachycardia, 40.0);
+    assert!(ev.long[0].max_rate5.is_some_and(|r| r > 150.0), "the premise: a fast run counted, {:?}", ev.long[0]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(!d.keep, "{d:?}");
+    assert!(d.reason.contains("PPG at 80/min") && d.reason.contains("slower than VT"), "{}", d.reason);
+}
+
+#[test]
+fn wide_complexes_at_twice_a_slow_steady_pulse_keep_vt() {
+    // VT at 160/min of which every other complex makes a pulse (80/min).
+    let beats = regular(0.5, 40.0, 160.0);
+    let perfused: Vec<f64> = beats.iter().step_by(2).copied().collect();
+    let m = monitor(&[(ChannelKind::Ecg, "II", &wide_beats(40.0, &beats)), (ChannelKind::Ppg, "PLETH", &following(&perfused))]);
+    let d = check(&m, VentricularTachycardia, 40.0);
+    assert!(d.keep, "{d:?}");
+}
+
 /// Narrow beats at 130/min with a burst of motion artefact from 26 s to 30 s:
 /// over 16 s the lead is neither clean nor regular, over the last 4 s it is.
 fn fast_narrow_with_artefact(beats: &[f64]) -> Vec<f64> {
