@@ -108,7 +108,11 @@ fn one_clean_lead_on_which_the_usual_beat_carries_on_refutes_vt() {
     assert!(on_v.longest_other_run >= 5 && ev.long[1].max_rate5.is_some_and(|r| r > 150.0), "{on_v:?}");
     let d = check(&m, VentricularTachycardia, 40.0);
     assert!(!d.keep, "{d:?}");
-    assert!(d.reason.contains("ECG II") && d.reason.contains("70/min") && d.reason.contains("usual beat"), "{}", d.reason);
+    assert!(
+        d.reason.contains("ECG II") && d.reason.contains("70/min") && d.reason.contains("usual beat"),
+        "{}",
+        d.reason
+    );
 }
 
 #[test]

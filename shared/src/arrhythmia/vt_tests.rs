@@ -71,7 +71,10 @@ fn wide_complexes_at_twice_a_slow_steady_pulse_keep_vt() {
     // VT at 160/min of which every other complex makes a pulse (80/min).
     let beats = regular(0.5, 40.0, 160.0);
     let perfused: Vec<f64> = beats.iter().step_by(2).copied().collect();
-    let m = monitor(&[(ChannelKind::Ecg, "II", &wide_beats(40.0, &beats)), (ChannelKind::Ppg, "PLETH", &following(&perfused))]);
+    let m = monitor(&[
+        (ChannelKind::Ecg, "II", &wide_beats(40.0, &beats)),
+        (ChannelKind::Ppg, "PLETH", &following(&perfused)),
+    ]);
     let d = check(&m, VentricularTachycardia, 40.0);
     assert!(d.keep, "{d:?}");
 }
