@@ -125,9 +125,10 @@ pub const ONE_LEAD_SILENCE_S: f64 = 1.2;
 /// well-defined usual beat of the 14 s before went on through the 16 s,
 /// making up at least [`ONE_LEAD_USUAL_SHARE`] of its complexes, never two
 /// other complexes in a row, never a pause of [`ONE_LEAD_INTERVALS`] usual
-/// intervals (nor [`MAX_USUAL_GAP_S`]) in its usual beat, and never a silence
-/// that could hold a run it missed ([`ONE_LEAD_SILENCE_S`]), saw no VT. Not when that usual beat
-/// may itself be ventricular (as fast as VT and not narrow), nor when 5
+/// intervals (nor [`MAX_USUAL_GAP_S`]) in its usual beat, and never a
+/// silence that could hold a run it missed ([`ONE_LEAD_SILENCE_S`]), saw no
+/// VT. Not when that usual beat may itself be ventricular (as fast as VT and
+/// not narrow), nor when 5
 /// usual beats in a row pass VT's rate (a VT can look like the usual beat on
 /// one lead: record v133l's lead II), unless it is narrow and quickened by
 /// no more than [`USUAL_SPEED_UP`] (a sinus tachycardia).
@@ -272,9 +273,9 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     // pulse (or every other one with a pulse), can be VT with a pulse:
     // the steady pulse does not refute them. Complexes at a rate the
     // pulse does not follow are artefact, not beats.
-    let paced = |s: &Summary| {
-        s.rate.zip(pulse.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15 || (e / q - 2.0).abs() <= 0.2)
-    };
+    let per_pulse = |s: &Summary| s.rate.zip(pulse.rate).map(|(e, q)| e / q);
+    let one_to_one = |s: &Summary| per_pulse(s).is_some_and(|r| (r - 1.0).abs() <= 0.15);
+    let paced = |s: &Summary| one_to_one(s) || per_pulse(s).is_some_and(|r| (r - 2.0).abs() <= 0.2);
     let followed: Vec<&Summary> =
         ev.recent.iter().filter(|s| s.kind == ChannelKind::Ecg && s.live() && s.beats.len() >= 3 && paced(s)).collect();
     let widest =
@@ -302,7 +303,6 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     // wide rhythm (a bundle-branch block), not VT, which is faster than
     // `vt_def_rate`. Not when a lead the pulse follows is at twice its rate
     // (VT with every other complex perfused).
-    let one_to_one = |s: &Summary| s.rate.zip(pulse.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15);
     let slow = pulse.max_rate5.is_some_and(|r| r < SLOW_PULSE * p.vt_def_rate);
     if slow && !followed.is_empty() && followed.iter().all(|s| one_to_one(s)) {
         return suppress(format!(
