@@ -15,6 +15,8 @@ cargo test -p vigil-shared --features learned
 
 echo "== the learned trend detector: retrained from the data, it must be the committed one"
 cargo run --release -p vigil-train -- --check
+echo "== the learned V-tach check: retrained inside and outside the folds, it must be the committed one and hold its held-out floors"
+cargo run --release -p vigil-train -- --model vt --check
 
 echo "== shared core on wasm32 (Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

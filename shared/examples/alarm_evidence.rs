@@ -7,7 +7,8 @@
 //! `PULSE=1`, per pulse channel: the smallest pulse of the last 8 s and the
 //! longest interval there, relative to the 16 s medians; with `RUNS=1`, the
 //! most alike 5 complexes faster than 100/min on any lead (mean correlation,
-//! rate, mean width). Reads `../shared/data` (or VIGIL_DATA_DIR).
+//! rate, mean width); with `FEATURES=1`, the learned check's features
+//! (`vt_features`). Reads `../shared/data` (or VIGIL_DATA_DIR).
 //!
 //! `cargo run --release -p vigil-shared --example alarm_evidence [-- TYPE]`
 //! (TYPE as the headers name it; default `Ventricular_Tachycardia`)
@@ -36,6 +37,11 @@ fn main() {
         let kind = ArrhythmiaKind::from_challenge_name(f[1]).unwrap();
         let ev = Evidence::gather(&rec.monitor, kind, rec.duration);
         let d = decide(&ev, &Default::default());
+        if std::env::var("FEATURES").is_ok() {
+            let x = vigil_shared::arrhythmia::vt_features::features(&ev);
+            let x: Vec<String> = x.iter().map(|v| format!("{v}")).collect();
+            eprintln!("{},{},{},{}", f[0], f[2], u8::from(d.keep), x.join(","));
+        }
         let ecg: Vec<_> =
             ev.short.iter().filter(|s| s.kind == vigil_shared::arrhythmia::monitor::ChannelKind::Ecg).collect();
         if ecg.len() >= 2 && std::env::var("COINC").is_ok() {

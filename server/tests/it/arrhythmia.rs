@@ -43,7 +43,9 @@ fn the_challenge_alarms_are_checked_with_a_score_floor_in_sample_and_cross_valid
     // Columns: type n TP FN TN FP TPR TNR score
     let all = table_line(&err, "default thresholds", "all");
     let (tpr, score): (f64, f64) = (all[6].parse().unwrap(), all[8].parse().unwrap());
-    assert!(tpr >= 99.0 && score >= 78.5, "in sample: TPR {tpr}, score {score}\n{err}");
+    // With the learned V-tach check, trained on these alarms (its held-out
+    // figures are `vigil-train --model vt --check`'s floors).
+    assert!(tpr >= 99.0 && score >= 80.0, "in sample: TPR {tpr}, score {score}\n{err}");
     // Held out: the sensitivity target, at least 97 % of true alarms kept.
     let cv = table_line(&err, "cross-validation", "all");
     let (cv_tpr, cv_score): (f64, f64) = (cv[6].parse().unwrap(), cv[8].parse().unwrap());
@@ -62,7 +64,7 @@ fn the_challenge_alarms_are_checked_with_a_score_floor_in_sample_and_cross_valid
         ("Bradycardia", 80.0),
         ("Tachycardia", 95.0),
         ("Ventricular_Flutter_Fib", 70.0),
-        ("Ventricular_Tachycardia", 67.0),
+        ("Ventricular_Tachycardia", 70.0),
     ] {
         let row = table_line(&err, "default thresholds", t);
         let s: f64 = row[8].parse().unwrap();

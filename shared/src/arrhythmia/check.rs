@@ -212,8 +212,23 @@ pub(super) fn half_rate(ev: &Evidence) -> bool {
         .any(|s| s.hidden.is_none_or(|h| h >= HIDDEN_MAX))
 }
 
-/// Decides `evidence` with thresholds `p`.
+/// Decides `evidence` with thresholds `p`: the rules, then the embedded
+/// learned second look at the V-tach alarms they keep ([`super::vt_net`]).
 pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
+    decide_with(ev, p, super::vt_net::embedded())
+}
+
+/// Decides with the rules and, if given, `net`'s second look.
+pub fn decide_with(ev: &Evidence, p: &CheckParams, net: Option<&super::vt_net::VtNet>) -> Decision {
+    let rules = decide_rules(ev, p);
+    match net {
+        Some(net) => super::vt_net::second_look(ev, p, rules, net),
+        None => rules,
+    }
+}
+
+/// Decides `evidence` with the hand-built rules and thresholds `p` alone.
+pub fn decide_rules(ev: &Evidence, p: &CheckParams) -> Decision {
     let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
     let suppress = |reason: String| Decision { alarm: ev.alarm, keep: false, reason };
     match ev.alarm {

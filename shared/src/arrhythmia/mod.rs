@@ -9,6 +9,8 @@ pub mod score;
 pub mod subsets;
 pub mod summary;
 mod vt_check;
+pub mod vt_features;
+pub mod vt_net;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +69,8 @@ impl ArrhythmiaKind {
 
 #[cfg(test)]
 mod rate_tests;
+#[cfg(test)]
+mod second_look_tests;
 /// Synthetic waveforms for the tests and the benchmarks (`benches/core.rs`).
 #[doc(hidden)]
 pub mod synthetic;

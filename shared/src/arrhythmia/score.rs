@@ -1,7 +1,9 @@
 //! Scoring alarm decisions as the PhysioNet/CinC Challenge 2015 did, and
-//! cross-validation by record with the thresholds tuned inside each fold.
+//! cross-validation by record with the thresholds tuned, and any learned
+//! second look trained, inside each fold.
 
-use super::check::{decide, CheckParams, Evidence};
+use super::check::{decide_rules, decide_with, CheckParams, Evidence};
+use super::vt_net::VtNet;
 use super::ArrhythmiaKind;
 use std::collections::BTreeMap;
 
@@ -117,11 +119,13 @@ pub struct Labelled {
     pub truth: bool,
 }
 
-pub fn evaluate<'a>(items: impl IntoIterator<Item = &'a Labelled>, params: &TypeParams) -> Report {
+/// The decisions on `items` with thresholds `params` and, if given, `net`'s
+/// second look, against their labels.
+pub fn evaluate<'a>(items: impl IntoIterator<Item = &'a Labelled>, params: &TypeParams, net: Option<&VtNet>) -> Report {
     let mut r = Report::default();
     for it in items {
         let p = params.get(&it.evidence.alarm).copied().unwrap_or_default();
-        r.by_type.entry(it.evidence.alarm).or_default().add(decide(&it.evidence, &p).keep, it.truth);
+        r.by_type.entry(it.evidence.alarm).or_default().add(decide_with(&it.evidence, &p, net).keep, it.truth);
     }
     r
 }
@@ -199,7 +203,7 @@ pub fn grid(kind: ArrhythmiaKind) -> Vec<CheckParams> {
 /// thresholds.
 pub const TUNING_MARGIN: f64 = 1.0;
 
-/// The thresholds for each type: of those that score within
+/// The rules' thresholds for each type: of those that score within
 /// [`TUNING_MARGIN`] of the best on `items`, the ones that keep the most
 /// alarms (then the higher score, then the first in the grid). On a few dozen
 /// alarms per type the best score is partly luck; among near-equals the
@@ -216,7 +220,7 @@ pub fn tune(items: &[&Labelled]) -> TypeParams {
             .map(|p| {
                 let mut t = Tally::default();
                 for it in &of_kind {
-                    t.add(decide(&it.evidence, &p).keep, it.truth);
+                    t.add(decide_rules(&it.evidence, &p).keep, it.truth);
                 }
                 (t, p)
             })
@@ -269,20 +273,37 @@ pub fn folds(items: &[Labelled], k: usize) -> Vec<usize> {
     fold
 }
 
-/// K-fold cross-validation by record: thresholds tuned on the other folds,
-/// scored on the held-out one; the held-out decisions pooled.
-pub fn cross_validate(items: &[Labelled], k: usize) -> (Report, Vec<TypeParams>) {
+/// Trains a second look on a fold's training alarms, given the rules'
+/// thresholds tuned on them (`vigil-train` trains the V-tach network).
+pub type Trainer<'t> = &'t dyn Fn(&[&Labelled], &TypeParams) -> Option<VtNet>;
+
+/// What one fold chose: the rules' thresholds and the second look, if any.
+pub struct FoldChoice {
+    pub params: TypeParams,
+    pub net: Option<VtNet>,
+}
+
+/// K-fold cross-validation of the rules alone by record: thresholds tuned on
+/// the other folds, scored on the held-out one; the held-out decisions pooled.
+pub fn cross_validate(items: &[Labelled], k: usize) -> (Report, Vec<FoldChoice>) {
+    cross_validate_with(items, k, None)
+}
+
+/// K-fold cross-validation by record of the rules and, with `trainer`, a
+/// second look trained on the same training folds after the thresholds.
+pub fn cross_validate_with(items: &[Labelled], k: usize, trainer: Option<Trainer>) -> (Report, Vec<FoldChoice>) {
     let fold = folds(items, k);
     let mut pooled = Report::default();
     let mut chosen = Vec::new();
     for f in 0..k {
         let train: Vec<&Labelled> = items.iter().zip(&fold).filter(|(_, &g)| g != f).map(|(i, _)| i).collect();
         let params = tune(&train);
+        let net = trainer.and_then(|t| t(&train, &params));
         let test = items.iter().zip(&fold).filter(|(_, &g)| g == f).map(|(i, _)| i);
-        for (kind, t) in evaluate(test, &params).by_type {
+        for (kind, t) in evaluate(test, &params, net.as_ref()).by_type {
             pooled.by_type.entry(kind).or_default().merge(t);
         }
-        chosen.push(params);
+        chosen.push(FoldChoice { params, net });
     }
     (pooled, chosen)
 }

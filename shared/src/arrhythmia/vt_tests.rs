@@ -11,7 +11,7 @@ use super::ArrhythmiaKind::{Asystole, VentricularFlutterFib, VentricularTachycar
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 /// Pulses following `beats` by 200 ms (the pulse transit).
-fn following(beats: &[f64]) -> Vec<f64> {
+pub(super) fn following(beats: &[f64]) -> Vec<f64> {
     pulse(40.0, &beats.iter().map(|b| b + 0.2).collect::<Vec<_>>())
 }
 

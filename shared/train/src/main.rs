@@ -1,7 +1,12 @@
-//! `vigil-train`: trains the learned trend detector and compares it with the
-//! baseline detector on data it was not trained on.
+//! `vigil-train`: trains Vigil's learned components and compares each with
+//! the hand-built rules on data it was not trained on: the trend detector
+//! (`--model trend`, the default) and the second look at V-tach alarms
+//! (`--model vt`, see `vt.rs`).
 //!
 //! ```text
+//! cargo run --release -p vigil-train -- --model vt            # train, write vt_net.json, print the cross-validation
+//! cargo run --release -p vigil-train -- --model vt --check    # retrain and require the committed network, bit for bit
+//! cargo run --release -p vigil-train -- --model vt --evaluate # the cross-validation only, nothing written
 //! cargo run --release -p vigil-train               # train, write the weights, print the comparison
 //! cargo run --release -p vigil-train -- --check    # retrain and require the committed weights, bit for bit
 //! cargo run --release -p vigil-train -- --evaluate # the comparison with the committed weights only
@@ -16,6 +21,7 @@ mod compare;
 mod examples;
 mod fit;
 mod threshold;
+mod vt;
 
 use anyhow::Context;
 use clap::Parser;
@@ -28,9 +34,23 @@ pub const TRAIN_SPAN: (i64, i64) = (0, 16 * examples::HOUR);
 /// The evaluation half.
 pub const EVAL_SPAN: (i64, i64) = (16 * examples::HOUR, 33 * examples::HOUR);
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    /// The learned trend detector (MIMIC-II numerics).
+    Trend,
+    /// The learned second look at V-tach alarms (Challenge 2015).
+    Vt,
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "vigil-train", about = "Train and evaluate Vigil's learned trend detector")]
 struct Args {
+    /// Which learned component.
+    #[arg(long, value_enum, default_value_t = Which::Trend)]
+    model: Which,
+    /// Where `--model vt` writes its network.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../src/arrhythmia/vt_net.json"))]
+    vt_out: PathBuf,
     /// The PhysioNet data folder (with `bidmc/` and `mimic2/`).
     #[arg(long, env = "VIGIL_DATA_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))]
     data_dir: PathBuf,
@@ -59,12 +79,18 @@ struct Args {
     gate_change: Option<f64>,
     #[arg(long, default_value_t = fit::FitOptions::default().seed)]
     seed: u64,
-    #[arg(long, default_value_t = fit::FitOptions::default().epochs)]
-    epochs: usize,
+    /// Training epochs (default: 25 for the trend detector, 1500 for the
+    /// V-tach network).
+    #[arg(long)]
+    epochs: Option<usize>,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.model == Which::Vt {
+        return vt_main(&args);
+    }
+    let epochs = args.epochs.unwrap_or(fit::FitOptions::default().epochs);
     let committed = learned::meta().ok();
     let (gate_z, gate_change) = match (&committed, args.evaluate) {
         (Some(m), true) => (args.gate_z.unwrap_or(m.soft_z), args.gate_change.unwrap_or(m.soft_change)),
@@ -83,16 +109,16 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let (_, mimic) = recordings(&args.data_dir)?;
-    let (bytes, thr) = train(&mimic, TRAIN_SPAN, args.seed, args.epochs)?;
+    let (bytes, thr) = train(&mimic, TRAIN_SPAN, args.seed, epochs)?;
     let train_name = carrier(&mimic, None)?.name;
     let meta = serde_json::json!({
         "threshold": thr,
         "trained_on": format!(
             "vigil-train --seed {} --epochs {}: the first 16 h of MIMIC-II {} with injected drifts (linear and sigmoid)",
-            args.seed, args.epochs, train_name
+            args.seed, epochs, train_name
         ),
         "seed": args.seed,
-        "epochs": args.epochs,
+        "epochs": epochs,
         "soft_z": gate_z,
         "soft_change": gate_change,
     });
@@ -121,7 +147,7 @@ fn main() -> anyhow::Result<()> {
     eprintln!("wrote {}/trend_net.bin and trend_net.json", args.out.display());
     println!("Fold 1 (the committed weights): trained on hours 0-16, evaluated on hours 16-33\n");
     print!("{}", compare::table(&args.data_dir, thr, EVAL_SPAN)?);
-    let (_, thr2) = train(&mimic, EVAL_SPAN, args.seed, args.epochs)?;
+    let (_, thr2) = train(&mimic, EVAL_SPAN, args.seed, epochs)?;
     println!("\nFold 2 (a check, not kept): trained on hours 16-33, evaluated on hours 0-16\n");
     print!("{}", compare::table(&args.data_dir, thr2, TRAIN_SPAN)?);
     Ok(())
@@ -157,4 +183,110 @@ fn train(
     let thr = threshold::choose(&train.numerics);
     eprintln!("threshold {thr:.2}: 0.5, or the lowest with no advisory of its own on the training half, plus a margin");
     Ok((bytes, thr))
+}
+
+/// `--model vt`: the V-tach network trained on all 550 alarms (what the
+/// check embeds), its parity with burn's forward pass, and the
+/// cross-validation with a network trained inside each fold.
+fn vt_main(args: &Args) -> anyhow::Result<()> {
+    use vigil_shared::arrhythmia::score;
+    let dir = args.data_dir.join("challenge2015");
+    let t = std::time::Instant::now();
+    let items = vt::load(&dir)?;
+    eprintln!("{} labelled alarms read and their evidence gathered in {:.1} s", items.len(), t.elapsed().as_secs_f64());
+    let o = vt::VtOptions {
+        seed: args.seed,
+        epochs: args.epochs.unwrap_or(vt::VtOptions::default().epochs),
+        ..Default::default()
+    };
+    let all: Vec<&score::Labelled> = items.iter().collect();
+    let params = score::default_params();
+    let t = std::time::Instant::now();
+    let (burn_net, mut net) = vt::train(&all, &params, &o).context("too few kept V-tach alarms to train on")?;
+    let (x, y) = vt::rows(&all, &params);
+    net.trained_on = format!(
+        "vigil-train --model vt --seed {} --epochs {}: the {} V-tach alarms ({} true) of the {} Challenge 2015 records that the rules keep with the default thresholds and the guard rails leave open",
+        o.seed,
+        o.epochs,
+        x.len(),
+        y.iter().filter(|&&t| t).count(),
+        items.len()
+    );
+    eprintln!(
+        "trained (with the inner folds for the threshold) in {:.1} s: threshold {:.3}",
+        t.elapsed().as_secs_f64(),
+        net.threshold
+    );
+    // The check embeds a plain forward pass: it must be burn's.
+    let burn = vt::burn_logits(&burn_net, &net, &x);
+    let worst = x.iter().zip(&burn).map(|(r, b)| (net.logit(r) - b).abs()).fold(0.0f32, f32::max);
+    anyhow::ensure!(worst < 1e-4, "the plain forward pass differs from burn's by {worst}");
+    eprintln!(
+        "the embedded forward pass matches burn's on the {} training alarms (largest difference {worst:.2e})",
+        x.len()
+    );
+    if args.check {
+        let committed =
+            vigil_shared::arrhythmia::vt_net::embedded().context("the committed vt_net.json does not load")?;
+        anyhow::ensure!(*committed == net, "retraining did not reproduce the committed V-tach network");
+        println!(
+            "retrained: the same V-tach network ({} weights) and threshold {:.3} as committed",
+            net.members
+                .iter()
+                .map(|m| m.hidden.len() * (vigil_shared::arrhythmia::vt_features::N_FEATURES + 2) + 1)
+                .sum::<usize>(),
+            net.threshold
+        );
+    }
+    if !args.evaluate && !args.check {
+        std::fs::write(&args.vt_out, serde_json::to_string(&net)? + "\n")
+            .with_context(|| format!("writing {}", args.vt_out.display()))?;
+        eprintln!("wrote {}", args.vt_out.display());
+    }
+    let t = std::time::Instant::now();
+    let (rules, _) = score::cross_validate(&items, 5);
+    let trainer = |train: &[&score::Labelled], p: &score::TypeParams| vt::train(train, p, &o).map(|(_, n)| n);
+    let (learned, chosen) = score::cross_validate_with(&items, 5, Some(&trainer));
+    eprintln!("cross-validated in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "5-fold cross-validation by record, the rules alone (thresholds tuned inside each fold):\n{}",
+        rules.table()
+    );
+    println!(
+        "5-fold cross-validation by record, with the learned V-tach check trained inside each fold too:\n{}",
+        learned.table()
+    );
+    for (f, c) in chosen.iter().enumerate() {
+        match &c.net {
+            Some(n) => println!("  fold {f}: network threshold {:.3}", n.threshold),
+            None => println!("  fold {f}: no network (too few alarms)"),
+        }
+    }
+    // The true alarms the network silenced on its held-out fold: the cost
+    // to read, record by record.
+    let fold = score::folds(&items, 5);
+    for (it, &f) in items.iter().zip(&fold).filter(|(it, _)| it.truth) {
+        let p = chosen[f].params.get(&it.evidence.alarm).copied().unwrap_or_default();
+        let rules = vigil_shared::arrhythmia::check::decide_rules(&it.evidence, &p);
+        let d = vigil_shared::arrhythmia::check::decide_with(&it.evidence, &p, chosen[f].net.as_ref());
+        if rules.keep && !d.keep {
+            println!("  true alarm silenced held out: {} (fold {f}): {}", it.record, d.reason);
+        }
+    }
+    if args.check {
+        // Regression floors on the held-out figures (measured 79.68, TPR 98.1 %).
+        let all = learned.overall();
+        anyhow::ensure!(
+            all.score() >= 79.5 && all.tpr() >= 97.0,
+            "cross-validated with the learned V-tach check: score {:.2}, TPR {:.1} %, floors 79.5 and 97",
+            all.score(),
+            all.tpr()
+        );
+        return Ok(());
+    }
+    println!(
+        "\nIn sample (the committed network trained on these alarms):\n{}",
+        score::evaluate(&items, &params, Some(&net)).table()
+    );
+    Ok(())
 }
