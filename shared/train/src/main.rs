@@ -285,7 +285,7 @@ fn vt_main(args: &Args) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "\nIn sample (the committed network trained on these alarms):\n{}",
+        "\nIn sample (the network trained on all these alarms, as --model vt writes it):\n{}",
         score::evaluate(&items, &params, Some(&net)).table()
     );
     Ok(())
