@@ -150,10 +150,11 @@ pub fn describe_params(p: &score::TypeParams) -> String {
     use vigil_shared::arrhythmia::ArrhythmiaKind as K;
     let g = |k: K| p.get(&k).copied().unwrap_or_default();
     format!(
-        "asystole gap {}s tmpl {}; brady {}/min tmpl {}; tachy pulse {}/min 17 beats < {}/min tmpl {}; VT cv {} size {} rate {} tmpl {} 5 beats > {}/min narrow < {}s wide >= {}s; VF gap {}s tmpl {}",
+        "asystole gap {}s tmpl {}; brady {}/min, {}/min on agreeing channels, tmpl {}; tachy pulse {}/min 17 beats < {}/min tmpl {}; VT cv {} size {} rate {} tmpl {} 5 beats > {}/min narrow < {}s wide >= {}s; VF gap {}s tmpl {}",
         g(K::Asystole).asystole_gap_s,
         g(K::Asystole).template,
         g(K::ExtremeBradycardia).brady_rate,
+        g(K::ExtremeBradycardia).brady_agreed_rate,
         g(K::ExtremeBradycardia).template,
         g(K::ExtremeTachycardia).tachy_rate,
         g(K::ExtremeTachycardia).tachy_def_rate,

@@ -45,11 +45,11 @@ fn the_challenge_alarms_are_checked_with_a_score_floor_in_sample_and_cross_valid
     let (tpr, score): (f64, f64) = (all[6].parse().unwrap(), all[8].parse().unwrap());
     // With the learned V-tach check, trained on these alarms (its held-out
     // figures are `vigil-train --model vt --check`'s floors).
-    assert!(tpr >= 99.0 && score >= 80.0, "in sample: TPR {tpr}, score {score}\n{err}");
+    assert!(tpr >= 99.0 && score >= 81.0, "in sample: TPR {tpr}, score {score}\n{err}");
     // Held out: the sensitivity target, at least 97 % of true alarms kept.
     let cv = table_line(&err, "cross-validation", "all");
     let (cv_tpr, cv_score): (f64, f64) = (cv[6].parse().unwrap(), cv[8].parse().unwrap());
-    assert!(cv_tpr >= 97.0 && cv_score >= 75.5, "cross-validated: TPR {cv_tpr}, score {cv_score}\n{err}");
+    assert!(cv_tpr >= 97.0 && cv_score >= 78.0, "cross-validated: TPR {cv_tpr}, score {cv_score}\n{err}");
     // Keeping every alarm scores 39: the check must do far better on each type
     // it can refute, and never suppress most true alarms of a type.
     // V-fib and V-tach lower: a pulse at a chest-compression rate and a

@@ -11,7 +11,9 @@
 //!   least 40/min) shows beats throughout the last 16 s with no pause as long
 //!   as `asystole_gap_s`.
 //! - Extreme bradycardia: suppressed when every trusted channel's slowest
-//!   5 beats are at or above `brady_rate`; kept when no channel is trusted.
+//!   5 beats are at or above `brady_rate`, or when two trusted channels or
+//!   more, an ECG lead among them, agree (within 15 %) on slowest 5 beats
+//!   at or above `brady_agreed_rate`; kept when no channel is trusted.
 //! - Extreme tachycardia, suppressed when:
 //!   - a trusted ECG lead watched all 16 s (no flat second, no pause of
 //!     1.5 s), no lead's and no trusted pulse's fastest 17 beats reach
@@ -72,6 +74,11 @@ pub struct CheckParams {
     /// Minimum beat-shape agreement (0-1) for a channel to be trusted.
     pub template: f64,
     pub asystole_gap_s: f64,
+    /// The rate (slowest 5 beats) at or above which trusted channels that
+    /// agree, an ECG lead among them, refute extreme bradycardia: a
+    /// measurement a second channel confirms needs less margin over the
+    /// alarm's 40/min than a lone channel's `brady_rate`.
+    pub brady_agreed_rate: f64,
     pub brady_rate: f64,
     pub tachy_rate: f64,
     /// The rate under which the fastest 17 beats of every ECG lead refute
@@ -97,6 +104,7 @@ impl Default for CheckParams {
         CheckParams {
             template: 0.7,
             asystole_gap_s: 3.5,
+            brady_agreed_rate: 44.0,
             brady_rate: 46.0,
             tachy_rate: 100.0,
             tachy_def_rate: 110.0,
@@ -212,6 +220,20 @@ pub(super) fn half_rate(ev: &Evidence) -> bool {
         .any(|s| s.hidden.is_none_or(|h| h >= HIDDEN_MAX))
 }
 
+/// How far apart (ratio) the slowest 5 beats of the trusted channels may be
+/// for them to count as measuring the same rhythm.
+pub const BRADY_AGREEMENT: f64 = 1.15;
+
+/// The slowest 5-beat rate of the trusted channels `good`, when there are two
+/// or more, an ECG lead among them, and they agree within
+/// [`BRADY_AGREEMENT`]: a measurement confirmed by a second channel.
+fn agreed_slowest(good: &[&Summary]) -> Option<f64> {
+    let rates: Vec<f64> = good.iter().filter_map(|s| s.min_rate5).collect();
+    let (lo, hi) = rates.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+    let with_a_lead = good.iter().any(|s| s.kind == ChannelKind::Ecg);
+    (rates.len() >= 2 && with_a_lead && hi <= BRADY_AGREEMENT * lo).then_some(lo)
+}
+
 /// Decides `evidence` with thresholds `p`: the rules, then the embedded
 /// learned second look at the V-tach alarms they keep ([`super::vt_net`]).
 pub fn decide(ev: &Evidence, p: &CheckParams) -> Decision {
@@ -274,6 +296,15 @@ pub fn decide_rules(ev: &Evidence, p: &CheckParams) -> Decision {
         }
         ArrhythmiaKind::ExtremeBradycardia => {
             let good: Vec<&Summary> = ev.long.iter().filter(|s| trusted(s, p) && s.min_rate5.is_some()).collect();
+            if let Some(slowest) = agreed_slowest(&good).filter(|&r| r >= p.brady_agreed_rate) {
+                let names: Vec<String> = good.iter().map(|s| channel(s)).collect();
+                let (last, rest) = names.split_last().expect("two channels or more");
+                return suppress(format!(
+                    "{} and {last} agree: never slower than {} over 5 beats",
+                    rest.join(", "),
+                    per_min(Some(slowest))
+                ));
+            }
             if let Some(slow) = good
                 .iter()
                 .filter(|s| s.min_rate5.unwrap_or(0.0) < p.brady_rate)

@@ -149,7 +149,9 @@ pub fn grid(kind: ArrhythmiaKind) -> Vec<CheckParams> {
         ArrhythmiaKind::ExtremeBradycardia => {
             for template in [0.7, 0.8, 0.9] {
                 for brady_rate in [42.0, 44.0, 46.0, 48.0, 50.0] {
-                    out.push(CheckParams { template, brady_rate, ..base });
+                    for brady_agreed_rate in [42.0, 44.0, brady_rate] {
+                        out.push(CheckParams { template, brady_rate, brady_agreed_rate, ..base });
+                    }
                 }
             }
         }

@@ -71,6 +71,50 @@ fn bradycardia_is_kept_below_the_rate_and_suppressed_above_it() {
     assert!(!d.keep && d.reason.contains("72/min"), "{d:?}");
 }
 
+/// A lead and a pleth at `ecg_rate` and `pleth_rate`, and the bradycardia
+/// decision with the default thresholds.
+fn brady_on_lead_and_pleth(ecg_rate: f64, pleth_rate: f64) -> super::check::Decision {
+    let e = ecg(40.0, &regular(0.5, 40.0, ecg_rate), 0.01);
+    let p = pulse(40.0, &regular(0.7, 40.0, pleth_rate));
+    let m = monitor(&[(ChannelKind::Ecg, "II", &e), (ChannelKind::Ppg, "PLETH", &p)]);
+    check(&m, ArrhythmiaKind::ExtremeBradycardia, 40.0)
+}
+
+#[test]
+fn a_lead_and_a_pulse_agreeing_at_45_refute_bradycardia_that_one_channel_alone_would_not() {
+    // Alone, a clean lead at 45/min keeps the alarm (a lone channel gets a
+    // wide margin over the alarm's 40/min); a pulse counting the same beats
+    // confirms the measurement.
+    let e = ecg(40.0, &regular(0.5, 40.0, 45.0), 0.01);
+    assert!(check(&monitor(&[(ChannelKind::Ecg, "II", &e)]), ArrhythmiaKind::ExtremeBradycardia, 40.0).keep);
+    let d = brady_on_lead_and_pleth(45.0, 45.0);
+    assert!(!d.keep, "{d:?}");
+    assert!(d.reason.contains("ECG II and PPG agree") && d.reason.contains("45/min"), "{}", d.reason);
+}
+
+#[test]
+fn channels_agreeing_on_a_true_bradycardia_keep_it() {
+    let d = brady_on_lead_and_pleth(37.0, 37.0);
+    assert!(d.keep && d.reason.contains("37/min"), "{d:?}");
+}
+
+#[test]
+fn channels_that_disagree_do_not_narrow_the_margin() {
+    // The pleth counting faster than the lead: one of them miscounts, and
+    // the lead's 45/min is judged as a lone channel's.
+    let d = brady_on_lead_and_pleth(45.0, 60.0);
+    assert!(d.keep && d.reason.contains("ECG II at 45/min"), "{d:?}");
+}
+
+#[test]
+fn two_pulses_agreeing_without_a_lead_do_not_narrow_the_margin() {
+    // Agreement must include a lead: the alarm is about the heart's rate.
+    let beats = regular(0.7, 40.0, 45.0);
+    let (p, a) = (pulse(40.0, &beats), arterial(40.0, &beats));
+    let m = monitor(&[(ChannelKind::Ppg, "PLETH", &p), (ChannelKind::Abp, "ABP", &a)]);
+    assert!(check(&m, ArrhythmiaKind::ExtremeBradycardia, 40.0).keep);
+}
+
 #[test]
 fn with_no_trustworthy_channel_nothing_is_suppressed() {
     let e = ecg(40.0, &[], 0.005);

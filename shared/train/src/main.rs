@@ -274,11 +274,11 @@ fn vt_main(args: &Args) -> anyhow::Result<()> {
         }
     }
     if args.check {
-        // Regression floors on the held-out figures (measured 79.68, TPR 98.1 %).
+        // Regression floors on the held-out figures (measured 82.49, TPR 99.5 %).
         let all = learned.overall();
         anyhow::ensure!(
-            all.score() >= 79.5 && all.tpr() >= 97.0,
-            "cross-validated with the learned V-tach check: score {:.2}, TPR {:.1} %, floors 79.5 and 97",
+            all.score() >= 82.0 && all.tpr() >= 97.0,
+            "cross-validated with the learned V-tach check: score {:.2}, TPR {:.1} %, floors 82 and 97",
             all.score(),
             all.tpr()
         );
