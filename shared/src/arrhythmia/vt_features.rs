@@ -35,9 +35,12 @@ pub const NAMES: [&str; N_FEATURES] = [
     "pulse_rr_cv",
     "pulse_size_cv",
     "pulse_gap",
+    "pulse_size_recent_ratio",
+    "pulse_rate_recent_ratio",
+    "ecg_to_pulse_rate",
 ];
 
-pub const N_FEATURES: usize = 24;
+pub const N_FEATURES: usize = 27;
 
 /// Most and least of `f` over the ECG leads of `set` (`none` when there is no
 /// value).
@@ -72,11 +75,27 @@ pub fn features(ev: &Evidence) -> [f32; N_FEATURES] {
     let (share_max, share_min) = most(&|u| u.usual as f64 / u.beats.max(1) as f64, 0.0);
     let (run_max, run_min) = most(&|u| (u.longest_other_run as f64).min(40.0), 40.0);
     let (gap_max, _) = most(&|u| u.max_gap.min(16.0), 16.0);
-    let pulse = ev
+    let best = ev
         .short
         .iter()
-        .filter(|s| s.kind.is_pulse() && s.beats.len() >= 3)
-        .max_by(|a, b| a.template.total_cmp(&b.template));
+        .enumerate()
+        .filter(|(_, s)| s.kind.is_pulse() && s.beats.len() >= 3)
+        .max_by(|(_, a), (_, b)| a.template.total_cmp(&b.template))
+        .map(|(i, _)| i);
+    let pulse = best.map(|i| &ev.short[i]);
+    // How the pulse changed in the last 4 s against the 16 s: a run of VT
+    // shrinks or quickens it, artefact on the ECG leaves it as it was.
+    let (size_ratio, rate_ratio) = best
+        .map(|i| {
+            let (l, r) = (&ev.long[i], &ev.recent[i]);
+            let size = if l.size > 0.0 && !r.beats.is_empty() { (r.size / l.size).min(3.0) } else { 0.0 };
+            let rate = match (l.rate, r.rate) {
+                (Some(l), Some(r)) if l > 0.0 => (r / l).min(3.0),
+                _ => 0.0,
+            };
+            (size, rate)
+        })
+        .unwrap_or((0.0, 0.0));
     let (p_live, p_tmpl, p_rate, p_cv, p_size_cv, p_gap) = match pulse {
         Some(s) => (
             f64::from(u8::from(s.live())),
@@ -113,6 +132,9 @@ pub fn features(ev: &Evidence) -> [f32; N_FEATURES] {
         p_cv,
         p_size_cv,
         p_gap,
+        size_ratio,
+        rate_ratio,
+        if p_rate > 0.0 { (rate5_max / p_rate).min(5.0) } else { 0.0 },
     ]
     .map(|v| v as f32)
 }

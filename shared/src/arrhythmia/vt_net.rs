@@ -2,7 +2,7 @@
 //!
 //! The rules keep a V-tach alarm whenever nothing clearly refutes it; most of
 //! what they keep is still false (noise and artefact that looks fast on the
-//! ECG while a pulse carries on). Small networks (24 features, 16 hidden
+//! ECG while a pulse carries on). Small networks (27 features, 16 hidden
 //! units, one output; five of them, seeded apart, averaged) trained on the
 //! kept alarms of the Challenge 2015 records give each a score; below the
 //! threshold training chose, the alarm is suppressed, with the score in the
