@@ -5,6 +5,7 @@ pub mod detect;
 pub mod dominant;
 pub mod monitor;
 pub mod record;
+mod rules;
 pub mod score;
 pub mod subsets;
 pub mod summary;

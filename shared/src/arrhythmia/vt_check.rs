@@ -2,6 +2,35 @@
 //! VT's own definition, the width of the complexes, the usual beat carrying
 //! on (on every lead, or on one clean lead), and a pulse that refutes the run
 //! only when nothing says VT can be beating with it.
+//!
+//! Suppressed when:
+//! - every ECG lead is flat while a pulse is present;
+//! - no lead shows 5 beats faster than `vt_def_rate` in the last 16 s and
+//!   some lead worked throughout them, with no pause over two intervals
+//!   and a known usual beat with none over 2.5 s (on the only lead, over
+//!   1.5 usual intervals) that could hold a run it missed (the alarm's
+//!   own definition);
+//! - a clean lead's complexes are alike and regular over the 16 s, and
+//!   narrow (median beat under `vt_narrow`) over the 16 s and the last 4 s:
+//!   a supraventricular rhythm;
+//! - on two leads or more, and on every one, the usual beat of the 14 s
+//!   before carries on through the 16 s, never with 3 other complexes in
+//!   a row nor a pause in it over 2.5 s or 3 usual intervals nor 5 usual
+//!   beats past VT's rate (a narrow one may quicken by 1.15), and that
+//!   usual beat is slower than VT or narrow (not itself a ventricular
+//!   rhythm; see [`super::dominant`]);
+//! - on one clean lead, the usual beat carries on through the 16 s as
+//!   nothing but itself: 80 % of the lead's complexes, never 2 others in a
+//!   row, no pause over 2.5 usual intervals, no silence that could hold a
+//!   missed run, and not itself fast unless narrow;
+//! - a trusted pulse is regular (interval variation < `vt_rr_cv`) and
+//!   steady in height (< `vt_size_cv`) over 8 s, still at its rate in the
+//!   last 4 s, unless a lead whose complexes the pulse follows shows them
+//!   wide (`vt_wide`), or of a width that cannot be measured, at the alarm:
+//!   VT can have a pulse. From `vt_rate` on, the pulse refutes VT only when
+//!   every complex it follows is measured narrow (`vt_narrow`). Under 0.95
+//!   `vt_def_rate`, with every lead it follows at its own rate (none at
+//!   twice it), it refutes VT however wide the complexes: VT is faster.
 
 use super::check::{channel, half_rate, per_min, CheckParams, Decision, Evidence};
 use super::dominant::{Dominant, USUAL_TEMPLATE};
