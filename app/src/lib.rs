@@ -101,6 +101,13 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // Until now the page is the server's HTML: its buttons look ready but a
+    // tap on one does nothing, because their handlers live in this WASM. The
+    // style sheet keeps them inert and dimmed until this mark is set, so a
+    // nurse's tap is never swallowed without a sign.
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
     // For anyone timing the tablet (BENCHMARKS.md: time to hydrate):
     // `performance.getEntriesByName("vigil-hydrated")`.
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {

@@ -226,6 +226,9 @@ test("a clinician sets up a second factor on the Account page, and signing in th
   await expect(page.getByTestId("totp-on")).toBeVisible();
 
   await page.goto("/");
+  // Buttons are inert until the page has hydrated: without this wait a slow
+  // hydration leaves the click unanswered (the style sheet holds them).
+  await hydrated(page);
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/signin$/);
   await hydrated(page);

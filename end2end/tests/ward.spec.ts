@@ -29,3 +29,25 @@ test("a bed with a detached lead says so on its tile and shows no heart rate", a
   await expect(bed.getByTestId("technical")).toContainText("Lead off (ECG)", { timeout: 20_000 });
   await expect(bed.getByTestId("value-hr").locator(".r-value")).toHaveText("-?-", { timeout: 15_000 });
 });
+
+test("until the app has loaded, its buttons show as not ready and take no tap; hydrated, they are ready", async ({ page }) => {
+  // Hold the WebAssembly back: the page is the server's HTML alone.
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route("**/pkg/vigil.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/", { waitUntil: "domcontentloaded" });
+  const signOut = page.getByTestId("sign-out");
+  await expect(signOut).toBeVisible();
+  await expect(signOut).toHaveCSS("pointer-events", "none");
+  await expect(signOut).toHaveCSS("opacity", "0.6");
+  // A tap now would be swallowed; Playwright's own click refuses it.
+  await expect(signOut.click({ timeout: 1_000 })).rejects.toThrow(/pointer events|Timeout/);
+  await expect(page).toHaveURL(/\/$/);
+
+  release();
+  await expect(signOut).toHaveCSS("pointer-events", "auto");
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
+});
