@@ -152,6 +152,7 @@ test("the audit view shows what was done, filters it and exports it", async ({ b
   const inv = await post(admin.request, "/api/invitations", { bed: "b02", caregiver_name: "Audit Test Family" });
   await post(admin.request, `/api/invitations/${inv.id}/revoke`, {});
   await admin.goto("/admin");
+  await hydrated(admin);
   const rows = admin.getByTestId("audit-row");
   await expect(rows.filter({ hasText: "invitation_revoked" }).first()).toBeVisible();
   await expect(rows.filter({ hasText: "sign_in" }).first()).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { STATE } from "./fixtures/accounts";
+import { STATE, hydrated } from "./fixtures/accounts";
 import { Station, closeOpenedContexts } from "./fixtures/station";
 
 test.afterEach(closeOpenedContexts);
@@ -201,6 +201,9 @@ test("limits are checked before they are sent, recorded with who set them, and a
   await startShift(a.page, "limits");
   await a.page.goto("/bed/b01");
   await b.page.goto("/bed/b01");
+  // A value typed before hydration is reset when the WASM takes the page over.
+  await hydrated(a.page);
+  await hydrated(b.page);
   const rowA = a.page.locator('[data-testid="limits-row"][data-kind="hr"]');
   // Outside the profile's hard bounds: refused with the reason, nothing sent.
   await rowA.locator('input[data-band="high"]').fill("400");
