@@ -113,6 +113,7 @@ pub fn default_params() -> TypeParams {
 }
 
 /// A labelled alarm.
+#[derive(Debug, Clone)]
 pub struct Labelled {
     pub record: String,
     pub evidence: Evidence,

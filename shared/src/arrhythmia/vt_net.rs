@@ -168,12 +168,21 @@ fn pulse_fading(ev: &Evidence) -> bool {
 
 /// Whether the second look may judge this alarm, and the pulse it rests on.
 pub fn open_to_second_look<'a>(ev: &'a Evidence, p: &CheckParams) -> Option<&'a Summary> {
-    let leads = ev.short.iter().filter(|s| s.kind == ChannelKind::Ecg).count();
-    if ev.alarm != ArrhythmiaKind::VentricularTachycardia
-        || leads < MIN_LEADS
-        || wide_run_on_every_lead(ev, p)
-        || pulse_fading(ev)
-    {
+    if ecg_leads(ev) < MIN_LEADS {
+        return None;
+    }
+    guards_open(ev, p)
+}
+
+/// ECG leads in the evidence.
+pub fn ecg_leads(ev: &Evidence) -> usize {
+    ev.short.iter().filter(|s| s.kind == ChannelKind::Ecg).count()
+}
+
+/// The guard rails but the lead count: a V-tach alarm, no wide fast run on
+/// every lead, no fading pulse, a beating pulse (returned).
+pub fn guards_open<'a>(ev: &'a Evidence, p: &CheckParams) -> Option<&'a Summary> {
+    if ev.alarm != ArrhythmiaKind::VentricularTachycardia || wide_run_on_every_lead(ev, p) || pulse_fading(ev) {
         return None;
     }
     beating_pulse(ev)

@@ -7,6 +7,7 @@
 //! cargo run --release -p vigil-train -- --model vt            # train, write vt_net.json, print the cross-validation
 //! cargo run --release -p vigil-train -- --model vt --check    # retrain and require the committed network, bit for bit
 //! cargo run --release -p vigil-train -- --model vt --evaluate # the cross-validation only, nothing written
+//! cargo run --release -p vigil-train -- --model vt --one-lead # experiment: a network for one-lead beds, cross-validated
 //! cargo run --release -p vigil-train               # train, write the weights, print the comparison
 //! cargo run --release -p vigil-train -- --check    # retrain and require the committed weights, bit for bit
 //! cargo run --release -p vigil-train -- --evaluate # the comparison with the committed weights only
@@ -20,6 +21,7 @@
 mod compare;
 mod examples;
 mod fit;
+mod one_lead;
 mod threshold;
 mod vt;
 
@@ -83,6 +85,11 @@ struct Args {
     /// V-tach network).
     #[arg(long)]
     epochs: Option<usize>,
+    /// With `--model vt`: cross-validate a V-tach network of its own for
+    /// one-lead beds, on the one-lead view of every record. An experiment
+    /// whose figures the README reports; nothing is written or embedded.
+    #[arg(long)]
+    one_lead: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -199,6 +206,9 @@ fn vt_main(args: &Args) -> anyhow::Result<()> {
         epochs: args.epochs.unwrap_or(vt::VtOptions::default().epochs),
         ..Default::default()
     };
+    if args.one_lead {
+        return one_lead::cross_validate(&items, &o);
+    }
     let all: Vec<&score::Labelled> = items.iter().collect();
     let params = score::default_params();
     let t = std::time::Instant::now();

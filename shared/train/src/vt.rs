@@ -18,7 +18,7 @@ use burn::tensor::activation::log_sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 use std::path::Path;
 use vigil_server::review;
-use vigil_shared::arrhythmia::check::decide_rules;
+use vigil_shared::arrhythmia::check::{decide_rules, CheckParams, Evidence};
 use vigil_shared::arrhythmia::score::{Labelled, TypeParams};
 use vigil_shared::arrhythmia::vt_features::{features, NAMES, N_FEATURES};
 use vigil_shared::arrhythmia::vt_net::{open_to_second_look, Member, VtNet};
@@ -82,13 +82,29 @@ fn values(t: Tensor<2>) -> Vec<f32> {
 /// The training rows: features of the V-tach alarms in `items` that the
 /// rules with `params` keep and the guard rails leave to the second look.
 pub fn rows(items: &[&Labelled], params: &TypeParams) -> (Vec<[f32; N_FEATURES]>, Vec<bool>) {
+    rows_where(items, params, &|ev, p| open_to_second_look(ev, p).is_some())
+}
+
+/// Which kept V-tach alarms a network judges.
+pub type Open<'o> = &'o dyn Fn(&Evidence, &CheckParams) -> bool;
+
+/// The rows of the kept V-tach alarms that `open` lets a network judge.
+pub fn rows_where(items: &[&Labelled], params: &TypeParams, open: Open) -> (Vec<[f32; N_FEATURES]>, Vec<bool>) {
+    kept_where(items, params, open).map(|it| (features(&it.evidence), it.truth)).unzip()
+}
+
+/// The kept V-tach alarms of `items` that `open` lets a network judge.
+fn kept_where<'a>(
+    items: &'a [&'a Labelled],
+    params: &TypeParams,
+    open: Open<'a>,
+) -> impl Iterator<Item = &'a Labelled> + 'a {
     let p = params.get(&ArrhythmiaKind::VentricularTachycardia).copied().unwrap_or_default();
     items
         .iter()
+        .copied()
         .filter(|it| it.evidence.alarm == ArrhythmiaKind::VentricularTachycardia)
-        .filter(|it| decide_rules(&it.evidence, &p).keep && open_to_second_look(&it.evidence, &p).is_some())
-        .map(|it| (features(&it.evidence), it.truth))
-        .unzip()
+        .filter(move |it| decide_rules(&it.evidence, &p).keep && open(&it.evidence, &p))
 }
 
 /// Mean and standard deviation of each feature (1 where it does not vary).
@@ -167,13 +183,18 @@ fn fit(x: &[[f32; N_FEATURES]], y: &[bool], o: &VtOptions) -> (Vec<Net>, VtNet) 
 /// The threshold: the lowest score of a true row when each row is scored by
 /// a network trained without its inner fold (rows dealt round-robin by
 /// label, in order).
-fn threshold(x: &[[f32; N_FEATURES]], y: &[bool], o: &VtOptions) -> f32 {
+fn threshold(x: &[[f32; N_FEATURES]], y: &[bool], group: &[&str], o: &VtOptions) -> f32 {
+    // Rows of one record (several views of it) stay in one fold.
     let mut fold = vec![0; x.len()];
     let (mut pos, mut neg) = (0, 0);
+    let mut current = (None, 0);
     for (i, &t) in y.iter().enumerate() {
-        let c = if t { &mut pos } else { &mut neg };
-        fold[i] = *c % o.folds;
-        *c += 1;
+        if current.0 != Some(group[i]) {
+            let c = if t { &mut pos } else { &mut neg };
+            current = (Some(group[i]), *c % o.folds);
+            *c += 1;
+        }
+        fold[i] = current.1;
     }
     let mut lowest = f32::INFINITY;
     for f in 0..o.folds {
@@ -190,12 +211,18 @@ fn threshold(x: &[[f32; N_FEATURES]], y: &[bool], o: &VtOptions) -> f32 {
 /// thresholds `params` (burn's module and the plain one the check embeds);
 /// `None` with too few alarms to learn from.
 pub fn train(items: &[&Labelled], params: &TypeParams, o: &VtOptions) -> Option<(Vec<Net>, VtNet)> {
-    let (x, y) = rows(items, params);
+    train_where(items, params, o, &|ev, p| open_to_second_look(ev, p).is_some())
+}
+
+/// [`train`] on the alarms `open` lets a network judge.
+pub fn train_where(items: &[&Labelled], params: &TypeParams, o: &VtOptions, open: Open) -> Option<(Vec<Net>, VtNet)> {
+    let (x, y) = rows_where(items, params, open);
+    let group: Vec<&str> = kept_where(items, params, open).map(|it| it.record.as_str()).collect();
     let trues = y.iter().filter(|&&t| t).count();
     if x.len() < MIN_ROWS || trues < MIN_TRUE || trues == x.len() {
         return None;
     }
-    let thr = threshold(&x, &y, o);
+    let thr = threshold(&x, &y, &group, o);
     let (net, mut plain) = fit(&x, &y, o);
     plain.threshold = thr;
     Some((net, plain))
