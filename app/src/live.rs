@@ -29,8 +29,11 @@ const PING_EVERY_MS: i64 = 2_000;
 const CONNECT_TIMEOUT_MS: u32 = 5_000;
 /// Declare the link dead after this long without any message.
 const SILENT_LIMIT_MS: i64 = 6_000;
-/// How often the session looks at its outbox and keep-alive.
+/// How often the session looks at its outbox and keep-alive, and a tablet
+/// backing off whether the browser is online again.
 const POLL_MS: u32 = 100;
+/// Most a tablet waits to reconnect once the browser is back online.
+const ONLINE_SPREAD_MS: f64 = 300.0;
 /// Seconds between saves of the ward's last minutes to the browser.
 const SAVE_EVERY_S: u64 = 5;
 
@@ -165,7 +168,7 @@ pub fn start(ctx: LiveContext) {
             }
             let base = (250.0 * 2f64.powi(attempt.min(5) as i32)).min(5_000.0);
             let wait = base * (0.75 + 0.5 * js_sys::Math::random());
-            TimeoutFuture::new(wait as u32).await;
+            back_off(wait).await;
         }
     });
 }
@@ -197,6 +200,32 @@ fn ws_url() -> Option<String> {
 enum Event {
     Message(Option<Result<Message, gloo_net::websocket::WebSocketError>>),
     Tick,
+}
+
+/// Waits `wait_ms` before the next connection attempt, or less: when the
+/// browser was offline and says it is online again (Wi-Fi back), the tablet
+/// is blind until it reconnects, so it tries at once, after a short random
+/// delay that spreads a ward's tablets.
+async fn back_off(wait_ms: f64) {
+    let was_offline = browser_offline();
+    let deadline = now() + wait_ms as i64;
+    while now() < deadline {
+        TimeoutFuture::new(POLL_MS).await;
+        if was_offline && !browser_offline() {
+            TimeoutFuture::new((ONLINE_SPREAD_MS * js_sys::Math::random()) as u32).await;
+            return;
+        }
+    }
+}
+
+/// Marks a moment of a (re)connection for anyone timing the catch-up
+/// (BENCHMARKS.md, section 3): `vigil-live` when the server's ward arrives,
+/// `vigil-caught-up` when every bed has been refilled from storage
+/// (`performance.getEntriesByName(...)`).
+fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
 }
 
 /// The outbox requests not yet sent on this connection, marked as sent.
@@ -266,6 +295,8 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
         _ => return false,
     }
     let mut live = false;
+    // The beds whose refill from storage has not ended yet (`CaughtUp`).
+    let mut catching_up: Option<std::collections::BTreeSet<String>> = None;
     let (mut last_message, mut last_ping, mut ping_id) = (now(), now(), 0u64);
     let mut timer = Box::pin(TimeoutFuture::new(POLL_MS));
     loop {
@@ -280,6 +311,7 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
                     Ok(msg) => {
                         if let ServerMessage::Ward { beds, .. } = &msg {
                             live = true;
+                            mark("vigil-live");
                             ctx.status.set(ConnStatus::Live);
                             ctx.restored.set(None);
                             // Trends from before this tablet opened: once per page
@@ -289,6 +321,14 @@ async fn session(ctx: LiveContext, dirty: &Rc<Cell<bool>>, session_no: u64) -> b
                                     load_history(ctx, b.id.clone());
                                 }
                             }
+                            catching_up = Some(beds.iter().map(|b| b.id.clone()).collect());
+                        }
+                        if let (ServerMessage::CaughtUp { bed, .. }, Some(left)) = (&msg, catching_up.as_mut()) {
+                            left.remove(bed);
+                        }
+                        if catching_up.as_ref().is_some_and(|left| left.is_empty()) {
+                            catching_up = None;
+                            mark("vigil-caught-up");
                         }
                         handle(ctx, &msg, now());
                         dirty.set(true);
