@@ -3,6 +3,7 @@
 pub mod check;
 pub mod detect;
 pub mod dominant;
+pub mod lockbox;
 pub mod monitor;
 pub mod record;
 mod rules;
