@@ -140,6 +140,20 @@ pub enum Command {
         /// Also cross-validate by record with K folds (thresholds tuned inside each fold).
         #[arg(long, value_name = "K")]
         cross_validate: Option<usize>,
+        /// Which Challenge 2015 alarms: `all` of DIR, the `design` set (every
+        /// record but the committed lockbox), or the `lockbox` alone, scored
+        /// with the thresholds tuned on the design set (report it once per
+        /// piece of work; do not design on it).
+        #[arg(long, value_enum, default_value_t = vigil_server::review::Split::All)]
+        split: vigil_server::review::Split,
+        /// Judge each alarm on the first ECG lead and the pulse channels only,
+        /// as a one-lead bed of the live ward streams them.
+        #[arg(long)]
+        one_lead: bool,
+        /// Also print what each rule buys: the score with each rule removed
+        /// in turn (in sample and cross-validated).
+        #[arg(long)]
+        ablation: bool,
     },
     /// The QRS detector against the MIT-BIH reference beats (ANSI/AAMI EC57:
     /// 150 ms match window, from minute 5): sensitivity and positive

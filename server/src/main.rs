@@ -149,8 +149,9 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", report.render());
             Ok(())
         }
-        Command::ReviewAlarms { dir, reasons, cross_validate } => {
-            let opts = vigil_server::review::ReviewOptions { reasons, folds: cross_validate };
+        Command::ReviewAlarms { dir, reasons, cross_validate, split, one_lead, ablation } => {
+            let opts =
+                vigil_server::review::ReviewOptions { reasons, folds: cross_validate, split, one_lead, ablation };
             let (out, err) = vigil_server::review::review_dir(&dir, &opts)?;
             print!("{out}");
             eprint!("{err}");

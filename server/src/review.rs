@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use vigil_shared::arrhythmia::check::{self, Decision, Evidence};
-use vigil_shared::arrhythmia::record;
 use vigil_shared::arrhythmia::score::{self, Labelled};
 use vigil_shared::arrhythmia::subsets;
+use vigil_shared::arrhythmia::{lockbox, record};
 use vigil_shared::signal::{ec57, qrs};
 use vigil_shared::wfdb::{parse_annotations, Header, WfdbError};
 
@@ -45,12 +45,131 @@ pub fn review_record(dir: &Path, name: &str) -> anyhow::Result<Reviewed> {
     Ok(Reviewed { record: name.to_string(), alarm_type, decision: Some(decision), evidence: Some(evidence) })
 }
 
+/// Which of the Challenge alarms `review-alarms` judges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    /// Every record in DIR/RECORDS.
+    #[default]
+    All,
+    /// Every record but those in the committed lockbox: what is designed on.
+    Design,
+    /// The lockbox alone, with thresholds tuned on the rest.
+    Lockbox,
+}
+
 /// Options of `review-alarms`.
+#[derive(Debug, Clone, Default)]
 pub struct ReviewOptions {
     /// Print each decision's reason to stderr.
     pub reasons: bool,
     /// Also run K-fold cross-validation (needs labels).
     pub folds: Option<usize>,
+    pub split: Split,
+    /// Judge on the first ECG lead and the pulse channels only.
+    pub one_lead: bool,
+    /// Print the score with each rule removed in turn.
+    pub ablation: bool,
+}
+
+/// Bootstrap resamples for the score's interval.
+const BOOTSTRAP_REPS: usize = 2000;
+
+fn interval(
+    items: &[Labelled],
+    params: &score::TypeParams,
+    net: Option<&vigil_shared::arrhythmia::vt_net::VtNet>,
+) -> String {
+    let decisions: Vec<(bool, bool)> = items
+        .iter()
+        .map(|it| {
+            let p = params.get(&it.evidence.alarm).copied().unwrap_or_default();
+            (check::decide_with(&it.evidence, &p, net).keep, it.truth)
+        })
+        .collect();
+    match lockbox::bootstrap_score(&decisions, BOOTSTRAP_REPS, 0.95, lockbox::SEED) {
+        Some((lo, hi)) => {
+            format!("score 95 % bootstrap interval {lo:.2}-{hi:.2} ({BOOTSTRAP_REPS} resamples of the alarms)")
+        }
+        None => "no alarms to score".into(),
+    }
+}
+
+/// Each rule removed in turn: the score of the rules and the policy
+/// (without the learned V-tach check) with the rule off, against all rules.
+/// With `tuned_on`, the thresholds are tuned on those alarms and `items`
+/// scored (the lockbox); else in sample with the defaults, and, with
+/// `folds`, cross-validated with the rule off in every fold's tuning.
+fn ablation(items: &[Labelled], folds: Option<usize>, tuned_on: Option<&[Labelled]>) -> String {
+    use vigil_shared::arrhythmia::check::{CheckParams, Rule, Rules};
+    let run = |base: CheckParams| -> (score::Tally, Option<score::Tally>) {
+        match tuned_on {
+            Some(design) => {
+                let params = score::tune_from(&design.iter().collect::<Vec<_>>(), base);
+                (score::evaluate(items, &params, None).overall(), None)
+            }
+            None => {
+                let params: score::TypeParams =
+                    vigil_shared::arrhythmia::ArrhythmiaKind::ALL.into_iter().map(|k| (k, base)).collect();
+                let cv = folds.map(|k| score::cross_validate_from(items, k, None, base).0.overall());
+                (score::evaluate(items, &params, None).overall(), cv)
+            }
+        }
+    };
+    let (all, all_cv) = run(CheckParams::default());
+    let mut s = String::new();
+    let what = if tuned_on.is_some() { "the lockbox (thresholds tuned on the design set)" } else { "in sample" };
+    let _ = writeln!(
+        s,
+        "\nAblation: each rule removed in turn (rules and policy, no learned check); {what}{}:",
+        if folds.is_some() && tuned_on.is_none() { ", and cross-validated" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "{:<20} {:>7} {:>6} {:>4} {:>4} {:>7} {:>9} {:>7}",
+        "removed", "score", "TPR %", "TN", "FN", "change", "CV score", "change"
+    );
+    let mut row = |name: &str, t: score::Tally, cv: Option<score::Tally>| {
+        let cv_cols = match (cv, all_cv) {
+            (Some(c), Some(a)) => format!("{:>9.2} {:>+7.2}", c.score(), c.score() - a.score()),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "{:<20} {:>7.2} {:>6.1} {:>4} {:>4} {:>+7.2} {cv_cols}",
+            name,
+            t.score(),
+            t.tpr(),
+            t.tn,
+            t.fn_,
+            t.score() - all.score()
+        );
+    };
+    row("(none: all rules)", all, all_cv);
+    for r in Rule::ALL {
+        let (t, cv) = run(CheckParams { off: Rules::default().with(r), ..CheckParams::default() });
+        row(&format!("{r:?}"), t, cv);
+    }
+    s
+}
+
+/// What the policy for lethal rhythms changed: alarms the rules alone would
+/// have suppressed and the policy keeps, per type and label.
+fn policy_cost(items: &[Labelled], params: &score::TypeParams) -> String {
+    let mut by: BTreeMap<(String, bool), u32> = BTreeMap::new();
+    for it in items {
+        let p = params.get(&it.evidence.alarm).copied().unwrap_or_default();
+        if !check::decide_rules_unguarded(&it.evidence, &p).keep && check::decide_rules(&it.evidence, &p).keep {
+            *by.entry((it.evidence.alarm.challenge_name().to_string(), it.truth)).or_default() += 1;
+        }
+    }
+    if by.is_empty() {
+        return "The policy for lethal rhythms kept no alarm the rules alone would have suppressed.\n".into();
+    }
+    let mut s = String::from("Kept by the policy for lethal rhythms (one channel cannot silence them), the rules alone would have suppressed:\n");
+    for ((kind, truth), n) in by {
+        let _ = writeln!(s, "  {kind}: {n} {} alarm(s)", if truth { "true" } else { "false" });
+    }
+    s
 }
 
 /// Reviews every record in `DIR/RECORDS`; returns stdout (one line per record)
@@ -61,7 +180,23 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
     let mut out = String::new();
     let mut err = String::new();
     let mut reviewed = Vec::new();
+    let locked = lockbox::records();
+    let mut design = Vec::new();
     for name in list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let in_box = locked.contains(name);
+        if opts.split == Split::Design && in_box {
+            continue;
+        }
+        if opts.split == Split::Lockbox && !in_box {
+            // Read only to tune the thresholds the lockbox is scored with.
+            if let Ok(mut r) = review_record(dir, name) {
+                if opts.one_lead {
+                    r.evidence = r.evidence.map(|e| subsets::one_lead(&e));
+                }
+                design.push(r);
+            }
+            continue;
+        }
         let r = match review_record(dir, name) {
             Ok(r) => r,
             Err(e) => {
@@ -71,6 +206,11 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
                 continue;
             }
         };
+        let mut r = r;
+        if opts.one_lead {
+            r.evidence = r.evidence.map(|e| subsets::one_lead(&e));
+            r.decision = r.evidence.as_ref().map(|e| check::decide(e, &Default::default()));
+        }
         match &r.decision {
             Some(d) => {
                 let _ = writeln!(out, "{},{},{}", r.record, r.alarm_type, u8::from(d.keep));
@@ -99,14 +239,48 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
         Ok(text) => parse_labels(&text)?,
         Err(_) => BTreeMap::new(),
     };
-    if !labels.is_empty() {
-        let mut items = Vec::new();
-        for r in reviewed {
-            if let (Some(ev), Some(&truth)) = (r.evidence, labels.get(&r.record)) {
-                items.push(Labelled { record: r.record, evidence: ev, truth });
-            }
+    let labelled = |reviewed: Vec<Reviewed>| -> Vec<Labelled> {
+        reviewed
+            .into_iter()
+            .filter_map(|r| {
+                let truth = *labels.get(&r.record)?;
+                Some(Labelled { record: r.record, evidence: r.evidence?, truth })
+            })
+            .collect()
+    };
+    if !labels.is_empty() && opts.split == Split::Lockbox {
+        let items = labelled(reviewed);
+        let tuned_on = labelled(design);
+        let params = score::tune(&tuned_on.iter().collect::<Vec<_>>());
+        let view = if opts.one_lead { ", one-lead view" } else { "" };
+        let _ = writeln!(
+            err,
+            "The lockbox ({} alarms{view}), thresholds tuned on the {} design alarms, the rules and the policy for lethal rhythms \
+             (report once per piece of work; do not design on it):",
+            items.len(),
+            tuned_on.len()
+        );
+        err.push_str(&score::evaluate(&items, &params, None).table());
+        let _ = writeln!(err, "{}", interval(&items, &params, None));
+        let _ = writeln!(err, "thresholds: {}", describe_params(&params));
+        if let Some(net) = vigil_shared::arrhythmia::vt_net::embedded() {
+            let _ = writeln!(
+                err,
+                "\nWith the learned V-tach check as well (trained on the design set; not deployed: it lowered the design set's \
+                 cross-validated score):"
+            );
+            err.push_str(&score::evaluate(&items, &params, Some(net)).table());
+            let _ = writeln!(err, "{}", interval(&items, &params, Some(net)));
         }
-        let net = vigil_shared::arrhythmia::vt_net::embedded();
+        if opts.ablation {
+            err.push_str(&ablation(&items, None, Some(&tuned_on)));
+        }
+        return Ok((out, err));
+    }
+    if !labels.is_empty() {
+        let items = labelled(reviewed);
+        // What `decide` does: the rules under the policy for lethal rhythms.
+        let net = None;
         let report = score::evaluate(&items, &score::default_params(), net);
         let _ = writeln!(
             err,
@@ -115,6 +289,8 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
             items.len()
         );
         err.push_str(&report.table());
+        let _ = writeln!(err, "{}", interval(&items, &score::default_params(), net));
+        err.push_str(&policy_cost(&items, &score::default_params()));
         let parts = subsets::true_alarms_on_channel_subsets(&items);
         let _ = writeln!(
             err,
@@ -141,6 +317,9 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
             for (f, c) in chosen.iter().enumerate() {
                 let _ = writeln!(err, "  fold {f}: {}", describe_params(&c.params));
             }
+        }
+        if opts.ablation {
+            err.push_str(&ablation(&items, opts.folds, None));
         }
     }
     Ok((out, err))

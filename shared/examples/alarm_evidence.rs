@@ -8,7 +8,10 @@
 //! longest interval there, relative to the 16 s medians; with `RUNS=1`, the
 //! most alike 5 complexes faster than 100/min on any lead (mean correlation,
 //! rate, mean width); with `FEATURES=1`, the learned check's features
-//! (`vt_features`). Reads `../shared/data` (or VIGIL_DATA_DIR).
+//! (`vt_features`); with `LOCKED=1`, each lead's activity locked to each
+//! pulse (`locked`: coherence, kurtosis, pulses). Reads `../shared/data` (or VIGIL_DATA_DIR).
+//!
+//! The records of the committed lockbox are left out.
 //!
 //! `cargo run --release -p vigil-shared --example alarm_evidence [-- TYPE]`
 //! (TYPE as the headers name it; default `Ventricular_Tachycardia`)
@@ -26,7 +29,8 @@ fn main() {
     println!("rec,truth,keep,win,ch,kind,flat,beats,rate,max5,min5,rrcv,tmpl,kurt,sizecv,width,size,gap,u_rate,u_tmpl,u_w,u_beats,u_usual,u_r5,u_run,u_gap,reason");
     for line in labels.lines() {
         let f: Vec<&str> = line.split(',').collect();
-        if f[1] != want {
+        // The lockbox is never looked at record by record while designing.
+        if f[1] != want || vigil_shared::arrhythmia::lockbox::contains(f[0]) {
             continue;
         }
         let h = Header::parse(&std::fs::read_to_string(dir.join(format!("{}.hea", f[0]))).unwrap()).unwrap();
@@ -37,6 +41,27 @@ fn main() {
         let kind = ArrhythmiaKind::from_challenge_name(f[1]).unwrap();
         let ev = Evidence::gather(&rec.monitor, kind, rec.duration);
         let d = decide(&ev, &Default::default());
+        if std::env::var("LOCKED").is_ok() {
+            for (i, row) in ev.locked.iter().enumerate() {
+                for (j, l) in row.iter().enumerate() {
+                    if let Some(l) = l {
+                        eprintln!(
+                            "{},{},{},{}->{},{:.2},{:.1},{},flat {:.2},\"{}\"",
+                            f[0],
+                            f[2],
+                            u8::from(d.keep),
+                            ev.long[i].name,
+                            ev.long[j].name,
+                            l.coherence,
+                            l.kurtosis,
+                            l.pulses,
+                            ev.long[i].flat,
+                            d.reason
+                        );
+                    }
+                }
+            }
+        }
         if std::env::var("FEATURES").is_ok() {
             let x = vigil_shared::arrhythmia::vt_features::features(&ev);
             let x: Vec<String> = x.iter().map(|v| format!("{v}")).collect();

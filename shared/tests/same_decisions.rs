@@ -18,10 +18,13 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 /// every kind of VT reason (no fast run, narrow complexes, steady pulse, wide
 /// complexes with a pulse and each with its slow pulse, a fast pulse with
 /// narrow complexes and without, the usual beat carrying on, on every lead
-/// and on one clean lead), V-tach suppressed by the learned second look
-/// (v204s on a pleth, v296s on an arterial line), V-fib refuted by the usual
-/// QRS, tachycardia refuted by its definition, and bradycardia refuted by
-/// channels that agree (b387l).
+/// and on one clean lead), V-tach the learned second look would suppress
+/// (v204s on a pleth, v296s on an arterial line; it is not deployed), V-fib
+/// refuted by the usual QRS, tachycardia refuted by its definition,
+/// bradycardia refuted by channels that agree (b387l), and the policy for
+/// lethal rhythms: kept where one channel alone refutes (a103l, v623l), held
+/// back where a pulse and the QRS before each of its beats agree (v200s,
+/// v146s) or two channels beat in step (v100s, v224s).
 const RECORDS: [&str; 26] = [
     "a103l", "a105l", "a161l", "a163l", "b183l", "b349l", "b497l", "t320s", "t546s", "v328s", "v623l", "v200s",
     "v146s", "v100s", "v224s", "f563l", "v168s", "v398s", "t503l", "v658s", "f130s", "v375l", "v612s", "v204s",

@@ -236,7 +236,8 @@ pub fn AlarmHistory(bed: String) -> impl IntoView {
                         .log()
                         .map(|al| {
                             let title = match &al.rhythm {
-                                Some(d) => format!("{} (checked: {})", al.id.condition.title(), d.reason),
+                                Some(d) if d.keep => format!("{} (checked: {})", al.id.condition.title(), d.reason),
+                                Some(_) => al.describe(),
                                 None => al.id.condition.title(),
                             };
                             let f = |v: Option<f64>| match al.id.condition {

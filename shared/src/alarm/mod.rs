@@ -215,7 +215,9 @@ pub struct Alarm {
     pub escalated: bool,
     /// The tablet's clock when this tablet derived the alarm (for escalation).
     pub derived_at: i64,
-    /// For an arrhythmia: the check against every waveform that kept it.
+    /// For an arrhythmia: the check against every waveform, which kept it
+    /// (it sounds) or, for a lethal rhythm, held it back as a possible
+    /// artefact (a low-priority line until it is confirmed or lasts too long).
     #[serde(default)]
     pub rhythm: Option<Decision>,
 }
@@ -238,6 +240,9 @@ impl Alarm {
     /// The text with the alarm's name where the name says more than the
     /// numbers: `Desat: SpO2 76 < 85`, `Extreme tachy: HR 152 > 140`.
     pub fn describe(&self) -> String {
+        if let Some(d) = self.rhythm.as_ref().filter(|d| !d.keep) {
+            return format!("{}? Possible artefact: {}", self.id.condition.title(), d.reason);
+        }
         match self.id.condition {
             Condition::Vital { band, .. } if band.is_extreme() => {
                 format!("{}: {}", self.id.condition.title(), self.text())

@@ -4,7 +4,9 @@ pub mod check;
 pub mod detect;
 pub mod dominant;
 pub mod lockbox;
+pub mod locked;
 pub mod monitor;
+pub mod policy;
 pub mod record;
 mod rules;
 pub mod score;
@@ -69,6 +71,8 @@ impl ArrhythmiaKind {
     }
 }
 
+#[cfg(test)]
+mod policy_tests;
 #[cfg(test)]
 mod rate_tests;
 #[cfg(test)]

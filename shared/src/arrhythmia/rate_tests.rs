@@ -86,8 +86,9 @@ fn tachy_is_kept_when_the_lead_hides_every_other_complex() {
 
 #[test]
 fn vt_is_not_refuted_by_its_definition_on_a_lead_reading_half_the_rate() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     let m = monitor(&[(ChannelKind::Ecg, "II", &alternans_180())]);
-    let d = check(&m, super::ArrhythmiaKind::VentricularTachycardia, 40.0);
+    let d = super::check::check_rules(&m, super::ArrhythmiaKind::VentricularTachycardia, 40.0);
     // Narrow complexes, at whatever rate, are supraventricular: the
     // narrow-complex rule may refute VT; VT's definition may not.
     assert!(!d.reason.contains("no 5 beats") && d.reason.starts_with("narrow"), "{d:?}");
@@ -114,10 +115,11 @@ fn late_alternans() -> Vec<f64> {
 
 #[test]
 fn tachy_is_kept_when_the_lead_hides_every_other_complex_only_in_the_last_seconds() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     let m = monitor(&[(ChannelKind::Ecg, "II", &late_alternans())]);
-    let d = check(&m, ExtremeTachycardia, 40.0);
+    let d = super::check::check_rules(&m, ExtremeTachycardia, 40.0);
     assert!(d.keep, "{d:?}");
-    let d = check(&m, super::ArrhythmiaKind::VentricularTachycardia, 40.0);
+    let d = super::check::check_rules(&m, super::ArrhythmiaKind::VentricularTachycardia, 40.0);
     assert!(!d.reason.contains("no 5 beats") && d.reason.starts_with("narrow"), "{d:?}");
 }
 

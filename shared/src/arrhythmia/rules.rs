@@ -30,7 +30,7 @@
 //! patient far more than a false one costs a nurse.
 
 use super::check::{
-    channel, half_rate, per_min, trusted, CheckParams, Decision, Evidence, COMPRESSION_RATES, HIDDEN_MAX,
+    channel, half_rate, per_min, trusted, CheckParams, Decision, Evidence, Rule, COMPRESSION_RATES, HIDDEN_MAX,
     MIN_PERFUSING_RATE, MIN_QRS_KURTOSIS,
 };
 use super::dominant::{usual_qrs_throughout, FLUTTER_RATE, VF_USUAL_GAP_S};
@@ -71,6 +71,7 @@ pub(super) fn asystole(ev: &Evidence, p: &CheckParams) -> Decision {
         .iter()
         .filter(|s| s.max_gap < p.asystole_gap_s && s.template >= p.template && s.live())
         .filter(|s| s.kind == ChannelKind::Ecg || s.rate.is_some_and(|r| r >= MIN_PERFUSING_RATE))
+        .filter(|_| p.on(Rule::AsystoleBeats))
         .min_by(|a, b| a.max_gap.total_cmp(&b.max_gap));
     match beating {
         Some(s) if s.kind == ChannelKind::Ecg => suppress(format!(
@@ -107,7 +108,7 @@ pub(super) fn bradycardia(ev: &Evidence, p: &CheckParams) -> Decision {
     let keep = |reason: String| Decision { alarm: ev.alarm, keep: true, reason };
     let suppress = |reason: String| Decision { alarm: ev.alarm, keep: false, reason };
     let good: Vec<&Summary> = ev.long.iter().filter(|s| trusted(s, p) && s.min_rate5.is_some()).collect();
-    if let Some(slowest) = agreed_slowest(&good).filter(|&r| r >= p.brady_agreed_rate) {
+    if let Some(slowest) = agreed_slowest(&good).filter(|&r| r >= p.brady_agreed_rate && p.on(Rule::BradyAgreed)) {
         let names: Vec<String> = good.iter().map(|s| channel(s)).collect();
         let (last, rest) = names.split_last().expect("two channels or more");
         return suppress(format!(
@@ -122,7 +123,9 @@ pub(super) fn bradycardia(ev: &Evidence, p: &CheckParams) -> Decision {
         .min_by(|a, b| a.min_rate5.unwrap_or(0.0).total_cmp(&b.min_rate5.unwrap_or(0.0)))
     {
         keep(format!("{} at {} over 5 beats", channel(slow), per_min(slow.min_rate5)))
-    } else if let Some(best) = good.iter().max_by(|a, b| a.template.total_cmp(&b.template)) {
+    } else if let Some(best) =
+        good.iter().filter(|_| p.on(Rule::BradyRate)).max_by(|a, b| a.template.total_cmp(&b.template))
+    {
         suppress(format!("{} never slower than {} over 5 beats", channel(best), per_min(best.min_rate5)))
     } else {
         keep("no channel clean enough to refute it".into())
@@ -159,7 +162,7 @@ pub(super) fn tachycardia(ev: &Evidence, p: &CheckParams) -> Decision {
         .filter(|s| s.kind == ChannelKind::Ecg || trusted(s, p))
         .map(|s| s.max_rate17.unwrap_or(0.0))
         .fold(0.0, f64::max);
-    if let Some(s) = watching.filter(|_| fastest < p.tachy_def_rate && !half_rate(ev)) {
+    if let Some(s) = watching.filter(|_| fastest < p.tachy_def_rate && !half_rate(ev) && p.on(Rule::TachyDefinition)) {
         return suppress(format!(
             "no 17 beats faster than {:.0}/min on the ECG (fastest {:.0}/min, {} at {})",
             p.tachy_def_rate,
@@ -179,7 +182,7 @@ pub(super) fn tachycardia(ev: &Evidence, p: &CheckParams) -> Decision {
     // it refutes the rate only beside a lead that counts the heart's.
     let counting = ev.long.iter().any(|s| s.kind == ChannelKind::Ecg && s.live());
     match calm {
-        Some(s) if counting && !fast_ecg && !half_rate(ev) => {
+        Some(s) if counting && !fast_ecg && !half_rate(ev) && p.on(Rule::TachyCalmPulse) => {
             suppress(format!("{} but {} steady at {}", ecg_state(&ev.long), channel(s), per_min(s.rate)))
         }
         _ => {
@@ -225,7 +228,7 @@ pub(super) fn flutter_fib(ev: &Evidence, p: &CheckParams) -> Decision {
                 e.kind == ChannelKind::Ecg && e.rate.zip(s.rate).is_some_and(|(e, q)| (e / q - 1.0).abs() <= 0.15)
             })
     };
-    if let Some((s, d)) = usual_qrs_throughout(ev).filter(|_| !half_rate(ev)) {
+    if let Some((s, d)) = usual_qrs_throughout(ev).filter(|_| !half_rate(ev) && p.on(Rule::VfUsualQrs)) {
         return suppress(format!(
             "the usual QRS of ECG {} at {} carries on through the 16 s, never over {VF_USUAL_GAP_S:.1} s apart",
             s.name,
@@ -233,7 +236,7 @@ pub(super) fn flutter_fib(ev: &Evidence, p: &CheckParams) -> Decision {
         ));
     }
     let best = |a: &&Summary, b: &&Summary| a.template.total_cmp(&b.template);
-    match ev.short.iter().filter(regular).filter(|s| corroborated(s)).max_by(best) {
+    match ev.short.iter().filter(regular).filter(|s| corroborated(s) && p.on(Rule::VfOrganised)).max_by(best) {
         Some(s) => suppress(format!("organised beats on {} at {}", channel(s), per_min(s.rate))),
         None => match ev.short.iter().filter(regular).max_by(best) {
             Some(s) => keep(format!(

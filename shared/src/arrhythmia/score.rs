@@ -137,7 +137,11 @@ pub fn evaluate<'a>(items: impl IntoIterator<Item = &'a Labelled>, params: &Type
 /// whatever a training fold's luck says (a fold that took 0.6 suppressed a
 /// true asystole on a noisy pleth).
 pub fn grid(kind: ArrhythmiaKind) -> Vec<CheckParams> {
-    let base = CheckParams::default();
+    grid_from(kind, CheckParams::default())
+}
+
+/// [`grid`] around `base` (its switched-off rules kept in every point).
+pub fn grid_from(kind: ArrhythmiaKind, base: CheckParams) -> Vec<CheckParams> {
     let mut out = Vec::new();
     match kind {
         ArrhythmiaKind::Asystole => {
@@ -212,13 +216,19 @@ pub const TUNING_MARGIN: f64 = 1.0;
 /// alarms per type the best score is partly luck; among near-equals the
 /// cautious choice suppresses fewer true alarms on records it has not seen.
 pub fn tune(items: &[&Labelled]) -> TypeParams {
-    let mut params = default_params();
+    tune_from(items, CheckParams::default())
+}
+
+/// [`tune`] around `base` (for the ablation: a rule switched off in every
+/// threshold tried).
+pub fn tune_from(items: &[&Labelled], base: CheckParams) -> TypeParams {
+    let mut params: TypeParams = ArrhythmiaKind::ALL.into_iter().map(|k| (k, base)).collect();
     for kind in ArrhythmiaKind::ALL {
         let of_kind: Vec<&Labelled> = items.iter().copied().filter(|i| i.evidence.alarm == kind).collect();
         if of_kind.is_empty() {
             continue;
         }
-        let tallies: Vec<(Tally, CheckParams)> = grid(kind)
+        let tallies: Vec<(Tally, CheckParams)> = grid_from(kind, base)
             .into_iter()
             .map(|p| {
                 let mut t = Tally::default();
@@ -295,12 +305,22 @@ pub fn cross_validate(items: &[Labelled], k: usize) -> (Report, Vec<FoldChoice>)
 /// K-fold cross-validation by record of the rules and, with `trainer`, a
 /// second look trained on the same training folds after the thresholds.
 pub fn cross_validate_with(items: &[Labelled], k: usize, trainer: Option<Trainer>) -> (Report, Vec<FoldChoice>) {
+    cross_validate_from(items, k, trainer, CheckParams::default())
+}
+
+/// [`cross_validate_with`], the thresholds tuned around `base`.
+pub fn cross_validate_from(
+    items: &[Labelled],
+    k: usize,
+    trainer: Option<Trainer>,
+    base: CheckParams,
+) -> (Report, Vec<FoldChoice>) {
     let fold = folds(items, k);
     let mut pooled = Report::default();
     let mut chosen = Vec::new();
     for f in 0..k {
         let train: Vec<&Labelled> = items.iter().zip(&fold).filter(|(_, &g)| g != f).map(|(i, _)| i).collect();
-        let params = tune(&train);
+        let params = tune_from(&train, base);
         let net = trainer.and_then(|t| t(&train, &params));
         let test = items.iter().zip(&fold).filter(|(_, &g)| g == f).map(|(i, _)| i);
         for (kind, t) in evaluate(test, &params, net.as_ref()).by_type {

@@ -35,7 +35,16 @@ pub fn restrict(ev: &Evidence, keep: &[bool]) -> Evidence {
         short: pick(&ev.short, keep),
         recent: pick(&ev.recent, keep),
         usual: pick(&ev.usual, keep),
+        locked: pick(&ev.locked, keep).iter().map(|row| pick(row, keep)).collect(),
     }
+}
+
+/// The evidence as a one-lead bed of the live ward streams it: the first ECG
+/// lead and every pulse channel (pleth, arterial line).
+pub fn one_lead(ev: &Evidence) -> Evidence {
+    let first = ev.long.iter().position(|s| s.kind == super::monitor::ChannelKind::Ecg);
+    let keep: Vec<bool> = ev.long.iter().enumerate().map(|(i, s)| s.kind.is_pulse() || Some(i) == first).collect();
+    restrict(ev, &keep)
 }
 
 /// Checks every true alarm of `items` on each non-empty subset of its
@@ -66,7 +75,7 @@ pub fn true_alarms_on_channel_subsets(items: &[Labelled]) -> SubsetReport {
 mod tests {
     use super::*;
     use crate::arrhythmia::monitor::ChannelKind;
-    use crate::arrhythmia::synthetic::{ecg, monitor, pulse, regular};
+    use crate::arrhythmia::synthetic::{arterial, ecg, monitor, pulse, regular};
     use crate::arrhythmia::ArrhythmiaKind;
 
     #[cfg(target_arch = "wasm32")]
@@ -87,15 +96,23 @@ mod tests {
 
     #[test]
     fn a_subset_that_refutes_the_alarm_is_named_with_its_channels() {
-        // ECG flat, pleth beating: the pleth alone (and with the ECG)
-        // refutes the asystole; the ECG alone keeps it.
+        // ECG flat, pleth and arterial line beating together: the two pulses
+        // (with or without the ECG) hold the asystole back; either alone
+        // cannot (the policy for lethal rhythms), nor can the ECG.
         let flat = ecg(40.0, &[], 0.005);
-        let beating = pulse(40.0, &regular(0.3, 40.0, 75.0));
-        let m = monitor(&[(ChannelKind::Ecg, "II", &flat), (ChannelKind::Ppg, "PLETH", &beating)]);
+        let beats = regular(0.3, 40.0, 75.0);
+        let pleth = pulse(40.0, &beats.iter().map(|b| b + 0.25).collect::<Vec<_>>());
+        let art = arterial(40.0, &beats.iter().map(|b| b + 0.15).collect::<Vec<_>>());
+        let m = monitor(&[
+            (ChannelKind::Ecg, "II", &flat),
+            (ChannelKind::Ppg, "PLETH", &pleth),
+            (ChannelKind::Abp, "ABP", &art),
+        ]);
         let evidence = Evidence::gather(&m, ArrhythmiaKind::Asystole, 40.0);
         let items = [Labelled { record: "lead-off".into(), evidence, truth: true }];
         let r = true_alarms_on_channel_subsets(&items);
         let named: Vec<Vec<String>> = r.suppressed.iter().map(|s| s.channels.clone()).collect();
-        assert_eq!(named, vec![vec!["PLETH".to_string()], vec!["II".to_string(), "PLETH".to_string()]]);
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(named, vec![names(&["PLETH", "ABP"]), names(&["II", "PLETH", "ABP"])]);
     }
 }

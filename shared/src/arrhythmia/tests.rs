@@ -37,10 +37,11 @@ fn beats_stopping_are_seen_as_a_pause_not_filled_in() {
 
 #[test]
 fn asystole_with_a_flat_ecg_but_a_pulse_is_suppressed_and_says_why() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     let flat = ecg(40.0, &[], 0.005);
     let pulses = pulse(40.0, &regular(0.3, 40.0, 78.0));
     let m = monitor(&[(ChannelKind::Ecg, "II", &flat), (ChannelKind::Ppg, "PLETH", &pulses)]);
-    let d = check(&m, ArrhythmiaKind::Asystole, 40.0);
+    let d = super::check::check_rules(&m, ArrhythmiaKind::Asystole, 40.0);
     assert!(!d.keep, "{d:?}");
     assert!(d.reason.contains("ECG flat") && d.reason.contains("PPG") && d.reason.contains("78/min"), "{}", d.reason);
 }
@@ -137,6 +138,7 @@ fn a_fast_arterial_wave_is_not_taken_for_noise() {
 
 #[test]
 fn a_steady_pulse_refutes_vt_and_vf_on_a_noisy_ecg() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     let mut n = Noise(3);
     // ECG: large 5 Hz artefact (what a monitor reads as VT/VF).
     let noisy: Vec<f64> = (0..(40.0 * FS) as usize)
@@ -145,7 +147,7 @@ fn a_steady_pulse_refutes_vt_and_vf_on_a_noisy_ecg() {
     let p = pulse(40.0, &regular(0.3, 40.0, 84.0));
     let m = monitor(&[(ChannelKind::Ecg, "II", &noisy), (ChannelKind::Ppg, "PLETH", &p)]);
     for kind in [ArrhythmiaKind::VentricularTachycardia, ArrhythmiaKind::VentricularFlutterFib] {
-        let d = check(&m, kind, 40.0);
+        let d = super::check::check_rules(&m, kind, 40.0);
         assert!(!d.keep, "{kind:?}: {d:?}");
         assert!(d.reason.contains("PPG") && d.reason.contains("84/min"), "{}", d.reason);
     }

@@ -40,13 +40,14 @@ fn sinus_with_artefact_pairs() -> Vec<f64> {
 
 #[test]
 fn the_usual_beat_carrying_on_through_short_bursts_of_artefact_refutes_vt() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     let ii = sinus_with_artefact_pairs();
     let v: Vec<f64> = ii.iter().map(|x| 0.7 * x).collect();
     let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
     let ev = super::check::Evidence::gather(&m, VentricularTachycardia, 40.0);
     // The precondition: the detector does see fast "beats" in the window.
     assert!(ev.long[0].max_rate5.is_some_and(|r| r > 150.0), "{:?}", ev.long[0].max_rate5);
-    let d = check(&m, VentricularTachycardia, 40.0);
+    let d = super::check::check_rules(&m, VentricularTachycardia, 40.0);
     assert!(!d.keep, "{d:?}");
     assert!(d.reason.contains("usual beat") && d.reason.contains("60/min"), "{}", d.reason);
     // A usual beat with no rate known is no proof that it is slower than VT.
@@ -100,13 +101,14 @@ fn clean_lead_beside_an_artefact() -> (Vec<f64>, Vec<f64>) {
 
 #[test]
 fn one_clean_lead_on_which_the_usual_beat_carries_on_refutes_vt() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     let (ii, v) = clean_lead_beside_an_artefact();
     let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
     let ev = super::check::Evidence::gather(&m, VentricularTachycardia, 40.0);
     // The premise: lead V counts a fast run unlike the usual beat.
     let on_v = ev.usual[1].as_ref().unwrap();
     assert!(on_v.longest_other_run >= 5 && ev.long[1].max_rate5.is_some_and(|r| r > 150.0), "{on_v:?}");
-    let d = check(&m, VentricularTachycardia, 40.0);
+    let d = super::check::check_rules(&m, VentricularTachycardia, 40.0);
     assert!(!d.keep, "{d:?}");
     assert!(
         d.reason.contains("ECG II") && d.reason.contains("70/min") && d.reason.contains("usual beat"),
@@ -211,13 +213,14 @@ fn with_fibrillation_from(base: &[f64], from: f64, gain: f64) -> Vec<f64> {
 
 #[test]
 fn the_usual_qrs_carrying_on_on_one_lead_refutes_vf() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     // Lead II: sinus at 60/min with artefact spikes (not regular, beats not
     // alike over the 8 s); lead V: the same rhythm under a fibrillation-like
     // wave for the last 12 s (motion artefact).
     let ii = sinus_with_artefact_pairs();
     let v = with_fibrillation_from(&ecg(40.0, &regular(0.5, 40.0, 60.0), 0.01), 28.0, 3.0);
     let m = monitor(&[(ChannelKind::Ecg, "II", &ii), (ChannelKind::Ecg, "V", &v)]);
-    let d = check(&m, VentricularFlutterFib, 40.0);
+    let d = super::check::check_rules(&m, VentricularFlutterFib, 40.0);
     assert!(!d.keep, "{d:?}");
     assert!(d.reason.contains("usual") && d.reason.contains("ECG II") && d.reason.contains("60/min"), "{}", d.reason);
 }

@@ -32,7 +32,7 @@
 //!   `vt_def_rate`, with every lead it follows at its own rate (none at
 //!   twice it), it refutes VT however wide the complexes: VT is faster.
 
-use super::check::{channel, half_rate, per_min, CheckParams, Decision, Evidence};
+use super::check::{channel, half_rate, per_min, CheckParams, Decision, Evidence, Rule};
 use super::dominant::{Dominant, USUAL_TEMPLATE};
 use super::monitor::ChannelKind;
 use super::summary::Summary;
@@ -217,7 +217,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
         .iter()
         .filter(|s| s.kind.is_pulse() && s.template >= p.template && s.live() && s.beats.len() >= 3)
         .max_by(|a, b| a.template.total_cmp(&b.template));
-    if let (true, Some(s)) = (ecg_flat, pulse) {
+    if let (true, Some(s)) = (ecg_flat && p.on(Rule::VtEcgFlat), pulse) {
         return suppress(format!("ECG flat but pulse on {} at {}", channel(s), per_min(s.rate)));
     }
     // VT is 5 or more beats faster than `vt_def_rate`: no lead at all shows
@@ -240,7 +240,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
         .map(|((s, _), _)| s)
         .collect();
     let fastest = ecg().filter_map(|s| s.max_rate5).fold(f64::NEG_INFINITY, f64::max);
-    if !working.is_empty() && fastest < p.vt_def_rate && !half_rate(ev) {
+    if !working.is_empty() && fastest < p.vt_def_rate && !half_rate(ev) && p.on(Rule::VtDefinition) {
         let s = working.iter().max_by(|a, b| a.template.total_cmp(&b.template)).copied();
         return suppress(format!(
             "no 5 beats faster than {:.0}/min on any lead (fastest {:.0}/min{})",
@@ -267,7 +267,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
         })
         .map(|(s, _)| s)
         .max_by(|a, b| a.template.total_cmp(&b.template));
-    if let Some(s) = narrow {
+    if let Some(s) = narrow.filter(|_| p.on(Rule::VtNarrow)) {
         return suppress(format!(
             "narrow ({:.0} ms), regular complexes on {} at {} to the alarm",
             1000.0 * s.width.unwrap_or(0.0),
@@ -275,7 +275,10 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
             per_min(s.rate)
         ));
     }
-    if let Some(reason) = usual_beat_carries_on(ev, p).or_else(|| one_lead_shows_the_usual_beat(ev, p)) {
+    if let Some(reason) = usual_beat_carries_on(ev, p)
+        .filter(|_| p.on(Rule::VtUsualBeat))
+        .or_else(|| one_lead_shows_the_usual_beat(ev, p).filter(|_| p.on(Rule::VtOneLead)))
+    {
         return suppress(reason);
     }
     let steady = ev
@@ -315,7 +318,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     if pulse.max_rate5.is_some_and(|r| r >= p.vt_rate) {
         let measured = !followed.is_empty() && followed.iter().all(|s| s.width.is_some());
         return match widest {
-            Some(w) if measured && w < p.vt_narrow => suppress(format!(
+            Some(w) if measured && w < p.vt_narrow && p.on(Rule::VtFastPulseNarrow) => suppress(format!(
                 "regular, steady pulse on {} at {} following narrow ({:.0} ms) complexes",
                 channel(pulse),
                 per_min(pulse.rate),
@@ -333,7 +336,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
     // `vt_def_rate`. Not when a lead the pulse follows is at twice its rate
     // (VT with every other complex perfused).
     let slow = pulse.max_rate5.is_some_and(|r| r < SLOW_PULSE * p.vt_def_rate);
-    if slow && !followed.is_empty() && followed.iter().all(|s| one_to_one(s)) {
+    if slow && !followed.is_empty() && followed.iter().all(|s| one_to_one(s)) && p.on(Rule::VtSlowPulse) {
         return suppress(format!(
             "regular, steady pulse on {} at {} through the last 8 s, each complex with its pulse: slower than VT",
             channel(pulse),
@@ -352,6 +355,7 @@ pub(super) fn vt(ev: &Evidence, p: &CheckParams) -> Decision {
             channel(pulse),
             per_min(pulse.rate)
         )),
+        _ if !p.on(Rule::VtSteadyPulse) => keep("the steady-pulse rule is off".into()),
         _ => suppress(format!(
             "regular, steady pulse on {} at {} through the last 8 s",
             channel(pulse),

@@ -17,19 +17,21 @@ pub(super) fn following(beats: &[f64]) -> Vec<f64> {
 
 #[test]
 fn vt_is_suppressed_when_no_working_lead_shows_five_beats_over_100() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     let e = ecg(40.0, &regular(0.5, 40.0, 80.0), 0.01);
     let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
-    let d = check(&m, VentricularTachycardia, 40.0);
+    let d = super::check::check_rules(&m, VentricularTachycardia, 40.0);
     assert!(!d.keep, "{d:?}");
     assert!(d.reason.contains("no 5 beats faster than 100/min") && d.reason.contains("80/min"), "{}", d.reason);
 }
 
 #[test]
 fn a_narrow_regular_tachycardia_is_not_vt() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     // Sinus tachycardia at 130/min, no pulse channel to help.
     let e = ecg(40.0, &regular(0.5, 40.0, 130.0), 0.01);
     let m = monitor(&[(ChannelKind::Ecg, "II", &e)]);
-    let d = check(&m, VentricularTachycardia, 40.0);
+    let d = super::check::check_rules(&m, VentricularTachycardia, 40.0);
     assert!(!d.keep, "{d:?}");
     assert!(d.reason.contains("narrow") && d.reason.contains("130/min"), "{}", d.reason);
 }
@@ -129,33 +131,35 @@ fn a_pulse_lost_during_the_run_does_not_refute_vt() {
 
 #[test]
 fn an_arterial_ripple_of_a_few_mmhg_is_no_pulse() {
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
     // A flat ECG and an arterial line moving 4 mmHg at 80/min: no output.
     let flat = ecg(40.0, &[], 0.005);
     let ripple: Vec<f64> = arterial(40.0, &regular(0.3, 40.0, 80.0)).iter().map(|v| 80.0 + (v - 80.0) * 0.09).collect();
     let m = monitor(&[(ChannelKind::Ecg, "II", &flat), (ChannelKind::Abp, "ABP", &ripple)]);
-    let d = check(&m, Asystole, 40.0);
+    let d = super::check::check_rules(&m, Asystole, 40.0);
     assert!(d.keep, "{d:?}");
     // The same line at full height is a pulse that refutes the asystole.
     let full = arterial(40.0, &regular(0.3, 40.0, 80.0));
     let m = monitor(&[(ChannelKind::Ecg, "II", &flat), (ChannelKind::Abp, "ABP", &full)]);
-    let d = check(&m, Asystole, 40.0);
+    let d = super::check::check_rules(&m, Asystole, 40.0);
     assert!(!d.keep && d.reason.contains("ABP") && d.reason.contains("80/min"), "{d:?}");
 }
 
 #[test]
 fn a_pulse_slower_than_40_does_not_refute_vf_even_with_the_longest_pause_tuning_allows() {
-    use super::check::{decide, CheckParams, Evidence};
+    // The rule itself, before the policy for lethal rhythms (policy_tests.rs).
+    use super::check::{CheckParams, Evidence};
     let slow = pulse(40.0, &regular(0.3, 40.0, 28.0));
     let m = monitor(&[(ChannelKind::Ecg, "II", &fibrillation()), (ChannelKind::Ppg, "PLETH", &slow)]);
     let p = CheckParams { vf_gap_s: 3.0, template: 0.6, ..Default::default() };
-    let d = decide(&Evidence::gather(&m, VentricularFlutterFib, 40.0), &p);
+    let d = super::check::decide_rules_unguarded(&Evidence::gather(&m, VentricularFlutterFib, 40.0), &p);
     assert!(d.keep, "{d:?}");
     // At 60/min the same pulse is an organised rhythm.
     let m = monitor(&[
         (ChannelKind::Ecg, "II", &fibrillation()),
         (ChannelKind::Ppg, "PLETH", &pulse(40.0, &regular(0.3, 40.0, 60.0))),
     ]);
-    let d = decide(&Evidence::gather(&m, VentricularFlutterFib, 40.0), &p);
+    let d = super::check::decide_rules_unguarded(&Evidence::gather(&m, VentricularFlutterFib, 40.0), &p);
     assert!(!d.keep && d.reason.contains("PPG at 60/min"), "{d:?}");
 }
 

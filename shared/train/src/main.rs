@@ -192,9 +192,11 @@ fn train(
     Ok((bytes, thr))
 }
 
-/// `--model vt`: the V-tach network trained on all 550 alarms (what the
-/// check embeds), its parity with burn's forward pass, and the
-/// cross-validation with a network trained inside each fold.
+/// `--model vt`: the V-tach network trained on the design set (the 550
+/// Challenge alarms but the lockbox), its parity with burn's forward pass,
+/// and the cross-validation with a network trained inside each fold. The
+/// check does not deploy it (it lowered the cross-validated score); it is
+/// kept, reproducible, for measurement.
 fn vt_main(args: &Args) -> anyhow::Result<()> {
     use vigil_shared::arrhythmia::score;
     let dir = args.data_dir.join("challenge2015");
@@ -215,7 +217,7 @@ fn vt_main(args: &Args) -> anyhow::Result<()> {
     let (burn_net, mut net) = vt::train(&all, &params, &o).context("too few kept V-tach alarms to train on")?;
     let (x, y) = vt::rows(&all, &params);
     net.trained_on = format!(
-        "vigil-train --model vt --seed {} --epochs {}: the {} V-tach alarms ({} true) of the {} Challenge 2015 records that the rules keep with the default thresholds and the guard rails leave open",
+        "vigil-train --model vt --seed {} --epochs {}: the {} V-tach alarms ({} true) of the {} Challenge 2015 design records (the lockbox left out) that the rules keep with the default thresholds and the guard rails leave open",
         o.seed,
         o.epochs,
         x.len(),
@@ -284,11 +286,13 @@ fn vt_main(args: &Args) -> anyhow::Result<()> {
         }
     }
     if args.check {
-        // Regression floors on the held-out figures (measured 83.39, TPR 99.5 %).
+        // Regression floors on the held-out figures of the design set (the
+        // 550 but the lockbox), under the policy for lethal rhythms:
+        // measured 69.50, TPR 98.6 % (the rules alone: 70.24, 99.3 %).
         let all = learned.overall();
         anyhow::ensure!(
-            all.score() >= 82.0 && all.tpr() >= 97.0,
-            "cross-validated with the learned V-tach check: score {:.2}, TPR {:.1} %, floors 82 and 97",
+            all.score() >= 69.0 && all.tpr() >= 97.0,
+            "cross-validated with the learned V-tach check: score {:.2}, TPR {:.1} %, floors 69 and 97",
             all.score(),
             all.tpr()
         );

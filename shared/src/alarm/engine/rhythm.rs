@@ -1,15 +1,24 @@
 //! Arrhythmia alarms: the bed's ECG, pleth and arterial waves fed into the
 //! rhythm monitor, Vigil's own detection of the five arrhythmias, and the
 //! check of each against every waveform before it sounds. A suppressed one is
-//! logged with its reason (never dropped silently) and re-checked every few
-//! seconds while it lasts: if the evidence against it goes, it is raised with
-//! its true onset.
+//! never dropped silently, and is re-checked every few seconds while it
+//! lasts: if the evidence against it goes, it is raised with its true onset.
+//!
+//! A lethal one (asystole, V-tach, V-fib: [`crate::arrhythmia::policy`]) the
+//! check holds back is shown at once as a low-priority "possible artefact"
+//! alarm with the evidence, under the id it will sound with; it becomes the
+//! high-priority alarm (same id, same onset, audio pause cleared) when a
+//! re-check keeps it or when it has lasted
+//! [`policy::DEFERRAL_LIMIT_S`] from its onset. A held-back extreme
+//! bradycardia or tachycardia is logged with its reason (the HR value's
+//! extreme limits alarm on their own).
 
-use super::{BedAlarms, Run};
+use super::{BedAlarms, Change, Run};
 use crate::alarm::{AlarmId, Condition, Priority};
 use crate::arrhythmia::check::{check, Decision};
 use crate::arrhythmia::detect::{Edge, RhythmDetector};
 use crate::arrhythmia::monitor::{Channel, ChannelKind, RhythmMonitor};
+use crate::arrhythmia::policy;
 use crate::arrhythmia::ArrhythmiaKind;
 use crate::frame::{Frame, WaveChunk};
 use crate::technical::Sensor;
@@ -22,6 +31,9 @@ use std::collections::{BTreeMap, VecDeque};
 const RECHECK_S: f64 = 5.0;
 /// Suppressed arrhythmias kept in the bed's log.
 const SUPPRESSED_LOG: usize = 200;
+/// Seconds within which a held-back lethal condition that ended and
+/// returns is the same deferral (its limit counts from the first onset).
+const RELAPSE_S: f64 = 10.0;
 
 /// An arrhythmia the check suppressed, as the bed's history shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +54,11 @@ pub struct Rhythm {
     detector: RhythmDetector,
     /// Suppressed conditions that go on: onset (s) and next re-check (s).
     pending: BTreeMap<ArrhythmiaKind, (f64, f64)>,
+    /// Lethal conditions held back: since when (s, the first onset), and
+    /// when the last held-back episode ended, if it has. An episode that
+    /// returns within [`RELAPSE_S`] continues the same deferral, so a
+    /// spurious beat cannot restart its limit.
+    held: BTreeMap<ArrhythmiaKind, (f64, Option<f64>)>,
     log: VecDeque<Suppressed>,
 }
 
@@ -137,15 +154,33 @@ impl BedAlarms {
                 Edge::Ended { kind, at } => self.end_arrhythmia(kind, ms(at)),
             }
         }
+        let held = self.rhythm.held.clone();
+        let overdue = |k: ArrhythmiaKind, onset: f64| {
+            let since = held.get(&k).map_or(onset, |h| h.0.min(onset));
+            policy::is_lethal(k) && t - since >= policy::DEFERRAL_LIMIT_S
+        };
         let due: Vec<(ArrhythmiaKind, f64)> = self
             .rhythm
             .pending
             .iter()
-            .filter(|(_, (_, next))| t >= *next)
+            .filter(|(k, (onset, next))| t >= *next || overdue(**k, *onset))
             .map(|(k, (onset, _))| (*k, *onset))
             .collect();
         for (kind, onset) in due {
-            let decision = check(&self.rhythm.monitor, kind, t);
+            let mut decision = check(&self.rhythm.monitor, kind, t);
+            if !decision.keep && overdue(kind, onset) {
+                let since = self.rhythm.held.get(&kind).map_or(onset, |h| h.0.min(onset));
+                decision = Decision {
+                    alarm: kind,
+                    keep: true,
+                    reason: format!(
+                        "lasted {:.0} s: a lethal rhythm is held back as a possible artefact for {:.0} s at most ({})",
+                        t - since,
+                        policy::DEFERRAL_LIMIT_S,
+                        decision.reason
+                    ),
+                };
+            }
             if decision.keep {
                 self.verdict(kind, onset, t, decision, now);
             } else if let Some(p) = self.rhythm.pending.get_mut(&kind) {
@@ -155,13 +190,59 @@ impl BedAlarms {
     }
 
     fn verdict(&mut self, kind: ArrhythmiaKind, onset: f64, t: f64, decision: Decision, now: i64) {
+        let cond = Condition::Arrhythmia { kind };
+        let id = AlarmId { bed: self.bed.clone(), condition: cond, onset: ms(onset) };
+        let held_back = self.alarms.get(&id).is_some_and(|a| a.active() && a.priority < Priority::High);
         if decision.keep {
+            self.rhythm.held.remove(&kind);
+        }
+        if decision.keep && held_back {
+            // The possible artefact was not one: the same alarm now sounds
+            // at its own priority, whatever pause its low line was given.
             self.rhythm.pending.remove(&kind);
-            let cond = Condition::Arrhythmia { kind };
-            let id = AlarmId { bed: self.bed.clone(), condition: cond, onset: ms(onset) };
+            let latch = self.options.latch_high;
+            if let Some(a) = self.alarms.get_mut(&id) {
+                a.priority = Priority::High;
+                a.latching = latch;
+                a.raised = ms(t);
+                a.derived_at = now;
+                a.ack = None;
+                a.rhythm = Some(decision);
+            }
+            self.changes.push(Change::Raised(id));
+        } else if decision.keep {
+            self.rhythm.pending.remove(&kind);
             self.runs
                 .insert(cond, Run { since: ms(onset), last_t: ms(t), area: 0.0, worst: 0.0, raised: Some(id.clone()) });
             self.raise(id.clone(), Priority::High, ms(t), None, None, None, now);
+            if let Some(a) = self.alarms.get_mut(&id) {
+                a.rhythm = Some(decision);
+            }
+        } else if policy::is_lethal(kind) {
+            // Held back, never hidden: a low-priority line with the evidence.
+            let since = match self.rhythm.held.get(&kind) {
+                Some(&(since, Some(ended))) if onset - ended <= RELAPSE_S => since,
+                Some(&(since, None)) => since,
+                _ => onset,
+            };
+            self.rhythm.held.insert(kind, (since, None));
+            if t - since >= policy::DEFERRAL_LIMIT_S {
+                let reason = format!(
+                    "lasted {:.0} s: a lethal rhythm is held back as a possible artefact for {:.0} s at most ({})",
+                    t - since,
+                    policy::DEFERRAL_LIMIT_S,
+                    decision.reason
+                );
+                return self.verdict(kind, onset, t, Decision { alarm: kind, keep: true, reason }, now);
+            }
+            self.rhythm.pending.insert(kind, (onset, t + RECHECK_S));
+            if !held_back {
+                self.runs.insert(
+                    cond,
+                    Run { since: ms(onset), last_t: ms(t), area: 0.0, worst: 0.0, raised: Some(id.clone()) },
+                );
+                self.raise(id.clone(), Priority::Low, ms(t), None, None, None, now);
+            }
             if let Some(a) = self.alarms.get_mut(&id) {
                 a.rhythm = Some(decision);
             }
@@ -175,7 +256,11 @@ impl BedAlarms {
     }
 
     fn end_arrhythmia(&mut self, kind: ArrhythmiaKind, at: SampleTime) {
-        self.rhythm.pending.remove(&kind);
+        if self.rhythm.pending.remove(&kind).is_some() {
+            if let Some(h) = self.rhythm.held.get_mut(&kind) {
+                h.1 = Some(at as f64 / 1000.0);
+            }
+        }
         self.end_where(at, |c| *c == Condition::Arrhythmia { kind });
     }
 
