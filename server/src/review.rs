@@ -266,8 +266,8 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
         if let Some(net) = vigil_shared::arrhythmia::vt_net::embedded() {
             let _ = writeln!(
                 err,
-                "\nWith the learned V-tach check as well (trained on the design set; not deployed: it lowered the design set's \
-                 cross-validated score):"
+                "\nWith the learned V-tach check as well (trained on the design set; not deployed: it earned nothing \
+                 held out on the design set):"
             );
             err.push_str(&score::evaluate(&items, &params, Some(net)).table());
             let _ = writeln!(err, "{}", interval(&items, &params, Some(net)));
@@ -309,8 +309,9 @@ pub fn review_dir(dir: &Path, opts: &ReviewOptions) -> anyhow::Result<(String, S
             let (cv, chosen) = score::cross_validate(&items, k);
             let _ = writeln!(
                 err,
-                "\n{k}-fold cross-validation by record of the rules alone (thresholds tuned inside each fold, scored on the held-out fold; \
-                 with the learned V-tach check trained inside the folds too: cargo run --release -p vigil-train -- --model vt --evaluate):"
+                "\n{k}-fold cross-validation by record of the rules under the policy for lethal rhythms (thresholds tuned inside each fold, \
+                 scored on the held-out fold; with the learned V-tach check trained inside the folds too, not deployed: \
+                 cargo run --release -p vigil-train -- --model vt --evaluate):"
             );
             err.push_str(&cv.table());
             let _ = writeln!(err, "thresholds chosen per fold:");

@@ -9,7 +9,7 @@
 //! most alike 5 complexes faster than 100/min on any lead (mean correlation,
 //! rate, mean width); with `FEATURES=1`, the learned check's features
 //! (`vt_features`); with `LOCKED=1`, each lead's activity locked to each
-//! pulse (`locked`: coherence, kurtosis, pulses). Reads `../shared/data` (or VIGIL_DATA_DIR).
+//! pulse (`locked`: coherence, kurtosis, recent pulses). Reads `../shared/data` (or VIGIL_DATA_DIR).
 //!
 //! The records of the committed lockbox are left out.
 //!
@@ -54,7 +54,7 @@ fn main() {
                             ev.long[j].name,
                             l.coherence,
                             l.kurtosis,
-                            l.pulses,
+                            l.recent,
                             ev.long[i].flat,
                             d.reason
                         );

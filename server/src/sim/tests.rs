@@ -114,14 +114,20 @@ fn rhythm_run(name: &str, seconds: i64, equipment: Equipment) -> (Vec<String>, V
         w.tick(now, true);
     }
     let bed = w.bed("b1").unwrap();
-    // Raised: those that sounded high. Held back: a lethal rhythm's
-    // low-priority "possible artefact" line, listed with the suppressed.
-    let arrhythmias = || bed.log().filter(|a| matches!(a.id.condition, Condition::Arrhythmia { .. }));
-    let raised = arrhythmias().filter(|a| a.priority == Priority::High).map(|a| a.id.to_string()).collect();
+    // Raised: the arrhythmia alarms (high priority). Held back: a lethal
+    // rhythm's low-priority "possible artefact" line, listed with the
+    // suppressed.
+    let raised = bed
+        .log()
+        .filter(|a| matches!(a.id.condition, Condition::Arrhythmia { .. }))
+        .map(|a| a.id.to_string())
+        .collect();
     let mut suppressed: Vec<String> = bed.suppressed().map(|s| format!("{:?}: {}", s.kind, s.reason)).collect();
-    suppressed.extend(arrhythmias().filter(|a| a.priority < Priority::High).map(|a| {
-        let Condition::Arrhythmia { kind } = a.id.condition else { unreachable!() };
-        format!("{kind:?}: {}", a.rhythm.as_ref().map_or("", |d| d.reason.as_str()))
+    suppressed.extend(bed.log().filter_map(|a| match a.id.condition {
+        Condition::PossibleArtefact { kind } => {
+            Some(format!("{kind:?}: {}", a.rhythm.as_ref().map_or("", |d| d.reason.as_str())))
+        }
+        _ => None,
     }));
     (raised, suppressed, w.audible(now))
 }

@@ -88,6 +88,12 @@ pub enum Condition {
     /// A life-threatening arrhythmia found on the ECG and kept by the check
     /// against every waveform.
     Arrhythmia { kind: ArrhythmiaKind },
+    /// A lethal arrhythmia found on the ECG that the check holds back as a
+    /// possible artefact (two channels show an organised rhythm): a
+    /// low-priority line with the evidence until it is confirmed or lasts
+    /// too long, when it ends and the [`Condition::Arrhythmia`] alarm, its
+    /// own id and its own acknowledgements, sounds with the same onset.
+    PossibleArtefact { kind: ArrhythmiaKind },
 }
 
 impl Condition {
@@ -100,6 +106,9 @@ impl Condition {
             Condition::NoData => "no_data".into(),
             Condition::ConnectionLost => "connection_lost".into(),
             Condition::Arrhythmia { kind } => format!("arrhythmia.{}", kind.challenge_name().to_lowercase()),
+            Condition::PossibleArtefact { kind } => {
+                format!("possible_artefact.{}", kind.challenge_name().to_lowercase())
+            }
         }
     }
 
@@ -130,6 +139,7 @@ impl Condition {
             Condition::NoData => "No data from bed".into(),
             Condition::ConnectionLost => "Connection to server lost".into(),
             Condition::Arrhythmia { kind } => kind.label().into(),
+            Condition::PossibleArtefact { kind } => format!("{}? Possible artefact", kind.label()),
         }
     }
 
@@ -152,6 +162,8 @@ impl Condition {
             Condition::Arrhythmia { kind: ArrhythmiaKind::Asystole } => (3, None, false),
             Condition::Arrhythmia { kind: ArrhythmiaKind::VentricularTachycardia } => (4, None, false),
             Condition::Arrhythmia { kind: ArrhythmiaKind::VentricularFlutterFib } => (5, None, false),
+            // Its own family: the line must stay in view beside anything else.
+            Condition::PossibleArtefact { .. } => (6, None, false),
             _ => (2, None, false),
         }
     }
@@ -215,9 +227,8 @@ pub struct Alarm {
     pub escalated: bool,
     /// The tablet's clock when this tablet derived the alarm (for escalation).
     pub derived_at: i64,
-    /// For an arrhythmia: the check against every waveform, which kept it
-    /// (it sounds) or, for a lethal rhythm, held it back as a possible
-    /// artefact (a low-priority line until it is confirmed or lasts too long).
+    /// For an arrhythmia: the check against every waveform that kept it;
+    /// for a possible artefact, the check that holds it back.
     #[serde(default)]
     pub rhythm: Option<Decision>,
 }
@@ -240,8 +251,8 @@ impl Alarm {
     /// The text with the alarm's name where the name says more than the
     /// numbers: `Desat: SpO2 76 < 85`, `Extreme tachy: HR 152 > 140`.
     pub fn describe(&self) -> String {
-        if let Some(d) = self.rhythm.as_ref().filter(|d| !d.keep) {
-            return format!("{}? Possible artefact: {}", self.id.condition.title(), d.reason);
+        if let (Condition::PossibleArtefact { .. }, Some(d)) = (self.id.condition, &self.rhythm) {
+            return format!("{}: {}", self.id.condition.title(), d.reason);
         }
         match self.id.condition {
             Condition::Vital { band, .. } if band.is_extreme() => {

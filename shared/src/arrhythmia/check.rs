@@ -222,7 +222,7 @@ impl Evidence {
                 long.iter()
                     .map(|p| {
                         (lead.kind == ChannelKind::Ecg && p.kind.is_pulse())
-                            .then(|| pulse_locked(lead, &p.beats))
+                            .then(|| pulse_locked(lead, &p.beats, at - RECENT_S))
                             .flatten()
                     })
                     .collect()

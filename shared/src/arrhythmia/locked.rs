@@ -6,13 +6,20 @@
 //! pulse, averaged over the pulses, shows the QRS complex; noise and
 //! artefact not locked to the pulse average away.
 //!
-//! The measure is split-half: the average of the odd-numbered pulses'
-//! segments against the average of the even-numbered ones (Pearson's r). A
-//! complex the lead really shows appears in both halves; noise makes the two
-//! averages independent (r near 0: about 0.07 standard deviation for 200
-//! independent samples). Chest compressions put a smooth wave, not a spike,
-//! on the ECG at the pulse's rate: the averaged slope must also be peaked
-//! (kurtosis of at least [`super::check::MIN_QRS_KURTOSIS`]), as a QRS is.
+//! The measure compares the pulses of the last seconds before the alarm
+//! (where its condition is) with the pulses before them: the average slope
+//! before the recent pulses against the average before the earlier ones
+//! (Pearson's r). A complex the lead still shows appears in both; a lead
+//! that stopped showing it (a true asystole that began with the lead's own
+//! beats still in the window) has only noise before its recent pulses, and
+//! noise makes the two averages independent (r near 0: about 0.07 standard
+//! deviation for 200 independent samples). Chest compressions put a smooth
+//! wave, not a spike, on the ECG at the pulse's rate: the recent average
+//! slope must also be peaked (kurtosis of at least
+//! [`super::check::MIN_QRS_KURTOSIS`]), as a QRS is. And two thirds of the
+//! recent segments must each show it on their own ([`SEGMENT_MATCH`]): a
+//! rhythm at another rate drops a complex into only some of them, at
+//! shifting places. Segments with invalid samples are left out.
 
 use super::monitor::{Channel, Mark};
 use super::summary::pearson;
@@ -28,24 +35,39 @@ pub const WINDOW_S: f64 = 0.8;
 /// averaged noise's. Chosen from that arithmetic, not from records.
 pub const MIN_COHERENCE: f64 = 0.6;
 
-/// Pulses needed (two halves of at least 3).
-pub const MIN_PULSES: usize = 6;
+/// Pulses needed on each side of the split (the recent ones and the earlier).
+pub const MIN_EACH: usize = 3;
+
+/// The correlation of one recent segment with the earlier average from
+/// which it shows the complex; two thirds of the recent segments must.
+pub const SEGMENT_MATCH: f64 = 0.3;
 
 /// The lead's activity locked to a pulse channel's beats.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Locked {
-    /// Split-half correlation of the pulse-locked average slope (-1 to 1).
+    /// Correlation of the recent pulses' average slope with the earlier
+    /// pulses' (-1 to 1).
     pub coherence: f64,
-    /// Kurtosis of the whole average slope (a QRS spike: high).
+    /// Kurtosis of the recent average slope (a QRS spike: high).
     pub kurtosis: f64,
-    /// Pulses averaged.
-    pub pulses: usize,
+    /// Recent pulses averaged.
+    pub recent: usize,
+    /// Recent pulses whose own segment correlates with the earlier average
+    /// at [`SEGMENT_MATCH`] or more: the complex before each pulse, not a
+    /// few that happen to fall there from a rhythm at another rate.
+    pub matched: usize,
+    /// Earlier pulses averaged.
+    pub earlier: usize,
 }
 
 impl Locked {
     /// The lead shows a QRS-like complex before the pulses, in step with them.
     pub fn shows_complexes(&self) -> bool {
-        self.pulses >= MIN_PULSES && self.coherence >= MIN_COHERENCE && self.kurtosis >= super::check::MIN_QRS_KURTOSIS
+        self.recent >= MIN_EACH
+            && self.earlier >= MIN_EACH
+            && 3 * self.matched >= 2 * self.recent
+            && self.coherence >= MIN_COHERENCE
+            && self.kurtosis >= super::check::MIN_QRS_KURTOSIS
     }
 }
 
@@ -62,25 +84,47 @@ fn kurtosis(v: &[f64]) -> f64 {
 }
 
 /// The lead `ecg`'s slope in the [`WINDOW_S`] before each of `pulses`,
-/// averaged (see the module documentation); `None` with too few whole
-/// segments.
-pub fn pulse_locked(ecg: &Channel, pulses: &[Mark]) -> Option<Locked> {
+/// averaged apart for the pulses from `recent_from` (s) on and for those
+/// before (see the module documentation); `None` with too few whole, valid
+/// segments on either side.
+pub fn pulse_locked(ecg: &Channel, pulses: &[Mark], recent_from: f64) -> Option<Locked> {
     let len = (WINDOW_S * ecg.fs).round() as usize;
-    let segs: Vec<Vec<f64>> = pulses
-        .iter()
-        .map(|m| ecg.filtered(m.t - WINDOW_S, m.t))
-        .filter(|v| v.len() == len && v.iter().all(|x| x.is_finite()))
-        .map(|v| v.windows(2).map(|w| f64::from(w[1] - w[0])).collect())
-        .collect();
-    if segs.len() < MIN_PULSES {
+    let step = 1.0 / ecg.fs;
+    let segment = |m: &Mark| -> Option<Vec<f64>> {
+        // A little more than the window, then exactly its last `len`
+        // samples, so rounding at either end never drops a segment.
+        let from = m.t - WINDOW_S - 2.0 * step;
+        let (x, raw) = (ecg.filtered(from, m.t), ecg.raw(from, m.t));
+        if x.len() < len || raw.len() != x.len() || raw[raw.len() - len..].iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        Some(x[x.len() - len..].windows(2).map(|w| f64::from(w[1] - w[0])).collect())
+    };
+    let (mut recent, mut earlier) = (Vec::new(), Vec::new());
+    for m in pulses {
+        if let Some(seg) = segment(m) {
+            if m.t >= recent_from {
+                recent.push(seg)
+            } else {
+                earlier.push(seg)
+            }
+        }
+    }
+    if recent.len() < MIN_EACH || earlier.len() < MIN_EACH {
         return None;
     }
-    let average = |pick: &dyn Fn(usize) -> bool| -> Vec<f64> {
-        let chosen: Vec<&Vec<f64>> = segs.iter().enumerate().filter(|(i, _)| pick(*i)).map(|(_, s)| s).collect();
-        (0..len - 1).map(|k| chosen.iter().map(|s| s[k]).sum::<f64>() / chosen.len() as f64).collect()
+    let average = |segs: &[Vec<f64>]| -> Vec<f64> {
+        (0..len - 1).map(|k| segs.iter().map(|s| s[k]).sum::<f64>() / segs.len() as f64).collect()
     };
-    let (odd, even, all) = (average(&|i| i % 2 == 1), average(&|i| i % 2 == 0), average(&|_| true));
-    Some(Locked { coherence: pearson(&odd, &even), kurtosis: kurtosis(&all), pulses: segs.len() })
+    let (r, e) = (average(&recent), average(&earlier));
+    let matched = recent.iter().filter(|seg| pearson(seg, &e) >= SEGMENT_MATCH).count();
+    Some(Locked {
+        coherence: pearson(&r, &e),
+        kurtosis: kurtosis(&r),
+        recent: recent.len(),
+        matched,
+        earlier: earlier.len(),
+    })
 }
 
 #[cfg(test)]
@@ -94,7 +138,7 @@ mod tests {
 
     fn locked(lead: &[f64], pleth: &[f64]) -> Locked {
         let m = monitor(&[(ChannelKind::Ecg, "II", lead), (ChannelKind::Ppg, "PLETH", pleth)]);
-        pulse_locked(&m.channels[0], &m.channels[1].marks(24.0, 40.0)).expect("pulses enough")
+        pulse_locked(&m.channels[0], &m.channels[1].marks(24.0, 40.0), 36.0).expect("pulses enough")
     }
 
     #[test]
@@ -112,6 +156,16 @@ mod tests {
         let pleth = pulse(40.0, &regular(0.5, 40.0, 80.0));
         let l = locked(&ecg(40.0, &[], 0.3), &pleth);
         assert!(!l.shows_complexes() && l.coherence < 0.4, "{l:?}");
+    }
+
+    #[test]
+    fn a_lead_whose_complexes_stopped_before_the_recent_pulses_shows_nothing_locked() {
+        // The heart's electrical beats on the lead end at 34 s (an asystole
+        // whose earlier beats are still in the window); the pulse goes on.
+        let lead = ecg(40.0, &regular(0.3, 34.0, 80.0), 0.05);
+        let pleth = pulse(40.0, &regular(0.6, 40.0, 80.0));
+        let l = locked(&lead, &pleth);
+        assert!(!l.shows_complexes() && l.recent >= MIN_EACH, "{l:?}");
     }
 
     #[test]

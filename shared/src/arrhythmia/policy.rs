@@ -32,6 +32,7 @@
 
 use super::check::{
     channel, per_min, trusted, CheckParams, Decision, Evidence, Rule, COMPRESSION_RATES, MIN_PERFUSING_RATE,
+    MIN_QRS_KURTOSIS,
 };
 use super::monitor::ChannelKind;
 use super::summary::Summary;
@@ -73,25 +74,30 @@ fn organised(long: &Summary, recent: &Summary, p: &CheckParams) -> bool {
 fn lag_window(a: ChannelKind, b: ChannelKind) -> (f64, f64) {
     match (a == ChannelKind::Ecg, b == ChannelKind::Ecg) {
         (true, true) => (-0.15, 0.15),
-        (true, false) => (0.0, 0.8),
-        (false, true) => (-0.8, 0.0),
+        (true, false) => (MIN_PULSE_LAG_S, 0.8),
+        (false, true) => (-0.8, -MIN_PULSE_LAG_S),
         (false, false) => (-0.5, 0.5),
     }
 }
+
+/// The shortest time (s) from a QRS to its pulse: the pulse-arrival time is
+/// never under about 0.1 s, so a pulse at the same instant as a lead's
+/// deflection is one artefact (a movement) seen by both, not a heartbeat.
+pub const MIN_PULSE_LAG_S: f64 = 0.08;
 
 /// Beats of `b` answer most beats of `a` at one steady lag: the two
 /// channels see the same heart beat by beat. At least [`COUPLED_SHARE`] of
 /// `a`'s beats (and [`MIN_COUPLED_BEATS`]) have a beat of `b` within
 /// [`LAG_TOLERANCE_S`] of a common lag inside the physiological window
 /// ([`lag_window`]). Extra detections on `b` (noise on a lead) do not undo
-/// that, but `b` may not beat more than twice as often as `a`, or chance
-/// alone would answer every beat. Two things at a similar rate that are not
+/// that, but `b` may not beat more than half as often again as `a`, or
+/// chance alone would answer most beats. Two things at a similar rate that are not
 /// coupled (an artefact beside a rhythm) drift in phase and answer few beats
 /// at any one lag.
 pub fn coupled(a: &Summary, b: &Summary) -> bool {
     let (lo, hi) = lag_window(a.kind, b.kind);
     let need = (MIN_COUPLED_BEATS as f64).max(COUPLED_SHARE * a.beats.len() as f64);
-    if (a.beats.len() as f64) < need || b.beats.len() > 2 * a.beats.len() + 2 {
+    if (a.beats.len() as f64) < need || 2 * b.beats.len() > 3 * a.beats.len() + 4 {
         return false;
     }
     let lags: Vec<Vec<f64>> =
@@ -111,12 +117,13 @@ pub const LAG_TOLERANCE_S: f64 = 0.06;
 
 /// What corroborates an organised rhythm, in words, if anything does:
 /// - an organised channel and a second live channel coupled to it beat by
-///   beat over the 16 s ([`coupled`]); two pulse waves alone at a
-///   chest-compression rate corroborate nothing (compressions move both in
-///   step);
-/// - an organised pulse channel and an ECG lead that shows a QRS complex
-///   before its pulses, in step with them, even where the lead's own
-///   detector found too few beats ([`super::locked`]).
+///   beat over the 16 s ([`coupled`]); at a chest-compression rate only a
+///   pair with a lead showing QRS spikes (compressions move both pulse
+///   waves in step and put a smooth wave on the ECG);
+/// - an organised pulse channel and an ECG lead whose own detector found
+///   fewer than half as many beats, not flat in the last 4 s, that shows
+///   the same QRS complex before its recent pulses as before its earlier
+///   ones ([`super::locked`]).
 pub fn corroborating(ev: &Evidence, p: &CheckParams) -> Option<String> {
     let live: Vec<(usize, &Summary)> = ev
         .long
@@ -130,8 +137,12 @@ pub fn corroborating(ev: &Evidence, p: &CheckParams) -> Option<String> {
     let name = |s: &Summary| format!("{} {}", channel(s), per_min(s.rate));
     for &(i, a) in live.iter().filter(|(i, _)| organised_at(*i)) {
         for &(j, b) in &live {
-            let compressions =
-                a.kind.is_pulse() && b.kind.is_pulse() && a.rate.is_some_and(|r| COMPRESSION_RATES.contains(&r));
+            // At a chest-compression rate, compressions move both pulse
+            // waves and put a smooth wave on the ECG: only a lead with
+            // QRS spikes (not a smooth wave) may then take part.
+            let at_compression_rate = a.rate.is_some_and(|r| COMPRESSION_RATES.contains(&r));
+            let spiky = |s: &Summary| s.kind == ChannelKind::Ecg && s.kurtosis >= MIN_QRS_KURTOSIS;
+            let compressions = at_compression_rate && !(spiky(a) || spiky(b));
             if i != j && !compressions && coupled(a, b) {
                 return Some(format!("{} and {}, beat by beat", name(a), name(b)));
             }
@@ -140,7 +151,15 @@ pub fn corroborating(ev: &Evidence, p: &CheckParams) -> Option<String> {
     for (j, pulse) in ev.long.iter().enumerate().filter(|(j, s)| s.kind.is_pulse() && organised_at(*j)) {
         for (i, lead) in ev.long.iter().enumerate() {
             let locked = ev.locked.get(i).and_then(|row| row.get(j)).copied().flatten();
-            if lead.flat < 1.0 && locked.is_some_and(|l| l.shows_complexes()) {
+            // Only where the lead's own detector failed (fewer than half as
+            // many beats as the pulse): a lead whose beats it detects is
+            // judged beat by beat (`coupled`), which a rhythm at a nearby
+            // but other rate, smeared into the average, cannot pass.
+            let detector_failed = 2 * lead.beats.len() < pulse.beats.len();
+            if detector_failed
+                && ev.recent.get(i).is_some_and(|r| r.flat < 0.5)
+                && locked.is_some_and(|l| l.shows_complexes())
+            {
                 return Some(format!("{} with a QRS complex before each pulse on {}", name(pulse), channel(lead)));
             }
         }

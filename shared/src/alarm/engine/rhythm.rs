@@ -13,8 +13,8 @@
 //! bradycardia or tachycardia is logged with its reason (the HR value's
 //! extreme limits alarm on their own).
 
-use super::{BedAlarms, Change, Run};
-use crate::alarm::{AlarmId, Condition, Priority};
+use super::{BedAlarms, Run};
+use crate::alarm::{Alarm, AlarmId, Condition, Priority};
 use crate::arrhythmia::check::{check, Decision};
 use crate::arrhythmia::detect::{Edge, RhythmDetector};
 use crate::arrhythmia::monitor::{Channel, ChannelKind, RhythmMonitor};
@@ -32,8 +32,10 @@ const RECHECK_S: f64 = 5.0;
 /// Suppressed arrhythmias kept in the bed's log.
 const SUPPRESSED_LOG: usize = 200;
 /// Seconds within which a held-back lethal condition that ended and
-/// returns is the same deferral (its limit counts from the first onset).
-const RELAPSE_S: f64 = 10.0;
+/// returns is the same deferral (its limit counts from the first onset): a
+/// spurious beat, or runs with short breaks, cannot restart the limit.
+/// Episodes further apart are judged apart (each shown as its own line).
+const RELAPSE_S: f64 = 30.0;
 
 /// An arrhythmia the check suppressed, as the bed's history shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,10 +156,13 @@ impl BedAlarms {
                 Edge::Ended { kind, at } => self.end_arrhythmia(kind, ms(at)),
             }
         }
+        // The deferral limit runs on the newest sample of any wave, so a
+        // lead whose samples stop arriving cannot hold a line low for ever.
+        let newest = self.rhythm.monitor.now().max(t);
         let held = self.rhythm.held.clone();
         let overdue = |k: ArrhythmiaKind, onset: f64| {
             let since = held.get(&k).map_or(onset, |h| h.0.min(onset));
-            policy::is_lethal(k) && t - since >= policy::DEFERRAL_LIMIT_S
+            policy::is_lethal(k) && newest - since >= policy::DEFERRAL_LIMIT_S
         };
         let due: Vec<(ArrhythmiaKind, f64)> = self
             .rhythm
@@ -168,23 +173,36 @@ impl BedAlarms {
             .collect();
         for (kind, onset) in due {
             let mut decision = check(&self.rhythm.monitor, kind, t);
+            let mut at = t;
             if !decision.keep && overdue(kind, onset) {
                 let since = self.rhythm.held.get(&kind).map_or(onset, |h| h.0.min(onset));
+                at = newest;
                 decision = Decision {
                     alarm: kind,
                     keep: true,
                     reason: format!(
                         "lasted {:.0} s: a lethal rhythm is held back as a possible artefact for {:.0} s at most ({})",
-                        t - since,
+                        newest - since,
                         policy::DEFERRAL_LIMIT_S,
                         decision.reason
                     ),
                 };
             }
             if decision.keep {
-                self.verdict(kind, onset, t, decision, now);
-            } else if let Some(p) = self.rhythm.pending.get_mut(&kind) {
-                p.1 = t + RECHECK_S;
+                self.verdict(kind, onset, at, decision, now);
+            } else {
+                if let Some(p) = self.rhythm.pending.get_mut(&kind) {
+                    p.1 = t + RECHECK_S;
+                }
+                // The line shows the newest evidence that holds it back.
+                let line = AlarmId {
+                    bed: self.bed.clone(),
+                    condition: Condition::PossibleArtefact { kind },
+                    onset: ms(onset),
+                };
+                if let Some(a) = self.alarms.get_mut(&line) {
+                    a.rhythm = Some(decision);
+                }
             }
         }
     }
@@ -192,25 +210,17 @@ impl BedAlarms {
     fn verdict(&mut self, kind: ArrhythmiaKind, onset: f64, t: f64, decision: Decision, now: i64) {
         let cond = Condition::Arrhythmia { kind };
         let id = AlarmId { bed: self.bed.clone(), condition: cond, onset: ms(onset) };
-        let held_back = self.alarms.get(&id).is_some_and(|a| a.active() && a.priority < Priority::High);
+        let line = Condition::PossibleArtefact { kind };
+        let line_id = AlarmId { bed: self.bed.clone(), condition: line, onset: ms(onset) };
+        let held_back = self.alarms.get(&line_id).is_some_and(Alarm::active);
         if decision.keep {
+            // The possible artefact was not one (or lasted too long): its
+            // line ends and the alarm itself sounds, with its own id, so no
+            // pause given to the low line can silence it.
             self.rhythm.held.remove(&kind);
-        }
-        if decision.keep && held_back {
-            // The possible artefact was not one: the same alarm now sounds
-            // at its own priority, whatever pause its low line was given.
-            self.rhythm.pending.remove(&kind);
-            let latch = self.options.latch_high;
-            if let Some(a) = self.alarms.get_mut(&id) {
-                a.priority = Priority::High;
-                a.latching = latch;
-                a.raised = ms(t);
-                a.derived_at = now;
-                a.ack = None;
-                a.rhythm = Some(decision);
+            if held_back {
+                self.end_where(ms(t), |c| *c == line);
             }
-            self.changes.push(Change::Raised(id));
-        } else if decision.keep {
             self.rhythm.pending.remove(&kind);
             self.runs
                 .insert(cond, Run { since: ms(onset), last_t: ms(t), area: 0.0, worst: 0.0, raised: Some(id.clone()) });
@@ -238,12 +248,12 @@ impl BedAlarms {
             self.rhythm.pending.insert(kind, (onset, t + RECHECK_S));
             if !held_back {
                 self.runs.insert(
-                    cond,
-                    Run { since: ms(onset), last_t: ms(t), area: 0.0, worst: 0.0, raised: Some(id.clone()) },
+                    line,
+                    Run { since: ms(onset), last_t: ms(t), area: 0.0, worst: 0.0, raised: Some(line_id.clone()) },
                 );
-                self.raise(id.clone(), Priority::Low, ms(t), None, None, None, now);
+                self.raise(line_id.clone(), Priority::Low, ms(t), None, None, None, now);
             }
-            if let Some(a) = self.alarms.get_mut(&id) {
+            if let Some(a) = self.alarms.get_mut(&line_id) {
                 a.rhythm = Some(decision);
             }
         } else {
@@ -261,7 +271,7 @@ impl BedAlarms {
                 h.1 = Some(at as f64 / 1000.0);
             }
         }
-        self.end_where(at, |c| *c == Condition::Arrhythmia { kind });
+        self.end_where(at, |c| *c == Condition::Arrhythmia { kind } || *c == Condition::PossibleArtefact { kind });
     }
 
     /// Arrhythmias the check suppressed, oldest first, with their reasons.

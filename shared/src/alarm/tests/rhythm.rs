@@ -72,6 +72,8 @@ fn asystole_on_the_ecg_with_a_pulse_on_the_pleth_alone_sounds_one_channel_cannot
     assert_eq!(a.priority, Priority::High);
     let d = a.rhythm.as_ref().expect("the check's verdict");
     assert!(d.keep && d.reason.contains("one channel alone") && d.reason.contains("PPG"), "{d:?}");
+    assert!(a.raised - a.id.onset < 6000, "sounds when first checked, {} ms after onset", a.raised - a.id.onset);
+    assert!(bed.log().all(|a| !matches!(a.id.condition, Condition::PossibleArtefact { .. })), "never held back");
     assert_eq!(w.audible(T + 40 * S), Some(Priority::High));
 }
 
@@ -86,13 +88,17 @@ fn lead_lost_with_two_pulses(pulses_until: f64, seconds: f64) -> (Vec<f64>, Vec<
     (e, p, a)
 }
 
-/// The asystole alarm that began with the ECG's last beat (a flat, noisy
-/// lead may later give the detector a spurious beat that starts another).
-fn asystole_alarm(w: &WardAlarms) -> Alarm {
-    let all: Vec<&Alarm> =
-        w.bed("b1").unwrap().log().filter(|a| a.id.condition == arrhythmia(ArrhythmiaKind::Asystole)).collect();
-    assert!(!all.is_empty() && all.len() <= 2, "asystole episodes: {all:?}");
-    all.into_iter().min_by_key(|a| a.id.onset).unwrap().clone()
+/// The alarms of `condition`, oldest onset first (a flat, noisy lead may
+/// give the detector a spurious beat that ends an episode and begins another).
+fn alarms_of(w: &WardAlarms, condition: Condition) -> Vec<Alarm> {
+    let mut all: Vec<Alarm> = w.bed("b1").unwrap().log().filter(|a| a.id.condition == condition).cloned().collect();
+    all.sort_by_key(|a| a.id.onset);
+    assert!(all.len() <= 2, "{condition:?} episodes: {all:?}");
+    all
+}
+
+fn line() -> Condition {
+    Condition::PossibleArtefact { kind: ArrhythmiaKind::Asystole }
 }
 
 #[test]
@@ -100,26 +106,31 @@ fn asystole_held_back_by_two_pulses_shows_at_once_as_a_low_priority_possible_art
     let (e, p, a) = lead_lost_with_two_pulses(40.0, 40.0);
     let mut w = WardAlarms::new(AlarmOptions::default());
     stream(&mut w, &[(WaveKind::EcgII, &e), (WaveKind::Pleth, &p), (WaveKind::Abp, &a)]);
-    let al = asystole_alarm(&w);
+    let lines = alarms_of(&w, line());
+    let al = lines.first().expect("a possible-artefact line");
     assert_eq!(al.priority, Priority::Low, "{al:?}");
     assert!(al.active() && !al.latching);
     let text = al.describe();
     assert!(text.starts_with("Asystole? Possible artefact:"), "{text}");
     assert!(text.contains("PPG") && text.contains("ABP") && text.contains("confirmed by"), "{text}");
     assert!(al.raised - al.id.onset < 7000, "shown when first checked, {} ms after onset", al.raised - al.id.onset);
+    assert!(alarms_of(&w, arrhythmia(ArrhythmiaKind::Asystole)).is_empty(), "nothing high yet");
     assert_eq!(w.audible(T + 40 * S), Some(Priority::Low), "a low-priority line, never silence");
 }
 
 #[test]
-fn a_possible_artefact_sounds_high_under_the_same_id_when_the_pulses_stop_too() {
+fn a_possible_artefact_sounds_high_with_its_onset_when_the_pulses_stop_too() {
     let (e, p, a) = lead_lost_with_two_pulses(32.0, 50.0);
     let mut w = WardAlarms::new(AlarmOptions::default());
     stream(&mut w, &[(WaveKind::EcgII, &e), (WaveKind::Pleth, &p), (WaveKind::Abp, &a)]);
-    let al = asystole_alarm(&w);
+    let held = alarms_of(&w, line());
+    let al = alarms_of(&w, arrhythmia(ArrhythmiaKind::Asystole)).remove(0);
     assert_eq!(al.priority, Priority::High, "{al:?}");
     assert!(al.latching);
     let last = T + (regular(0.5, 20.0, 75.0).last().unwrap() * 1000.0) as i64;
     assert!((al.id.onset - last).abs() < 50, "the onset stays the ECG's last beat");
+    assert_eq!(held[0].id.onset, al.id.onset, "the line it replaces had the same onset");
+    assert!(held[0].ended.is_some_and(|e| e <= al.raised + 250), "the line ends when the alarm sounds: {:?}", held[0]);
     assert!(al.raised > T + 32 * S && al.raised < T + 45 * S, "high once the pulses stopped: {}", al.raised - T);
     assert!(al.rhythm.as_ref().is_some_and(|d| d.keep), "{:?}", al.rhythm);
     assert_eq!(w.audible(T + 50 * S), Some(Priority::High));
@@ -130,36 +141,36 @@ fn a_possible_artefact_that_lasts_past_the_deferral_limit_sounds_high_whatever_t
     let (e, p, a) = lead_lost_with_two_pulses(70.0, 70.0);
     let mut w = WardAlarms::new(AlarmOptions::default());
     stream(&mut w, &[(WaveKind::EcgII, &e), (WaveKind::Pleth, &p), (WaveKind::Abp, &a)]);
-    let first = asystole_alarm(&w);
-    let bed = w.bed("b1").unwrap();
-    let high: Vec<&Alarm> = bed
-        .log()
-        .filter(|a| a.id.condition == arrhythmia(ArrhythmiaKind::Asystole) && a.priority == Priority::High)
-        .collect();
+    let first = alarms_of(&w, line()).remove(0);
+    let high = alarms_of(&w, arrhythmia(ArrhythmiaKind::Asystole));
     assert_eq!(high.len(), 1, "{high:?}");
-    let al = high[0];
+    let al = &high[0];
+    assert_eq!(al.priority, Priority::High);
     // Counted from the first onset, even if a spurious beat on the flat lead
     // ended that episode and began another.
     let limit = (crate::arrhythmia::policy::DEFERRAL_LIMIT_S * 1000.0) as i64;
     let late = al.raised - first.id.onset;
     assert!(late >= limit && late < limit + 1000, "high {late} ms after the first onset");
-    assert_eq!(w.audible(T + 70 * S), Some(Priority::High));
     let d = al.rhythm.as_ref().unwrap();
     assert!(d.keep && d.reason.starts_with("lasted 30 s"), "{d:?}");
+    assert_eq!(w.audible(T + 70 * S), Some(Priority::High));
 }
 
 #[test]
-fn an_acknowledged_possible_artefact_sounds_again_when_it_becomes_high() {
+fn acknowledging_the_possible_artefact_never_silences_the_alarm_it_becomes_even_when_delivered_again() {
     let (e, p, a) = lead_lost_with_two_pulses(32.0, 50.0);
     let waves = [(WaveKind::EcgII, &e[..]), (WaveKind::Pleth, &p[..]), (WaveKind::Abp, &a[..])];
     let mut w = WardAlarms::new(AlarmOptions::default());
     stream_span(&mut w, &waves, None, 0.0, 30.0);
-    assert_eq!(asystole_alarm(&w).priority, Priority::Low);
     let at = T + 30 * S;
-    w.on_event(&super::event(1, at, BedEvent::Acknowledge { ids: w.to_acknowledge("b1") }));
+    let ack = super::event(1, at, BedEvent::Acknowledge { ids: w.to_acknowledge("b1") });
+    assert!(w.to_acknowledge("b1").iter().any(|id| id.condition == line()));
+    w.on_event(&ack);
     assert_eq!(w.audible(at + S), None, "the low line's sound paused");
     stream_span(&mut w, &waves, None, 30.0, 50.0);
-    let al = asystole_alarm(&w);
+    // The same acknowledgement again (the server's copy, or a late tablet's).
+    w.on_event(&ack);
+    let al = alarms_of(&w, arrhythmia(ArrhythmiaKind::Asystole)).remove(0);
     assert_eq!((al.priority, al.ack.is_none()), (Priority::High, true), "{al:?}");
     assert_eq!(w.audible(T + 50 * S), Some(Priority::High));
 }
