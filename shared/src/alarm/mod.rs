@@ -162,8 +162,12 @@ impl Condition {
             Condition::Arrhythmia { kind: ArrhythmiaKind::Asystole } => (3, None, false),
             Condition::Arrhythmia { kind: ArrhythmiaKind::VentricularTachycardia } => (4, None, false),
             Condition::Arrhythmia { kind: ArrhythmiaKind::VentricularFlutterFib } => (5, None, false),
-            // Its own family: the line must stay in view beside anything else.
-            Condition::PossibleArtefact { .. } => (6, None, false),
+            // A family per rhythm: each line stays in view beside anything
+            // else, and one line's pause never hides another's sound.
+            Condition::PossibleArtefact { kind: ArrhythmiaKind::Asystole } => (6, None, false),
+            Condition::PossibleArtefact { kind: ArrhythmiaKind::VentricularTachycardia } => (7, None, false),
+            Condition::PossibleArtefact { kind: ArrhythmiaKind::VentricularFlutterFib } => (8, None, false),
+            Condition::PossibleArtefact { .. } => (9, None, false),
             _ => (2, None, false),
         }
     }

@@ -6,10 +6,11 @@
 //!
 //! A lethal one (asystole, V-tach, V-fib: [`crate::arrhythmia::policy`]) the
 //! check holds back is shown at once as a low-priority "possible artefact"
-//! alarm with the evidence, under the id it will sound with; it becomes the
-//! high-priority alarm (same id, same onset, audio pause cleared) when a
-//! re-check keeps it or when it has lasted
-//! [`policy::DEFERRAL_LIMIT_S`] from its onset. A held-back extreme
+//! alarm ([`Condition::PossibleArtefact`]) with the evidence; that line ends
+//! and the high-priority alarm sounds, with the same onset and an id of its
+//! own (no pause of the line can silence it), when a re-check keeps it or
+//! when it has lasted [`policy::DEFERRAL_LIMIT_S`] from its onset, on the
+//! newest sample of any wave or, with no waves arriving, of the numerics. A held-back extreme
 //! bradycardia or tachycardia is logged with its reason (the HR value's
 //! extreme limits alarm on their own).
 
@@ -131,6 +132,12 @@ impl BedAlarms {
     /// the newest ECG sample.
     pub(super) fn on_waves(&mut self, frame: &Frame, now: i64) {
         if frame.waves().is_empty() {
+            // Numerics go on while no wave arrives (a gateway dropping its
+            // waves): nothing can re-check a held-back line, but its limit
+            // still runs, on the numerics' sample time.
+            if let Some(newest) = frame.numerics().iter().map(|n| n.t()).max() {
+                self.sound_overdue(newest as f64 / 1000.0, now);
+            }
             return;
         }
         for w in frame.waves() {
@@ -204,6 +211,29 @@ impl BedAlarms {
                     a.rhythm = Some(decision);
                 }
             }
+        }
+    }
+
+    /// Every held-back lethal line whose deferral has run out by sample time
+    /// `newest` (s) sounds, whatever the (unchecked) evidence.
+    fn sound_overdue(&mut self, newest: f64, now: i64) {
+        let overdue: Vec<(ArrhythmiaKind, f64, f64)> = self
+            .rhythm
+            .pending
+            .iter()
+            .filter_map(|(&k, &(onset, _))| {
+                let since = self.rhythm.held.get(&k).map_or(onset, |h| h.0.min(onset));
+                (policy::is_lethal(k) && newest - since >= policy::DEFERRAL_LIMIT_S).then_some((k, onset, since))
+            })
+            .collect();
+        for (kind, onset, since) in overdue {
+            let reason = format!(
+                "lasted {:.0} s: a lethal rhythm is held back as a possible artefact for {:.0} s at most (no waveform \
+                 has come to re-check it since)",
+                newest - since,
+                policy::DEFERRAL_LIMIT_S
+            );
+            self.verdict(kind, onset, newest, Decision { alarm: kind, keep: true, reason }, now);
         }
     }
 

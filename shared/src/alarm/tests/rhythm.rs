@@ -157,6 +157,35 @@ fn a_possible_artefact_that_lasts_past_the_deferral_limit_sounds_high_whatever_t
 }
 
 #[test]
+fn a_possible_artefact_sounds_high_at_the_limit_even_when_the_waves_stop_and_only_numerics_arrive() {
+    let (e, p, a) = lead_lost_with_two_pulses(70.0, 70.0);
+    let waves = [(WaveKind::EcgII, &e[..]), (WaveKind::Pleth, &p[..]), (WaveKind::Abp, &a[..])];
+    let mut w = WardAlarms::new(AlarmOptions::default());
+    stream_span(&mut w, &waves, None, 0.0, 30.0);
+    let first = alarms_of(&w, line()).remove(0);
+    assert_eq!(first.priority, Priority::Low);
+    // From 30 s the gateway sends HR once a second and no waves at all.
+    for k in 30..70 {
+        let t0 = T + k * S;
+        let raw = RawFrame {
+            seq: 10_000 + k as u64,
+            numerics: vec![RawNumeric { kind: VitalKind::Hr, t: t0, value: 75.0 }],
+            waves: vec![],
+            technical: vec![],
+        };
+        w.on_frame("b1", &Frame::try_from(raw).unwrap(), t0);
+        w.tick(t0, true);
+    }
+    let high = alarms_of(&w, arrhythmia(ArrhythmiaKind::Asystole));
+    assert_eq!(high.len(), 1, "{high:?}");
+    let late = high[0].raised - first.id.onset;
+    let limit = (crate::arrhythmia::policy::DEFERRAL_LIMIT_S * 1000.0) as i64;
+    assert!(late >= limit && late < limit + 1500, "high {late} ms after onset");
+    assert!(high[0].rhythm.as_ref().is_some_and(|d| d.reason.contains("no waveform")), "{:?}", high[0].rhythm);
+    assert_eq!(w.audible(T + 70 * S), Some(Priority::High));
+}
+
+#[test]
 fn acknowledging_the_possible_artefact_never_silences_the_alarm_it_becomes_even_when_delivered_again() {
     let (e, p, a) = lead_lost_with_two_pulses(32.0, 50.0);
     let waves = [(WaveKind::EcgII, &e[..]), (WaveKind::Pleth, &p[..]), (WaveKind::Abp, &a[..])];
