@@ -76,7 +76,8 @@ pub enum FrameError {
 
 /// A validated numeric reading: `value` is finite and inside the kind's
 /// measurable range, `t` is a plausible device time.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawNumeric", into = "RawNumeric")]
 pub struct Numeric {
     kind: VitalKind,
     t: SampleTime,
@@ -84,6 +85,23 @@ pub struct Numeric {
 }
 
 impl Numeric {
+    /// One reading checked as a frame's are (`seq` names the frame in the error).
+    pub fn check(seq: u64, n: RawNumeric) -> Result<Numeric, FrameError> {
+        check_time(seq, || format!("{:?} reading", n.kind), n.t)?;
+        let range = n.kind.measurable_range();
+        // `contains` is false for NaN, so NaN and infinities fail here too.
+        if !range.contains(&n.value) {
+            return Err(FrameError::Numeric {
+                seq,
+                kind: n.kind,
+                value: n.value,
+                min: *range.start(),
+                max: *range.end(),
+            });
+        }
+        Ok(Numeric { kind: n.kind, t: n.t, value: n.value })
+    }
+
     pub fn kind(&self) -> VitalKind {
         self.kind
     }
@@ -185,6 +203,22 @@ fn check_count(seq: u64, what: &'static str, count: usize, max: usize) -> Result
     Ok(())
 }
 
+/// A reading outside a frame (the newest intermittent values sent on
+/// subscribing): checked as a frame's, named frame 0 in the error.
+impl TryFrom<RawNumeric> for Numeric {
+    type Error = FrameError;
+
+    fn try_from(raw: RawNumeric) -> Result<Self, FrameError> {
+        Numeric::check(0, raw)
+    }
+}
+
+impl From<Numeric> for RawNumeric {
+    fn from(n: Numeric) -> Self {
+        RawNumeric { kind: n.kind, t: n.t, value: n.value }
+    }
+}
+
 impl TryFrom<RawFrame> for Frame {
     type Error = FrameError;
 
@@ -202,19 +236,7 @@ impl TryFrom<RawFrame> for Frame {
 
         let mut numerics = Vec::with_capacity(raw.numerics.len());
         for n in raw.numerics {
-            check_time(seq, || format!("{:?} reading", n.kind), n.t)?;
-            let range = n.kind.measurable_range();
-            // `contains` is false for NaN, so NaN and infinities fail here too.
-            if !range.contains(&n.value) {
-                return Err(FrameError::Numeric {
-                    seq,
-                    kind: n.kind,
-                    value: n.value,
-                    min: *range.start(),
-                    max: *range.end(),
-                });
-            }
-            numerics.push(Numeric { kind: n.kind, t: n.t, value: n.value });
+            numerics.push(Numeric::check(seq, n)?);
         }
 
         let mut waves = Vec::with_capacity(raw.waves.len());

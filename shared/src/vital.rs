@@ -117,6 +117,13 @@ impl VitalKind {
         }
     }
 
+    /// Measured now and then (a cuff inflation, a thermometer), not
+    /// continuously: its last value stays worth showing, with its age, long
+    /// after it was taken.
+    pub fn is_intermittent(self) -> bool {
+        matches!(self, VitalKind::NibpSys | VitalKind::NibpDia | VitalKind::NibpMean | VitalKind::Temp)
+    }
+
     /// Values a monitor can report for this parameter. Anything outside is not
     /// a measurement (a broken device, a unit mix-up) and is rejected at the edge.
     pub fn measurable_range(self) -> RangeInclusive<f64> {

@@ -5,7 +5,7 @@
 //! Fed with relayed frames ([`WardState::apply`]) and asked with a `now` (the
 //! tablet's clock, ms since the epoch); it never reads a clock itself.
 
-use crate::frame::{Frame, Sensor, TechnicalCondition};
+use crate::frame::{Frame, Numeric, Sensor, TechnicalCondition};
 use crate::protocol::live::{BedInfo, ServerMessage};
 use crate::vital::{VitalKind, WaveKind};
 use crate::SampleTime;
@@ -160,6 +160,22 @@ impl BedState {
         true
     }
 
+    /// Takes in the newest stored values of intermittent parameters
+    /// ([`ServerMessage::Latest`]): each becomes the bed's latest value of
+    /// its kind unless the bed already holds a newer one. Continuous
+    /// parameters are ignored: an old heart rate must never look current.
+    /// Returns whether anything changed.
+    pub fn apply_latest(&mut self, numerics: &[Numeric]) -> bool {
+        let mut changed = false;
+        for n in numerics.iter().filter(|n| n.kind().is_intermittent()) {
+            if self.latest.get(&n.kind()).is_none_or(|(t, _)| n.t() > *t) {
+                self.latest.insert(n.kind(), (n.t(), n.value()));
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// Adds history (from the trend endpoint) under the live trend: points at
     /// times the bed already holds are skipped, so merging twice is harmless.
     pub fn merge_trend(&mut self, kind: VitalKind, points: &[(SampleTime, f64)]) {
@@ -175,6 +191,11 @@ impl BedState {
         while trend.front().is_some_and(|(t, _)| *t < newest - TREND_WINDOW_MS) {
             trend.pop_front();
         }
+    }
+
+    /// Tablet clock when the bed's newest frame arrived.
+    pub fn last_arrival(&self) -> Option<i64> {
+        self.last_arrival
     }
 
     pub fn cursor(&self) -> Option<u64> {
@@ -227,8 +248,18 @@ pub struct WardState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
     Ward,
-    Frame { bed: String, fresh: bool },
-    CaughtUp { bed: String },
+    Frame {
+        bed: String,
+        fresh: bool,
+    },
+    /// Intermittent values taken in; `fresh`: some were newer than held.
+    Latest {
+        bed: String,
+        fresh: bool,
+    },
+    CaughtUp {
+        bed: String,
+    },
     Other,
 }
 
@@ -243,6 +274,8 @@ impl WardState {
                 self.beds.retain(|id, _| beds.iter().any(|b| &b.id == id));
                 for b in beds {
                     match self.beds.get_mut(&b.id) {
+                        // Another patient in the bed: nothing held is theirs.
+                        Some(state) if state.info.patient != b.patient => *state = BedState::new(b.clone()),
                         Some(state) => state.info = b.clone(),
                         None => {
                             self.beds.insert(b.id.clone(), BedState::new(b.clone()));
@@ -254,6 +287,10 @@ impl WardState {
             ServerMessage::Frame { bed, cursor, received, frame } => {
                 let fresh = self.beds.get_mut(bed).is_some_and(|b| b.apply(*cursor, *received, frame, now));
                 Applied::Frame { bed: bed.clone(), fresh }
+            }
+            ServerMessage::Latest { bed, numerics } => {
+                let fresh = self.beds.get_mut(bed).is_some_and(|b| b.apply_latest(numerics));
+                Applied::Latest { bed: bed.clone(), fresh }
             }
             ServerMessage::CaughtUp { bed, .. } => Applied::CaughtUp { bed: bed.clone() },
             _ => Applied::Other,
@@ -331,6 +368,43 @@ mod tests {
         assert_eq!(b.latest(VitalKind::Hr), Some((T + 2000, 90.0)));
         let trend: Vec<_> = b.trend(VitalKind::Hr).unwrap().iter().map(|p| p.1).collect();
         assert_eq!(trend, vec![70.0, 90.0]);
+    }
+
+    fn reading(kind: VitalKind, t: SampleTime, value: f64) -> Numeric {
+        Numeric::check(0, RawNumeric { kind, t, value }).unwrap()
+    }
+
+    #[test]
+    fn stored_intermittent_values_show_and_never_replace_newer_or_continuous_ones() {
+        let mut b = bed();
+        b.apply(1, T, &hr(1, T, 80.0), T);
+        let stored = [
+            reading(VitalKind::NibpSys, T - 720_000, 118.0),
+            reading(VitalKind::Temp, T - 3_000_000, 37.2),
+            // A heart rate from before the monitor stopped is not a value to show.
+            reading(VitalKind::Hr, T + 5_000, 140.0),
+        ];
+        assert!(b.apply_latest(&stored));
+        assert_eq!(b.latest(VitalKind::NibpSys), Some((T - 720_000, 118.0)));
+        assert_eq!(b.latest(VitalKind::Temp), Some((T - 3_000_000, 37.2)));
+        assert_eq!(b.latest(VitalKind::Hr), Some((T, 80.0)));
+        assert_eq!(b.cursor(), Some(1), "no cursor moves: frames still come in order");
+        // Sent again (a reconnect), or older than what the bed holds: nothing changes.
+        assert!(!b.apply_latest(&stored));
+        assert!(!b.apply_latest(&[reading(VitalKind::NibpSys, T - 900_000, 150.0)]));
+        assert_eq!(b.latest(VitalKind::NibpSys), Some((T - 720_000, 118.0)));
+
+        let mut w = WardState::default();
+        w.apply(&ServerMessage::Ward { protocol: 1, beds: vec![b.info.clone()], alarms: None }, T);
+        let msg = ServerMessage::Latest { bed: "b01".into(), numerics: stored.to_vec() };
+        assert_eq!(w.apply(&msg, T), Applied::Latest { bed: "b01".into(), fresh: true });
+        assert_eq!(w.bed("b01").unwrap().latest(VitalKind::Temp), Some((T - 3_000_000, 37.2)));
+        let unknown = ServerMessage::Latest { bed: "b99".into(), numerics: stored.to_vec() };
+        assert_eq!(w.apply(&unknown, T), Applied::Latest { bed: "b99".into(), fresh: false });
+        // A new patient in the bed (a reconnect's ward): the last one's values go.
+        let next = BedInfo { patient: Some("Z. Next".into()), ..b.info.clone() };
+        w.apply(&ServerMessage::Ward { protocol: 1, beds: vec![next], alarms: None }, T);
+        assert_eq!(w.bed("b01").unwrap().latest(VitalKind::Temp), None);
     }
 
     #[test]

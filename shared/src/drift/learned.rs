@@ -6,8 +6,10 @@
 //! that half are embedded here and loaded on first use.
 //!
 //! The network is written once against burn's [`Device`]: training runs it
-//! on the autodiff CPU device, the tablet on the plain pure-Rust CPU device (flex)
-//! compiled to WebAssembly; any other burn backend would do.
+//! on the autodiff CPU device, inference on the plain pure-Rust CPU device
+//! (flex), natively and compiled to WebAssembly; any other burn backend
+//! would do. The tablet does not carry it today (README, "Unusual-trend
+//! advisory"): it runs the combined-drift rule alone.
 
 use super::{Features, Model, N_FEATURES};
 use burn::module::Module;

@@ -55,7 +55,7 @@ mod tests;
 
 use features::MoveHistory;
 pub use features::{Features, LAGS_MIN, N_FEATURES, PER_PARAM};
-pub use model::{Model, SOFT_CHANGE, SOFT_Z};
+pub use model::{Model, COMBINED_DRIFT, SOFT_CHANGE, SOFT_Z};
 use param::plausible;
 pub use param::Param;
 use series::Series;
@@ -223,13 +223,14 @@ pub struct BedDrift {
 }
 
 impl BedDrift {
-    /// A bed judged by the baseline rules and, when this build carries it
-    /// (the `learned` feature), the trained learned detector.
+    /// A bed judged by the baseline rules and the combined-drift rule: with
+    /// the trained learned detector behind it when this build carries one
+    /// (the `learned` feature), else the rule alone ([`COMBINED_DRIFT`]).
     pub fn new() -> Self {
         #[cfg(feature = "learned")]
-        return Self::with_model(learned::model());
+        return Self::with_model(learned::model().or(Some(COMBINED_DRIFT)));
         #[cfg(not(feature = "learned"))]
-        Self::default()
+        Self::with_model(Some(COMBINED_DRIFT))
     }
 
     /// A bed judged by the baseline rules alone.

@@ -32,6 +32,19 @@ impl Model {
     }
 }
 
+/// The combined-drift rule on its own: the learned detector's gate with a
+/// detector that always agrees. A minute is unusual when two or more
+/// parameters have each moved [`SOFT_Z`] deviations and [`SOFT_CHANGE`] of a
+/// meaningful change the worse way, each under what the rules need alone.
+/// On the held-out halves of the evaluation (README, "Unusual-trend
+/// advisory") it decides exactly as the trained network behind the same
+/// gate, so a build without the network (the tablet's) runs this.
+pub const COMBINED_DRIFT: Model = Model::new(always, 0.5);
+
+fn always(_: &Features) -> f32 {
+    1.0
+}
+
 impl PartialEq for Model {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::fn_addr_eq(self.score, other.score)

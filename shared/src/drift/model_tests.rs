@@ -61,6 +61,21 @@ fn a_model_can_advise_a_drift_too_small_for_the_rules_and_says_why() {
 }
 
 #[test]
+fn a_bed_without_the_network_advises_a_combined_drift_with_the_rule_alone() {
+    // The tablet's build carries no network: the combined-drift rule still
+    // advises the drift the rules alone miss, and stays quiet on a steady bed.
+    let inj = linear(vec![(Param::Hr, 8.0), (Param::Spo2, -2.5)], 4 * 60, 60, 60);
+    let data = inj.apply(&stable(6 * 60));
+    let (d, changes) = run_with(Some(COMBINED_DRIFT), &data);
+    assert_eq!(raised(&changes).len(), 1, "{changes:?}");
+    assert!(d.advisory().expect("raised").by_model);
+    let (_, quiet) = run_with(Some(COMBINED_DRIFT), &stable(8 * 60));
+    assert!(raised(&quiet).is_empty(), "{quiet:?}");
+    #[cfg(not(feature = "learned"))]
+    assert_eq!(BedDrift::new(), BedDrift::with_model(Some(COMBINED_DRIFT)));
+}
+
+#[test]
 fn every_judged_minute_is_recorded_once_for_training_and_a_rejudge_starts_again() {
     let mut d = BedDrift::baseline_only();
     d.record_features();

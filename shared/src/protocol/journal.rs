@@ -14,7 +14,8 @@
 
 use super::live::ServerMessage;
 use crate::alarm::EventRequest;
-use crate::frame::{Frame, RawFrame};
+use crate::frame::{Frame, Numeric, RawFrame};
+use crate::vital::VitalKind;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -60,6 +61,10 @@ struct Kept {
 #[derive(Debug, Default)]
 pub struct Journal {
     ward: Option<ServerMessage>,
+    /// Per bed, the newest value of each intermittent parameter: from the
+    /// server's `latest` on subscribing and from every frame since, so a
+    /// reload shows the newest cuff reading, never an older one.
+    latest: BTreeMap<String, BTreeMap<VitalKind, Numeric>>,
     beds: BTreeMap<String, VecDeque<Kept>>,
     events: VecDeque<ServerMessage>,
     changed: bool,
@@ -76,8 +81,23 @@ impl Journal {
     /// Takes note of a message the tablet has handled.
     pub fn record(&mut self, msg: &ServerMessage) {
         match msg {
-            ServerMessage::Ward { .. } => self.ward = Some(msg.clone()),
+            ServerMessage::Ward { beds, .. } => {
+                // A bed that left the ward, or has another patient: its kept
+                // intermittent values were the last patient's.
+                let before = match &self.ward {
+                    Some(ServerMessage::Ward { beds, .. }) => beds.clone(),
+                    _ => Vec::new(),
+                };
+                self.latest.retain(|bed, _| {
+                    let now = beds.iter().find(|b| &b.id == bed);
+                    let was = before.iter().find(|b| &b.id == bed);
+                    now.is_some_and(|n| was.is_none_or(|w| w.patient == n.patient))
+                });
+                self.ward = Some(msg.clone());
+            }
+            ServerMessage::Latest { bed, numerics } => self.keep_latest(bed, numerics),
             ServerMessage::Frame { bed, cursor, frame, .. } => {
+                self.keep_latest(bed, frame.numerics());
                 let kept = self.beds.entry(bed.clone()).or_default();
                 if kept.back().is_some_and(|k| k.cursor >= *cursor) {
                     return; // already held (a resend after a reconnect)
@@ -108,18 +128,37 @@ impl Journal {
         self.changed = true;
     }
 
+    fn keep_latest(&mut self, bed: &str, numerics: &[Numeric]) {
+        let mut intermittent = numerics.iter().filter(|n| n.kind().is_intermittent()).peekable();
+        if intermittent.peek().is_none() {
+            return;
+        }
+        let kept = self.latest.entry(bed.to_string()).or_default();
+        for n in intermittent {
+            if kept.get(&n.kind()).is_none_or(|k| n.t() > k.t()) {
+                kept.insert(n.kind(), *n);
+            }
+        }
+    }
+
     /// Whether anything was recorded since the last snapshot.
     pub fn changed(&self) -> bool {
         self.changed
     }
 
     /// The journal as a snapshot to save, in the order the server sends on
-    /// subscribing: the ward, the events (they build each bed's alarm
+    /// subscribing: the ward, the stored intermittent values, the events (they build each bed's alarm
     /// settings, so they go before the frames judged against them), then per
     /// bed its frames in cursor order and a `CaughtUp` at the last one.
     pub fn snapshot(&mut self, saved_at: i64, outbox: Vec<EventRequest>) -> Snapshot {
         self.changed = false;
         let mut messages: Vec<ServerMessage> = self.ward.iter().cloned().collect();
+        messages.extend(
+            self.latest.iter().map(|(bed, kept)| ServerMessage::Latest {
+                bed: bed.clone(),
+                numerics: kept.values().copied().collect(),
+            }),
+        );
         messages.extend(self.events.iter().cloned());
         for (bed, kept) in &self.beds {
             messages.extend(kept.iter().map(|k| k.msg.clone()));
@@ -194,6 +233,50 @@ mod tests {
                 &ServerMessage::CaughtUp { bed: "b1".into(), cursor: Some(3400) },
                 &ServerMessage::CaughtUp { bed: "b2".into(), cursor: Some(1003) }
             ]
+        );
+    }
+
+    #[test]
+    fn a_reload_shows_the_newest_cuff_reading_not_the_one_sent_on_subscribing() {
+        let nibp = |t: i64, sys: f64, dia: f64| {
+            vec![
+                RawNumeric { kind: VitalKind::NibpSys, t, value: sys },
+                RawNumeric { kind: VitalKind::NibpDia, t, value: dia },
+            ]
+        };
+        let checked = |raw: Vec<RawNumeric>| raw.into_iter().map(|n| Numeric::check(0, n).unwrap()).collect::<Vec<_>>();
+        let mut j = Journal::default();
+        j.record(&ward());
+        // On subscribing: 140/90 from half an hour before.
+        j.record(&ServerMessage::Latest { bed: "b1".into(), numerics: checked(nibp(T0 - 1_800_000, 140.0, 90.0)) });
+        // An hour later the cuff reads 95/60; then ten minutes of other frames,
+        // more than the journal keeps of frames.
+        let cuff = Frame::try_from(RawFrame {
+            seq: 1,
+            numerics: nibp(T0 + 3_600_000, 95.0, 60.0),
+            waves: vec![],
+            technical: vec![],
+        })
+        .unwrap();
+        j.record(&ServerMessage::Frame { bed: "b1".into(), cursor: 1, received: T0 + 3_600_000, frame: cuff });
+        for i in 0..=2400 {
+            j.record(&frame("b1", 14_400 + i));
+        }
+        let s = j.snapshot(T0 + 4_300_000, vec![]);
+        let latest: Vec<_> = s
+            .messages
+            .iter()
+            .filter_map(|m| match m {
+                ServerMessage::Latest { bed, numerics } => Some((bed.clone(), numerics.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(latest, vec![("b1".to_string(), checked(nibp(T0 + 3_600_000, 95.0, 60.0)))]);
+        assert!(frames_of(&s, "b1").all(|(_, f)| f.time_span().1 > T0 + 3_600_000), "the cuff's frame itself is gone");
+        assert_eq!(
+            s.messages[1],
+            ServerMessage::Latest { bed: "b1".into(), numerics: latest[0].1.clone() },
+            "after the ward"
         );
     }
 

@@ -7,7 +7,7 @@
 //! per bed, so a tablet can resume exactly where it stopped.
 
 use crate::alarm::{AlarmOptions, EventRequest, StoredEvent};
-use crate::frame::Frame;
+use crate::frame::{Frame, Numeric};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -66,6 +66,15 @@ pub enum ServerMessage {
         received: i64,
         frame: Frame,
     },
+    /// The bed's newest value of each intermittent parameter (NIBP,
+    /// temperature: [`crate::VitalKind::is_intermittent`]) measured within the
+    /// server's age limit, sent on subscribing before the bed's frames, so a
+    /// tablet opened after a cuff measurement shows it, with its age. Each
+    /// reading is checked as a frame's; none is a live reading to alarm on.
+    Latest {
+        bed: String,
+        numerics: Vec<Numeric>,
+    },
     /// Everything stored for `bed` up to `cursor` has been sent; live from here.
     CaughtUp {
         bed: String,
@@ -118,6 +127,19 @@ mod tests {
         let json = serde_json::to_string(&msg).unwrap();
         assert!(json.starts_with(r#"{"type":"frame","bed":"b01","cursor":42"#), "{json}");
         assert_eq!(serde_json::from_str::<ServerMessage>(&json).unwrap(), msg);
+    }
+
+    #[test]
+    fn latest_values_round_trip_and_a_bad_one_is_refused() {
+        let json = r#"{"type":"latest","bed":"b01","numerics":[{"kind":"nibp_sys","t":1790000000000,"value":118.0}]}"#;
+        let msg: ServerMessage = serde_json::from_str(json).unwrap();
+        let ServerMessage::Latest { bed, numerics } = &msg else { panic!("{msg:?}") };
+        assert_eq!((bed.as_str(), numerics[0].kind(), numerics[0].value()), ("b01", VitalKind::NibpSys, 118.0));
+        assert_eq!(serde_json::to_string(&msg).unwrap(), json);
+        let bad = json.replace("118.0", "-5");
+        assert!(serde_json::from_str::<ServerMessage>(&bad).is_err());
+        let bad = json.replace("1790000000000", "5");
+        assert!(serde_json::from_str::<ServerMessage>(&bad).is_err());
     }
 
     #[test]
