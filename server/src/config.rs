@@ -15,12 +15,16 @@ pub struct Config {
     pub listen: SocketAddr,
     /// SQLite database file, created with its folder on first run.
     pub database: PathBuf,
-    /// Folder with the built site (`pkg/vigil.js`, `pkg/vigil.wasm`, CSS, assets).
+    /// Folder with the built site (`pkg/{vigil,family,desk}.{js,wasm}`, CSS, assets).
     pub site_root: PathBuf,
     /// Seconds of recent data a tablet gets when it subscribes without a cursor.
     pub recent_seconds_default: u32,
     /// Upper bound on what a tablet may ask for.
     pub recent_seconds_max: u32,
+    /// How old an intermittent value (NIBP, temperature) may be and still be
+    /// sent, with its time, to a tablet subscribing: hours. Twelve by
+    /// default: NEWS2's longest routine interval between observations.
+    pub latest_max_age_hours: u32,
     /// Largest WebSocket message accepted from a device, bytes.
     pub max_device_message_bytes: usize,
     /// The ward's alarm behaviour, sent to every tablet (`[alarms]` table:
@@ -75,6 +79,7 @@ impl Default for Config {
             site_root: PathBuf::from("target/site"),
             recent_seconds_default: 15,
             recent_seconds_max: 600,
+            latest_max_age_hours: 12,
             max_device_message_bytes: 1 << 20,
             alarms: AlarmOptions::default(),
             retention: Retention::default(),

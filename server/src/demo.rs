@@ -125,6 +125,7 @@ pub async fn provision(store: &Store, plan: &WardPlan, base_dir: &Path) -> anyho
     }
     let existing = store.beds().await?;
     if existing.is_empty() {
+        let now = now_ms();
         store
             .create_ward(NewWard {
                 id: "w1".into(),
@@ -133,10 +134,17 @@ pub async fn provision(store: &Store, plan: &WardPlan, base_dir: &Path) -> anyho
                     .beds
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| NewBed {
-                        id: format!("b{:02}", i + 1),
-                        label: b.label.clone(),
-                        patient: b.patient.clone(),
+                    .map(|(i, b)| {
+                        // A bed with recorded history had its patient before
+                        // the demo began: the history is that patient's.
+                        let scenario = load_scenario(&b.scenario, base_dir).ok();
+                        let history_s = scenario.and_then(|s| s.history_s).unwrap_or(0.0);
+                        NewBed {
+                            id: format!("b{:02}", i + 1),
+                            label: b.label.clone(),
+                            patient: b.patient.clone(),
+                            admitted_at: Some(now - (history_s * 1000.0) as i64 - 60_000),
+                        }
                     })
                     .collect(),
             })

@@ -41,7 +41,7 @@ pub async fn run(o: StoreBenchOptions) -> anyhow::Result<()> {
             id: "w".into(),
             name: "bench".into(),
             beds: (0..=o.beds)
-                .map(|i| NewBed { id: format!("b{i:03}"), label: format!("Bed {i}"), patient: None })
+                .map(|i| NewBed { admitted_at: None, id: format!("b{i:03}"), label: format!("Bed {i}"), patient: None })
                 .collect(),
         })
         .await?;

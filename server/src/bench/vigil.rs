@@ -42,7 +42,12 @@ pub(crate) async fn provision(db: &Path, beds: usize, arterial_line: bool) -> an
                 beds: ward
                     .beds
                     .iter()
-                    .map(|b| NewBed { id: b.clone(), label: format!("Bed {}", &b[1..]), patient: None })
+                    .map(|b| NewBed {
+                        admitted_at: None,
+                        id: b.clone(),
+                        label: format!("Bed {}", &b[1..]),
+                        patient: None,
+                    })
                     .collect(),
             })
             .await?;

@@ -143,7 +143,12 @@ pub async fn create_ward(
         if beds.iter().any(|x| x.id == bed) {
             return Err(AppError::BadRequest(format!("the bed id {bed:?} is given twice")));
         }
-        beds.push(crate::store::rows::NewBed { id: bed, label: check_name("a bed's label", &b.label)?, patient: None });
+        beds.push(crate::store::rows::NewBed {
+            admitted_at: None,
+            id: bed,
+            label: check_name("a bed's label", &b.label)?,
+            patient: None,
+        });
     }
     let ward = crate::store::rows::NewWard { id: id.clone(), name, beds };
     state.store.add_ward(ward, By::new(p.username), now_ms()).await?.map_err(AppError::Conflict)?;

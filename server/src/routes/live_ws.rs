@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 use vigil_shared::alarm::EventRequest;
+use vigil_shared::frame::{Numeric, RawNumeric};
 use vigil_shared::protocol::live::{ClientMessage, ServerMessage};
 use vigil_shared::protocol::PROTOCOL_VERSION;
 
@@ -208,6 +209,7 @@ async fn feed(
         };
         // Settings first, so the frames that follow are judged with them.
         send_events(&state, &bed, &out).await?;
+        send_latest(&state, &bed, &out).await?;
         refill(&state, &bed, &mut last, &out).await?;
         out.send(to_json(&ServerMessage::CaughtUp { bed: bed.clone(), cursor: Some(last) })).await?;
         loop {
@@ -233,6 +235,27 @@ async fn feed(
     if let Err(e) = result {
         tracing::debug!(bed = %bed, error = format!("{e:#}"), "bed feed ended");
     }
+}
+
+/// The bed's newest intermittent values within the age limit, so a tablet
+/// opened an hour after a cuff measurement still shows it, with its time.
+/// Only the patient now in the bed, since they came to it: an empty bed, or
+/// the previous patient's last cuff reading, sends nothing.
+async fn send_latest(state: &AppState, bed: &str, out: &mpsc::Sender<Arc<str>>) -> anyhow::Result<()> {
+    let Some(patient) = state.store.patient_in_bed(bed).await? else { return Ok(()) };
+    let now = now_ms();
+    let from = (now - i64::from(state.config.latest_max_age_hours) * 3_600_000).max(patient.bed_since);
+    // Device clocks run a little ahead of ours at times; a minute is allowed.
+    let rows = state.store.latest_numerics(bed, from, now + 60_000).await?;
+    let numerics: Vec<Numeric> = rows
+        .into_iter()
+        .filter(|(kind, _, _)| kind.is_intermittent())
+        .filter_map(|(kind, t, value)| Numeric::check(0, RawNumeric { kind, t, value }).ok())
+        .collect();
+    if !numerics.is_empty() {
+        out.send(to_json(&ServerMessage::Latest { bed: bed.to_string(), numerics })).await?;
+    }
+    Ok(())
 }
 
 async fn send_events(state: &AppState, bed: &str, out: &mpsc::Sender<Arc<str>>) -> anyhow::Result<()> {

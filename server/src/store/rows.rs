@@ -28,6 +28,9 @@ pub struct NewBed {
     pub id: String,
     pub label: String,
     pub patient: Option<String>,
+    /// When the patient came to the bed, ms (None: now). The demo's patients
+    /// were monitored before it started (their recorded history is theirs).
+    pub admitted_at: Option<i64>,
 }
 
 pub struct NewWard {

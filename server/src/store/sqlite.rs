@@ -320,7 +320,7 @@ impl Storage for SqliteStore {
                 if let Some(name) = &bed.patient {
                     tx.execute(
                         "INSERT INTO patients(display_name, bed_id, admitted_at) VALUES (?1, ?2, ?3)",
-                        params![name, bed.id, now_ms()],
+                        params![name, bed.id, bed.admitted_at.unwrap_or_else(now_ms)],
                     )?;
                 }
             }

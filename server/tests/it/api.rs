@@ -55,8 +55,14 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
             id: "w1".into(),
             name: "Test ward".into(),
             beds: vec![
-                NewBed { id: "b01".into(), label: "Bed 1".into(), patient: Some("A. Test".into()) },
-                NewBed { id: "b02".into(), label: "Bed 2".into(), patient: None },
+                // In the bed for six hours: what its monitor sent is this patient's.
+                NewBed {
+                    admitted_at: Some(vigil_server::clock::now_ms() - 6 * 3_600_000),
+                    id: "b01".into(),
+                    label: "Bed 1".into(),
+                    patient: Some("A. Test".into()),
+                },
+                NewBed { admitted_at: None, id: "b02".into(), label: "Bed 2".into(), patient: None },
             ],
         })
         .await
@@ -332,7 +338,7 @@ async fn a_device_keeps_what_the_server_has_not_acknowledged_and_sends_it_when_t
         .create_ward(NewWard {
             id: "w".into(),
             name: "w".into(),
-            beds: vec![NewBed { id: "b01".into(), label: "1".into(), patient: None }],
+            beds: vec![NewBed { admitted_at: None, id: "b01".into(), label: "1".into(), patient: None }],
         })
         .await
         .unwrap();
@@ -356,4 +362,72 @@ async fn a_device_keeps_what_the_server_has_not_acknowledged_and_sends_it_when_t
     assert_eq!(stats.get(&stats.acked), 30);
     assert_eq!(stats.get(&stats.dropped), 0);
     assert_eq!(store.counts().await.unwrap().frames, 30);
+}
+
+#[tokio::test]
+async fn a_tablet_opened_after_a_cuff_measurement_gets_it_with_its_time_and_nothing_of_another_patient() {
+    let app = spawn_app_with(|c| c.latest_max_age_hours = 2).await;
+    let now = vigil_server::clock::now_ms();
+    let at = |min: i64| now - min * 60_000;
+    let reading = |kind, t, value| RawNumeric { kind, t, value };
+    // Bed 1: a cuff measurement 12 min ago, one 3 h ago (beyond the limit), a
+    // temperature 40 min ago, and a heart rate 12 min ago.
+    let mut dev = app.device(&app.tokens[0]).await.unwrap();
+    let f = RawFrame {
+        seq: 1,
+        numerics: vec![
+            reading(VitalKind::NibpSys, at(180), 150.0),
+            reading(VitalKind::Temp, at(40), 37.9),
+            reading(VitalKind::NibpSys, at(12), 118.0),
+            reading(VitalKind::NibpDia, at(12), 76.0),
+            reading(VitalKind::Hr, at(12), 88.0),
+        ],
+        waves: vec![],
+        technical: vec![],
+    };
+    assert!(matches!(send_frame(&mut dev, f).await, ServerToDevice::Ack { .. }));
+    // Bed 2, empty, measures a cuff pressure; then a patient is admitted to
+    // it. That reading is nobody's to show, and never this patient's.
+    let mut dev2 = app.device(&app.tokens[1]).await.unwrap();
+    let f2 = RawFrame {
+        seq: 1,
+        numerics: vec![reading(VitalKind::NibpSys, at(5), 190.0), reading(VitalKind::NibpDia, at(5), 110.0)],
+        waves: vec![],
+        technical: vec![],
+    };
+    assert!(matches!(send_frame(&mut dev2, f2).await, ServerToDevice::Ack { .. }));
+    let empty = app.tablet(&[]).await;
+    let (latest, _) = latest_until_caught_up(empty).await;
+    assert_eq!(latest.len(), 1, "an empty bed sends none: {latest:?}");
+    app.store
+        .admit("b02", "B. New", vigil_server::store::accounts::By::new("admin"), vigil_server::clock::now_ms())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let (latest, frames_before) = latest_until_caught_up(app.tablet(&[]).await).await;
+    assert_eq!(frames_before, 0, "the latest values come before the bed's frames");
+    assert_eq!(latest.len(), 1, "bed 2's reading predates its patient: {latest:?}");
+    let (bed, numerics) = &latest[0];
+    assert_eq!(bed, "b01");
+    let got: Vec<_> = numerics.iter().map(|n| (n.kind(), n.t(), n.value())).collect();
+    assert_eq!(
+        got,
+        vec![(VitalKind::NibpSys, at(12), 118.0), (VitalKind::NibpDia, at(12), 76.0), (VitalKind::Temp, at(40), 37.9)]
+    );
+}
+
+/// The `latest` messages a new subscription gets, and how many of bed 1's
+/// frames came before the first of them.
+async fn latest_until_caught_up(mut tablet: Ws) -> (Vec<(String, Vec<vigil_shared::frame::Numeric>)>, usize) {
+    let (mut latest, mut frames_before, mut caught_up) = (Vec::new(), 0, 0);
+    while caught_up < 2 {
+        match next_live_msg(&mut tablet).await {
+            ServerMessage::Latest { bed, numerics } => latest.push((bed, numerics)),
+            ServerMessage::Frame { bed, .. } if bed == "b01" && latest.is_empty() => frames_before += 1,
+            ServerMessage::CaughtUp { .. } => caught_up += 1,
+            _ => {}
+        }
+    }
+    (latest, frames_before)
 }

@@ -76,7 +76,12 @@ impl World {
             .create_ward(NewWard {
                 id: "w2".into(),
                 name: "Other ward".into(),
-                beds: vec![NewBed { id: "c01".into(), label: "C1".into(), patient: Some("Other Ward Patient".into()) }],
+                beds: vec![NewBed {
+                    admitted_at: None,
+                    id: "c01".into(),
+                    label: "C1".into(),
+                    patient: Some("Other Ward Patient".into()),
+                }],
             })
             .await
             .unwrap();
@@ -85,7 +90,12 @@ impl World {
                 id: "w3".into(),
                 name: "Moves".into(),
                 beds: (1..=4)
-                    .map(|i| NewBed { id: format!("d{i:02}"), label: format!("D{i}"), patient: None })
+                    .map(|i| NewBed {
+                        admitted_at: None,
+                        id: format!("d{i:02}"),
+                        label: format!("D{i}"),
+                        patient: None,
+                    })
                     .collect(),
             })
             .await

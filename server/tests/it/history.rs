@@ -15,7 +15,7 @@ async fn store(dir: &tempfile::TempDir) -> (Store, DeviceIdentity) {
         .create_ward(NewWard {
             id: "w".into(),
             name: "W".into(),
-            beds: vec![NewBed { id: "b1".into(), label: "Bed 1".into(), patient: None }],
+            beds: vec![NewBed { admitted_at: None, id: "b1".into(), label: "Bed 1".into(), patient: None }],
         })
         .await
         .unwrap();
