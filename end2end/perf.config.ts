@@ -7,6 +7,10 @@ import { launchOptions } from "./tests/fixtures/chromium";
 const port = Number(process.env.VIGIL_PERF_PORT ?? 3150);
 const beds = Number(process.env.VIGIL_PERF_BEDS ?? 16);
 const baseURL = `http://127.0.0.1:${port}`;
+// Another build to compare in the same sitting (e.g. the previous commit's
+// binary and site): VIGIL_PERF_BIN, VIGIL_PERF_SITE.
+const bin = process.env.VIGIL_PERF_BIN ?? "../target/release/vigil";
+const site = process.env.VIGIL_PERF_SITE ?? "../target/site";
 
 export default defineConfig({
   testDir: "./perf",
@@ -25,8 +29,8 @@ export default defineConfig({
   },
   webServer: {
     command:
-      `rm -rf ../target/perf-data && exec ../target/release/vigil demo --beds ${beds} ` +
-      `--database ../target/perf-data/vigil.db --site-root ../target/site --listen 127.0.0.1:${port}`,
+      `rm -rf ../target/perf-data && exec ${bin} demo --beds ${beds} ` +
+      `--database ../target/perf-data/vigil.db --site-root ${site} --listen 127.0.0.1:${port}`,
     url: `${baseURL}/health`,
     timeout: 60_000,
     reuseExistingServer: false,

@@ -33,6 +33,12 @@ for (const beds of sizes) {
     console.log(`downloads (Chromium ${r.chromium}): as transferred ${r.assets_transferred_total_kb} KB, gzip -9 ${r.assets_gzip_total_kb} KB`);
     for (const a of r.assets)
       console.log(`  ${a.url.padEnd(58)} ${String(a.bytes).padStart(8)} B  sent ${(a.transferred === null ? "-" : String(a.transferred)).padStart(7)} B  gzip -9 ${String(a.gzip).padStart(7)} B`);
+    const fam = r.family;
+    if (fam) {
+      console.log(`family portal on a phone (390x844): hydrated in ${fam.hydrate_ms.toFixed(0)} ms; as transferred ${fam.assets_transferred_total_kb} KB, gzip -9 ${fam.assets_gzip_total_kb} KB`);
+      for (const a of fam.assets)
+        console.log(`  ${a.url.padEnd(58)} ${String(a.bytes).padStart(8)} B  sent ${(a.transferred === null ? "-" : String(a.transferred)).padStart(7)} B  gzip -9 ${String(a.gzip).padStart(7)} B`);
+    }
   }
 }
 JS

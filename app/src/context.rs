@@ -89,10 +89,24 @@ impl LiveContext {
         }
     }
 
-    /// A text about one bed that follows the ward (empty while the bed is unknown).
+    /// A text about one bed that follows the ward (empty while the bed is
+    /// unknown). A memo: the page is touched only when the text changes,
+    /// not at every ward update.
     pub fn bed_text(&self, bed: &str, f: fn(&BedState) -> String) -> Signal<String> {
         let (ctx, bed) = (*self, bed.to_string());
-        Signal::derive(move || ctx.with_ward(|w| w.bed(&bed).map(f).unwrap_or_default()))
+        Memo::new(move |_| ctx.with_ward(|w| w.bed(&bed).map(f).unwrap_or_default())).into()
+    }
+
+    /// A text about one bed at the tablet's time (an age): follows the ward
+    /// and the clock, and touches the page only when it changes (an age
+    /// once a minute, not every second).
+    pub fn bed_text_at(&self, bed: &str, f: fn(&BedState, i64) -> String) -> Signal<String> {
+        let (ctx, bed) = (*self, bed.to_string());
+        Memo::new(move |_| {
+            let now = ctx.now.get();
+            ctx.with_ward(|w| w.bed(&bed).map(|b| f(b, now)).unwrap_or_default())
+        })
+        .into()
     }
 
     /// Whether this tablet's account may act on alarms (acknowledge, set

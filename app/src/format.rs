@@ -19,15 +19,80 @@ pub fn current(bed: &BedState, kind: VitalKind, newest_t: i64, max_age_ms: i64) 
     bed.latest(kind).filter(|(t, _)| newest_t - t <= max_age_ms).map(|(_, v)| v)
 }
 
-/// The text shown for a parameter on tiles and in the bed view. Continuous
-/// parameters go blank 10 s after they stop; temperature is measured now and
-/// then and stays for an hour.
+/// How long an intermittent value (NIBP, temperature) stays on screen, with
+/// its age beside it: 12 h, NEWS2's longest routine interval between
+/// observations (and the server's default limit for sending one to a tablet
+/// that opens later, `latest_max_age_hours`).
+pub const INTERMITTENT_SHOWN_MS: i64 = 12 * 3_600_000;
+
+/// How long a continuous parameter stays on screen after it stops: 10 s.
+pub const CONTINUOUS_SHOWN_MS: i64 = 10_000;
+
+/// A cuff's systolic, diastolic and mean belong to one measurement when
+/// their times are this close.
+const SAME_MEASUREMENT_MS: i64 = 5_000;
+
+/// The text shown for a continuous parameter on tiles and in the bed view:
+/// blank 10 s (of device time) after it stops. Intermittent ones: [`shown_at`].
 pub fn shown(bed: &BedState, kind: VitalKind) -> String {
-    let max_age = match kind {
-        VitalKind::Temp => 3_600_000,
-        _ => 10_000,
+    value(kind, current(bed, kind, newest_time(bed), CONTINUOUS_SHOWN_MS))
+}
+
+/// How old a reading taken at device time `t` is at tablet time `now`,
+/// counted on the device's own clock where it can be (the bed's newest
+/// reading's time plus the tablet time since that frame arrived), so a
+/// monitor whose clock is off by minutes still gets its ages right. `None`
+/// before the tablet knows the time (the server's page).
+pub fn age_ms(bed: &BedState, t: i64, now: i64) -> Option<i64> {
+    if now <= 0 {
+        return None;
+    }
+    let age = match bed.last_arrival() {
+        Some(arrived) => (newest_time(bed) - t).saturating_add(now - arrived),
+        None => now - t,
     };
-    value(kind, current(bed, kind, newest_time(bed), max_age))
+    Some(age.max(0))
+}
+
+/// The newest value of an intermittent parameter still worth showing at
+/// tablet time `now`: at most 12 h old, by the bed's newest data and by the
+/// clock (a monitor that went silent does not keep its last cuff reading
+/// on screen for ever).
+pub fn intermittent(bed: &BedState, kind: VitalKind, now: i64) -> Option<(i64, f64)> {
+    bed.latest(kind).filter(|(t, _)| {
+        newest_time(bed) - t <= INTERMITTENT_SHOWN_MS && age_ms(bed, *t, now).is_none_or(|a| a <= INTERMITTENT_SHOWN_MS)
+    })
+}
+
+/// The text shown for a parameter at tablet time `now`: continuous ones as
+/// [`shown`], intermittent ones for 12 h ([`intermittent`]), with their age
+/// beside them ([`age_of`]).
+pub fn shown_at(bed: &BedState, kind: VitalKind, now: i64) -> String {
+    if kind.is_intermittent() {
+        value(kind, intermittent(bed, kind, now).map(|(_, v)| v))
+    } else {
+        shown(bed, kind)
+    }
+}
+
+/// An age in words: `just now`, `12 min`, `2 h 05 min`.
+pub fn age(ms: i64) -> String {
+    let min = ms.max(0) / 60_000;
+    match min {
+        0 => "just now".into(),
+        1..=59 => format!("{min} min"),
+        _ => format!("{} h {:02} min", min / 60, min % 60),
+    }
+}
+
+/// The age of the intermittent value shown for `kind` at tablet time `now`
+/// (empty for a continuous parameter, for nothing shown, and before the
+/// tablet knows the time).
+pub fn age_of(bed: &BedState, kind: VitalKind, now: i64) -> String {
+    if !kind.is_intermittent() {
+        return String::new();
+    }
+    intermittent(bed, kind, now).and_then(|(t, _)| age_ms(bed, t, now)).map(age).unwrap_or_default()
 }
 
 /// Device time of the bed's newest numeric.
@@ -35,20 +100,30 @@ pub fn newest_time(bed: &BedState) -> i64 {
     VitalKind::ALL.iter().filter_map(|k| bed.latest(*k).map(|(t, _)| t)).max().unwrap_or(0)
 }
 
-/// Blood pressure as `sys/dia (mean)`, arterial line first, else NIBP.
-pub fn blood_pressure(bed: &BedState, newest_t: i64) -> (String, &'static str) {
-    let art = [VitalKind::ArtSys, VitalKind::ArtDia, VitalKind::ArtMean].map(|k| current(bed, k, newest_t, 10_000));
+/// Blood pressure as `sys/dia (mean)` at tablet time `now`, arterial line
+/// first, else the last NIBP (its parts only from one measurement).
+pub fn blood_pressure(bed: &BedState, now: i64) -> (String, &'static str) {
+    let newest_t = newest_time(bed);
+    let art = [VitalKind::ArtSys, VitalKind::ArtDia, VitalKind::ArtMean]
+        .map(|k| current(bed, k, newest_t, CONTINUOUS_SHOWN_MS));
     if let [Some(s), Some(d), m] = art {
         return (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "ART");
     }
-    // NIBP is intermittent: show the last one for up to an hour.
-    let nibp =
-        [VitalKind::NibpSys, VitalKind::NibpDia, VitalKind::NibpMean].map(|k| current(bed, k, newest_t, 3_600_000));
-    match nibp {
-        [Some(s), Some(d), m] => {
-            (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "NIBP")
-        }
-        _ => ("-?-".into(), "NIBP"),
+    // NIBP is intermittent: the last one stays, with its age. A diastolic or
+    // mean from another inflation than the systolic is not shown with it.
+    let Some((t, s)) = intermittent(bed, VitalKind::NibpSys, now) else { return ("-?-".into(), "NIBP") };
+    let part = |k| bed.latest(k).filter(|(pt, _)| (pt - t).abs() <= SAME_MEASUREMENT_MS).map(|(_, v)| v);
+    match (part(VitalKind::NibpDia), part(VitalKind::NibpMean)) {
+        (Some(d), m) => (format!("{s:.0}/{d:.0}{}", m.map(|m| format!(" ({m:.0})")).unwrap_or_default()), "NIBP"),
+        (None, _) => ("-?-".into(), "NIBP"),
+    }
+}
+
+/// The age of the blood pressure shown: the cuff's, none for an arterial line.
+pub fn blood_pressure_age(bed: &BedState, now: i64) -> String {
+    match blood_pressure(bed, now) {
+        (v, "NIBP") if v != "-?-" => age_of(bed, VitalKind::NibpSys, now),
+        _ => String::new(),
     }
 }
 
@@ -151,6 +226,71 @@ mod tests {
             (VitalKind::ArtDia, T, 71.0),
         ]);
         assert_eq!(blood_pressure(&b, T), ("131/71".into(), "ART"));
+    }
+
+    #[test]
+    fn an_intermittent_value_stays_with_its_age_and_a_continuous_one_does_not() {
+        let b = bed_with(&[
+            (VitalKind::NibpSys, T, 118.0),
+            (VitalKind::NibpDia, T, 76.0),
+            (VitalKind::Temp, T, 37.2),
+            (VitalKind::Hr, T, 80.0),
+            (VitalKind::Spo2, T + 3 * 3_600_000, 97.0),
+        ]);
+        // Three hours on, only SpO2 is still measured (the frame arrived at T).
+        let now = T + 5_000;
+        assert_eq!(blood_pressure(&b, now).0, "118/76");
+        assert_eq!(blood_pressure_age(&b, now), "3 h 00 min");
+        assert_eq!(shown_at(&b, VitalKind::Temp, now), "37.2");
+        assert_eq!(age_of(&b, VitalKind::Temp, now), "3 h 00 min");
+        assert_eq!(shown(&b, VitalKind::Hr), "-?-");
+        assert_eq!(age_of(&b, VitalKind::Spo2, now), "", "continuous values carry no age");
+        assert_eq!(age_of(&b, VitalKind::Temp, 0), "", "the server's page knows no time");
+        assert_eq!(shown_at(&b, VitalKind::Temp, 0), "37.2", "and shows what the tablet will");
+        assert_eq!(
+            (age(59_999), age(12 * 60_000 + 59_000), age(65 * 60_000)),
+            ("just now".into(), "12 min".into(), "1 h 05 min".into())
+        );
+    }
+
+    #[test]
+    fn an_intermittent_value_goes_after_12_h_by_the_data_or_by_the_clock() {
+        let late = bed_with(&[
+            (VitalKind::NibpSys, T, 118.0),
+            (VitalKind::NibpDia, T, 76.0),
+            (VitalKind::Spo2, T + INTERMITTENT_SHOWN_MS + 1, 97.0),
+        ]);
+        assert_eq!(blood_pressure(&late, T).0, "-?-");
+        assert_eq!(blood_pressure_age(&late, T), "");
+        // A monitor that went silent: its last cuff reading goes 12 h on.
+        let silent = bed_with(&[(VitalKind::NibpSys, T, 118.0), (VitalKind::NibpDia, T, 76.0)]);
+        assert_eq!(blood_pressure(&silent, T + 11 * 3_600_000).0, "118/76");
+        assert_eq!(blood_pressure(&silent, T + INTERMITTENT_SHOWN_MS + 60_000).0, "-?-");
+    }
+
+    #[test]
+    fn ages_count_on_the_device_clock_when_it_is_off() {
+        // The monitor's clock runs 10 min fast: its NIBP was taken 9 min
+        // before its newest reading, which arrived (tablet time T) just now.
+        let fast = T + 600_000;
+        let b = bed_with(&[
+            (VitalKind::NibpSys, fast - 540_000, 118.0),
+            (VitalKind::NibpDia, fast - 540_000, 76.0),
+            (VitalKind::Spo2, fast, 97.0),
+        ]);
+        assert_eq!(blood_pressure_age(&b, T + 60_000), "10 min");
+    }
+
+    #[test]
+    fn a_blood_pressure_is_one_measurement() {
+        // A later inflation gave a mean only: not shown with the old pair.
+        let b = bed_with(&[
+            (VitalKind::NibpSys, T, 120.0),
+            (VitalKind::NibpDia, T, 80.0),
+            (VitalKind::NibpMean, T, 93.0),
+            (VitalKind::NibpMean, T + 600_000, 60.0),
+        ]);
+        assert_eq!(blood_pressure(&b, T + 600_000).0, "120/80");
     }
 
     #[test]

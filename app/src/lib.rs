@@ -51,8 +51,28 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-/// The HTML document around the app.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The hydrated bundle a page loads (`pkg/<name>.js` and `.wasm`): each
+/// carries only its own pages, so a family member's phone never downloads
+/// the alarm engine and a ward tablet never the administration pages.
+/// Moving between bundles is a full page load (links say `rel="external"`).
+pub fn bundle_for(path: &str) -> &'static str {
+    let first = path.trim_start_matches('/').split(['/', '?', '#']).next().unwrap_or("");
+    match first {
+        "family" | "invite" => "family",
+        "signin" | "account" | "admin" => "desk",
+        _ => "vigil",
+    }
+}
+
+/// The HTML document around the app, with the hydration scripts of the
+/// page's bundle ([`bundle_for`]).
+pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        options.output_name = std::sync::Arc::from(bundle_for(parts.uri.path()));
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = &mut options;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -71,27 +91,85 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+fn not_found() -> impl IntoView {
+    view! { <main><p class="empty">"Page not found."</p></main> }
+}
+
+#[cfg(any(not(feature = "hydrate"), feature = "station"))]
+fn ward_page() -> impl IntoView {
+    use components::staff::StaffChrome;
+    view! { <StaffChrome><pages::ward::WardPage/></StaffChrome> }
+}
+
+#[cfg(any(not(feature = "hydrate"), feature = "station"))]
+fn bed_page() -> impl IntoView {
+    use components::staff::StaffChrome;
+    view! { <StaffChrome><pages::bed::BedPage/></StaffChrome> }
+}
+
+// Every page, for the server's rendering (and native builds); a hydrated
+// bundle carries its own pages only (features `station`, `family`, `desk`).
+#[cfg(not(feature = "hydrate"))]
+fn pages() -> impl IntoView {
+    view! {
+        <Routes fallback=not_found>
+            <Route path=path!("/") view=ward_page/>
+            <Route path=path!("/bed/:id") view=bed_page/>
+            <Route path=path!("/family") view=|| view! { <main><pages::family::FamilyPage/></main> }/>
+            <Route path=path!("/invite/:token") view=|| view! { <main><pages::invite::InvitePage/></main> }/>
+            <Route path=path!("/signin") view=|| view! { <main><pages::signin::SignInPage/></main> }/>
+            <Route path=path!("/account") view=|| view! { <main><pages::account::AccountPage/></main> }/>
+            <Route path=path!("/admin") view=|| view! { <main><pages::admin::AdminPage/></main> }/>
+        </Routes>
+    }
+}
+
+#[cfg(all(feature = "hydrate", feature = "station"))]
+fn pages() -> impl IntoView {
+    view! {
+        <Routes fallback=not_found>
+            <Route path=path!("/") view=ward_page/>
+            <Route path=path!("/bed/:id") view=bed_page/>
+        </Routes>
+    }
+}
+
+#[cfg(all(feature = "hydrate", feature = "family", not(feature = "station")))]
+fn pages() -> impl IntoView {
+    view! {
+        <Routes fallback=not_found>
+            <Route path=path!("/family") view=|| view! { <main><pages::family::FamilyPage/></main> }/>
+            <Route path=path!("/invite/:token") view=|| view! { <main><pages::invite::InvitePage/></main> }/>
+        </Routes>
+    }
+}
+
+#[cfg(all(feature = "hydrate", feature = "desk", not(any(feature = "station", feature = "family"))))]
+fn pages() -> impl IntoView {
+    view! {
+        <Routes fallback=not_found>
+            <Route path=path!("/signin") view=|| view! { <main><pages::signin::SignInPage/></main> }/>
+            <Route path=path!("/account") view=|| view! { <main><pages::account::AccountPage/></main> }/>
+            <Route path=path!("/admin") view=|| view! { <main><pages::admin::AdminPage/></main> }/>
+        </Routes>
+    }
+}
+
+#[cfg(all(feature = "hydrate", not(any(feature = "station", feature = "family", feature = "desk"))))]
+compile_error!("a hydrated build carries one bundle: build with feature `station`, `family` or `desk`");
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let ctx = context::LiveContext::new();
-    provide_context(ctx);
-    use components::staff::StaffChrome;
+    // The live ward: only the station's pages (and the server, which
+    // renders them) read it.
+    #[cfg(any(not(feature = "hydrate"), feature = "station"))]
+    provide_context(context::LiveContext::new());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/vigil.css"/>
         <Title text="Vigil central station"/>
-        <Router>
-            <Routes fallback=|| view! { <main><p class="empty">"Page not found."</p></main> }>
-                <Route path=path!("/") view=|| view! { <StaffChrome><pages::ward::WardPage/></StaffChrome> }/>
-                <Route path=path!("/bed/:id") view=|| view! { <StaffChrome><pages::bed::BedPage/></StaffChrome> }/>
-                <Route path=path!("/admin") view=|| view! { <StaffChrome><pages::admin::AdminPage/></StaffChrome> }/>
-                <Route path=path!("/signin") view=|| view! { <main><pages::signin::SignInPage/></main> }/>
-                <Route path=path!("/account") view=|| view! { <main><pages::account::AccountPage/></main> }/>
-                <Route path=path!("/invite/:token") view=|| view! { <main><pages::invite::InvitePage/></main> }/>
-                <Route path=path!("/family") view=|| view! { <main><pages::family::FamilyPage/></main> }/>
-            </Routes>
-        </Router>
+        <Router>{pages()}</Router>
     }
 }
 
@@ -112,5 +190,28 @@ pub fn hydrate() {
     // `performance.getEntriesByName("vigil-hydrated")`.
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
         let _ = p.mark("vigil-hydrated");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bundle_for;
+
+    #[test]
+    fn each_page_loads_its_own_bundle() {
+        for (path, bundle) in [
+            ("/", "vigil"),
+            ("/bed/b01", "vigil"),
+            ("/family", "family"),
+            ("/family?x=1", "family"),
+            ("/invite/vgi_00ff", "family"),
+            ("/signin", "desk"),
+            ("/account", "desk"),
+            ("/admin", "desk"),
+            ("/administrator", "vigil"),
+            ("/no/such/page", "vigil"),
+        ] {
+            assert_eq!(bundle_for(path), bundle, "{path}");
+        }
     }
 }

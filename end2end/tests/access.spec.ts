@@ -216,15 +216,20 @@ test("a clinician sets up a second factor on the Account page, and signing in th
   await post(admin.request, "/api/admin/users", { username: "tess", display_name: "RN Tess Totp", role: "clinician", password: PASSWORD, wards: ["w1"] });
   const page = await (await browser.newContext({ storageState: undefined })).newPage();
   await signIn(page, "tess");
-  await page.getByTestId("signed-in-as").click();
-  await expect(page).toHaveURL(/\/account$/);
-  await page.getByTestId("totp-password").fill(PASSWORD);
-  await page.getByTestId("totp-begin").click();
-  const secret = await page.getByTestId("totp-secret").innerText();
+  // One's account opens in a tab of its own: the station keeps monitoring.
+  await hydrated(page);
+  const [account] = await Promise.all([page.context().waitForEvent("page"), page.getByTestId("signed-in-as").click()]);
+  await expect(account).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(account);
+  await account.getByTestId("totp-password").fill(PASSWORD);
+  await account.getByTestId("totp-begin").click();
+  const secret = await account.getByTestId("totp-secret").innerText();
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-  await page.getByTestId("totp-code").fill(totpCode(secret));
-  await page.getByTestId("totp-confirm").click();
-  await expect(page.getByTestId("totp-on")).toBeVisible();
+  await account.getByTestId("totp-code").fill(totpCode(secret));
+  await account.getByTestId("totp-confirm").click();
+  await expect(account.getByTestId("totp-on")).toBeVisible();
+  await account.close();
 
   await page.goto("/");
   // Buttons are inert until the page has hydrated: without this wait a slow

@@ -99,8 +99,8 @@ pub fn AdvisoryPanel(bed: String) -> impl IntoView {
                     {adv.by_model.then(|| view! {
                         <p class="muted" data-testid="advisory-by-model">
                             {match adv.confirmed {
-                                None => "Raised early by the learned detector: a combined drift, each part under what the rules need on its own.".to_string(),
-                                Some(t) => format!("Raised early by the learned detector; the rules confirmed it at {}.", format::clock(t, 0)),
+                                None => "Raised early on a combined drift: two or more parameters moving together, each under what the rules need on its own.".to_string(),
+                                Some(t) => format!("Raised early on a combined drift; the rules confirmed it at {}.", format::clock(t, 0)),
                             }}
                         </p>
                     })}

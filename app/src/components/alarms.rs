@@ -107,7 +107,17 @@ fn alarm_row(rows: Memo<Vec<Row>>, first: Row, with_bed: bool) -> impl IntoView 
     }
 }
 
-/// Every alarm shown on the ward, highest priority first, then oldest onset.
+/// Alarm rows the bar shows without being opened: the most urgent two. The
+/// rest scroll in the bar or open over the tiles; every bed's own alarm is
+/// on its tile in any case, so the bar never pushes a bed off the screen.
+pub const BAR_ROWS: usize = 2;
+
+/// How long the opened list stays open over the tiles, ms.
+pub const OPEN_FOR_MS: u64 = 30_000;
+
+/// Every alarm shown on the ward, highest priority first, then oldest onset:
+/// a compact bar of the most urgent ([`BAR_ROWS`]) with "+N more", opened
+/// over the tiles on demand.
 #[component]
 pub fn AlarmList() -> impl IntoView {
     let ctx = use_live();
@@ -115,22 +125,55 @@ pub fn AlarmList() -> impl IntoView {
         let now = ctx.now.get();
         ctx.with_alarms(|a| a.shown().into_iter().map(|x| row(&ctx, x, now)).collect::<Vec<_>>())
     });
+    let open = RwSignal::new(false);
+    // Opened, the list lies over the tiles: it closes by itself after
+    // OPEN_FOR_MS, so it is never left covering the ward.
+    let opened = StoredValue::new(0u64);
+    let toggle = move |_| {
+        let opening = !open.get_untracked();
+        open.set(opening);
+        if opening {
+            opened.update_value(|n| *n += 1);
+            #[cfg(feature = "hydrate")]
+            {
+                let this = opened.get_value();
+                leptos::prelude::set_timeout(
+                    move || {
+                        if opened.get_value() == this {
+                            open.set(false);
+                        }
+                    },
+                    std::time::Duration::from_millis(OPEN_FOR_MS),
+                );
+            }
+        }
+    };
+    let more = move || rows.read().len().saturating_sub(BAR_ROWS);
     view! {
-        <section class="alarm-list" data-testid="alarm-list" aria-label="Alarms">
-            <Show when=move || !rows.read().is_empty()>
+        <section class="alarm-list" data-testid="alarm-list" aria-label="Alarms"
+            data-open=move || yes_no(open.get()) data-count=move || rows.read().len().to_string()>
+            <Show when=move || !rows.read().is_empty()
+                fallback=|| view! { <p class="no-alarms muted" data-testid="no-alarms">"No active alarms"</p> }>
+                <ul class="alarm-rows">{alarm_rows(rows, true)}</ul>
                 <div class="alarm-list-head">
-                    <span>{move || format!("{} alarms", rows.read().len())}</span>
+                    <span class="a-count">{move || match rows.read().len() { 1 => "1 alarm".to_string(), n => format!("{n} alarms") }}</span>
+                    <Show when=move || { more() > 0 || open.get() }>
+                        <button data-testid="alarm-more" aria-expanded=move || open.get().to_string()
+                            on:click=toggle>
+                            {move || if open.get() { "Fewer".to_string() } else { format!("+{} more", more()) }}
+                        </button>
+                    </Show>
                     {move || if ctx.may_act() {
                         view! {
-                            <button data-testid="ack-all" on:click=move |_| actions::acknowledge_all(ctx)>
-                                "Acknowledge all (pause audio 2 min)"
+                            <button data-testid="ack-all" title="Acknowledge every alarm shown: pauses their audio for 2 min"
+                                on:click=move |_| actions::acknowledge_all(ctx)>
+                                "Acknowledge all, pause 2 min"
                             </button>
                         }.into_any()
                     } else {
-                        view! { <span class="muted" data-testid="watch-only">"Watching only: the ward's clinicians acknowledge alarms"</span> }.into_any()
+                        view! { <span class="muted" data-testid="watch-only" title="The ward's clinicians acknowledge alarms">"Watching only: clinicians acknowledge"</span> }.into_any()
                     }}
                 </div>
-                <ul>{alarm_rows(rows, true)}</ul>
             </Show>
         </section>
     }

@@ -41,12 +41,19 @@ pub fn StaffChrome(children: Children) -> impl IntoView {
             });
         }
     });
+    // One screen, never scrolled past its chrome: the link, sound and
+    // account on one line, the alarm bar under it (at most two rows, the
+    // rest on demand, over the tiles), and the page filling what is left.
     view! {
-        <UserBar/>
-        <connection::ConnectionBanner/>
-        <alarms::ShiftBar/>
-        <alarms::AlarmList/>
-        <main>{children()}</main>
+        <div class="station">
+            <div class="chrome">
+                <connection::ConnectionBanner/>
+                <alarms::ShiftBar/>
+                <UserBar/>
+            </div>
+            <alarms::AlarmList/>
+            <main class="station-main">{children()}</main>
+        </div>
     }
 }
 
@@ -71,8 +78,8 @@ fn UserBar() -> impl IntoView {
             {move || ctx.me.get().map(|me| {
                 let admin = me.is_admin();
                 view! {
-                    <a href="/account" data-testid="signed-in-as">{format!("{} ({}, {})", me.display_name, me.username, me.role)}</a>
-                    {admin.then(|| view! { <a href="/admin" data-testid="admin-link">"Administration"</a> })}
+                    <a href="/account" rel="external noopener" target="_blank" data-testid="signed-in-as">{format!("{} ({}, {})", me.display_name, me.username, me.role)}</a>
+                    {admin.then(|| view! { <a href="/admin" rel="external noopener" target="_blank" data-testid="admin-link">"Administration"</a> })}
                 }
             })}
             <button class="link" data-testid="sign-out" on:click=move |_| sign_out(false)>"Sign out"</button>

@@ -9,12 +9,25 @@ use vigil_shared::VitalKind;
 /// Minutes of heart-rate history in a tile's sparkline.
 const SPARK_MS: i64 = 10 * 60 * 1000;
 
-/// One numeric on a tile: label, value, unit, in the parameter's colour.
+/// One numeric on a tile: label, value, unit, in the parameter's colour;
+/// an intermittent one with its age.
 #[component]
-fn Reading(kind: VitalKind, #[prop(into)] value: Signal<String>, class: &'static str) -> impl IntoView {
+fn Reading(
+    kind: VitalKind,
+    #[prop(into)] value: Signal<String>,
+    class: &'static str,
+    #[prop(optional, into)] age: Option<Signal<String>>,
+) -> impl IntoView {
     view! {
         <div class=format!("reading {class}") data-testid=format!("value-{}", kind.label().to_lowercase())>
-            <span class="r-label">{kind.label()}</span>
+            {match age {
+                // An intermittent value's age sits under its label, so the
+                // row keeps its width.
+                Some(age) => view! {
+                    <span class="r-label r-stack">{kind.label()}<span class="r-age" data-testid="age">{age}</span></span>
+                }.into_any(),
+                None => view! { <span class="r-label">{kind.label()}</span> }.into_any(),
+            }}
             <span class="r-value">{value}</span>
             <span class="r-unit">{kind.unit()}</span>
         </div>
@@ -28,6 +41,10 @@ pub fn BedTile(id: String) -> impl IntoView {
     let text = {
         let id = id.clone();
         move |f| live.bed_text(&id, f)
+    };
+    let at = {
+        let id = id.clone();
+        move |f| live.bed_text_at(&id, f)
     };
 
     let bed_id = id.clone();
@@ -89,20 +106,24 @@ pub fn BedTile(id: String) -> impl IntoView {
                 <span class=fresh_class data-testid="freshness">{move || format::freshness(freshness.get())}</span>
             </div>
             <div class="tile-alarm" data-testid="tile-alarm">{move || top.get().map(|t| t.1).unwrap_or_default()}</div>
-            <TileAdvisory bed=id.clone()/>
-            <div class="technical" data-testid="technical">
-                {text(format::technical)}
+            <div class="tile-notes">
+                <div class="technical" data-testid="technical">{text(format::technical)}</div>
+                <TileAdvisory bed=id.clone()/>
             </div>
             <div class="readings">
                 <Reading kind=VitalKind::Hr value=text(|b| format::shown(b, VitalKind::Hr)) class="hr"/>
                 <Reading kind=VitalKind::Spo2 value=text(|b| format::shown(b, VitalKind::Spo2)) class="spo2"/>
                 <Reading kind=VitalKind::Rr value=text(|b| format::shown(b, VitalKind::Rr)) class="rr"/>
                 <div class="reading bp" data-testid="value-bp">
-                    <span class="r-label">{text(|b| format::blood_pressure(b, format::newest_time(b)).1.to_string())}</span>
-                    <span class="r-value">{text(|b| format::blood_pressure(b, format::newest_time(b)).0)}</span>
-                    <span class="r-unit">"mmHg"</span>
+                // mmHg, as NIBP and ART say on every monitor (the bed view writes it).
+                <span class="r-label r-stack" title="mmHg">
+                    {at(|b, now| format::blood_pressure(b, now).1.to_string())}
+                    <span class="r-age" data-testid="age">{at(format::blood_pressure_age)}</span>
+                </span>
+                <span class="r-value">{at(|b, now| format::blood_pressure(b, now).0)}</span>
                 </div>
-                <Reading kind=VitalKind::Temp value=text(|b| format::shown(b, VitalKind::Temp)) class="temp"/>
+                <Reading kind=VitalKind::Temp value=at(|b, now| format::shown_at(b, VitalKind::Temp, now)) class="temp"
+                    age=at(|b, now| format::age_of(b, VitalKind::Temp, now))/>
             </div>
             <Sparkline points=spark class="hr" label="Heart rate, last 10 minutes"/>
         </a>

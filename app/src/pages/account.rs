@@ -69,7 +69,7 @@ pub fn AccountPage() -> impl IntoView {
     };
     view! {
         <section class="signin" data-testid="account">
-            <p><a href="/">"← Back"</a></p>
+            <p><a href="/" rel="external">"← Back"</a></p>
             <h1>{move || me.get().map(|m| format!("{} ({})", m.display_name, m.username)).unwrap_or_default()}</h1>
             <p class="notice" role="alert" data-testid="account-notice">{move || notice.get()}</p>
             <h2>"Password"</h2>

@@ -151,7 +151,10 @@ pub fn AdminPage() -> impl IntoView {
     };
     view! {
         <section class="admin" data-testid="admin">
-            <div class="bed-head"><a href="/" class="back">"← Ward"</a><h1>"Administration"</h1></div>
+            <div class="bed-head"><a href="/" rel="external" class="back">"← Ward"</a><h1>"Administration"</h1></div>
+            <p class="not-monitoring" role="note" data-testid="not-monitoring">
+                "This page does not monitor: alarms show and sound on the ward overview and the bed views."
+            </p>
             <p class="notice" role="status" data-testid="admin-notice">{move || notice.get()}</p>
             <h2>"Audit trail"</h2>
             <form class="audit-filter" on:submit=|ev| ev.prevent_default()>

@@ -31,6 +31,10 @@ fn BedView(id: String) -> impl IntoView {
         let id = id.clone();
         move |f| live.bed_text(&id, f)
     };
+    let at = {
+        let id = id.clone();
+        move |f| live.bed_text_at(&id, f)
+    };
     let big = |kind: VitalKind, class: &'static str, f: fn(&vigil_shared::ward::BedState) -> String| {
         view! {
             <div class=format!("big {class}") data-testid=format!("big-{}", kind.label().to_lowercase())>
@@ -69,11 +73,17 @@ fn BedView(id: String) -> impl IntoView {
                     {big(VitalKind::Spo2, "spo2", |b| format::shown(b, VitalKind::Spo2))}
                     {big(VitalKind::Rr, "rr", |b| format::shown(b, VitalKind::Rr))}
                     <div class="big bp" data-testid="big-bp">
-                        <span class="r-label">{text(|b| format::blood_pressure(b, format::newest_time(b)).1.to_string())}</span>
-                        <span class="r-value">{text(|b| format::blood_pressure(b, format::newest_time(b)).0)}</span>
+                        <span class="r-label">{at(|b, now| format::blood_pressure(b, now).1.to_string())}</span>
+                        <span class="r-value">{at(|b, now| format::blood_pressure(b, now).0)}</span>
                         <span class="r-unit">"mmHg"</span>
+                        <span class="r-age" data-testid="age-bp">{at(format::blood_pressure_age)}</span>
                     </div>
-                    {big(VitalKind::Temp, "temp", |b| format::shown(b, VitalKind::Temp))}
+                    <div class="big temp" data-testid="big-temp">
+                        <span class="r-label">{VitalKind::Temp.label()}</span>
+                        <span class="r-value">{at(|b, now| format::shown_at(b, VitalKind::Temp, now))}</span>
+                        <span class="r-unit">{VitalKind::Temp.unit()}</span>
+                        <span class="r-age" data-testid="age-temp">{at(|b, now| format::age_of(b, VitalKind::Temp, now))}</span>
+                    </div>
                 </div>
             </div>
             <HistoryPanel bed=id.clone()/>

@@ -151,7 +151,7 @@ pub fn FamilyPage() -> impl IntoView {
                     <div data-testid="family-ended" role="alert">
                         <h1>"Your access has ended"</h1>
                         <p>"The invitation was withdrawn or your relative has left the ward. Ask the ward if you think this is a mistake."</p>
-                        <a href="/signin">"Sign in again"</a>
+                        <a href="/signin" rel="external">"Sign in again"</a>
                     </div>
                 }.into_any(),
                 State::Unreachable(e) => view! {
