@@ -15,6 +15,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+if ! rustup component list --installed | grep -q '^clippy'; then
+  say "adding clippy (the tests check the input modules' arithmetic lints)"
+  rustup component add clippy
+fi
+
 # wasm-bindgen's CLI must be exactly the version of the crate in Cargo.lock.
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)

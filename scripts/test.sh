@@ -13,6 +13,10 @@ cargo test --workspace --exclude vigil-app --exclude vigil-train
 cargo test -p vigil-app --features ssr
 cargo test -p vigil-shared --features learned
 
+echo "== lints: no arithmetic that can wrap or panic in the modules that read outside input"
+# Those modules deny clippy::arithmetic_side_effects (see their headers).
+cargo clippy -p vigil-shared -p vigil-server --tests -- -D warnings
+
 echo "== the learned trend detector: retrained from the data, it must be the committed one"
 cargo run --release -p vigil-train -- --check
 echo "== the learned V-tach check: retrained inside and outside the folds, it must be the committed one and hold its held-out floors"

@@ -164,13 +164,18 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Print the audit log (acknowledgements, limit changes, observations) as
-    /// tab-separated lines and check its hash chain; exits 1 if it is broken.
+    /// tab-separated lines and check it for tampering (its keyed hash chain,
+    /// its signed checkpoints, its append-only triggers); exits 1 if tampered.
     Audit {
         #[command(flatten)]
         server: ServerArgs,
-        /// Only check the chain; print nothing else.
+        /// Only check; print nothing else.
         #[arg(long)]
         verify: bool,
+        /// More checkpoints to check against, e.g. the server's log lines
+        /// ("audit checkpoint {...}") from a syslog host. Repeatable.
+        #[arg(long)]
+        checkpoints: Vec<PathBuf>,
     },
     /// Stream a PhysioNet recording (BIDMC CSV or WFDB record) as a live device.
     Replay {

@@ -25,8 +25,6 @@ pub struct Config {
     /// sent, with its time, to a tablet subscribing: hours. Twelve by
     /// default: NEWS2's longest routine interval between observations.
     pub latest_max_age_hours: u32,
-    /// Largest WebSocket message accepted from a device, bytes.
-    pub max_device_message_bytes: usize,
     /// The ward's alarm behaviour, sent to every tablet (`[alarms]` table:
     /// `audio_pause_ms`, `escalate_after_ms`, `latch_high`, `no_data_ms`,
     /// `connection_delay_ms`, `news2_delay_ms`, `max_gap_ms`, `keep_log`).
@@ -37,6 +35,31 @@ pub struct Config {
     pub auth: crate::auth::AuthConfig,
     /// What caregivers see (`[caregiver]` table, with per-ward overrides).
     pub caregiver: crate::routes::family::CaregiverConfig,
+    /// Where the audit log's key and signed checkpoints are kept (`[audit]`
+    /// table); see `store::seal`.
+    pub audit: AuditFiles,
+}
+
+/// The audit key and checkpoint files. Unset: beside the database. Put the
+/// key where the database's backups and its readers do not reach (another
+/// volume or owner), and ship the server's log (which repeats every
+/// checkpoint) to a host the database server cannot write.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditFiles {
+    pub key_file: Option<PathBuf>,
+    pub checkpoint_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Where the audit key and checkpoints are, defaults filled in.
+    pub fn seal_paths(&self) -> crate::store::seal::SealPaths {
+        let beside = crate::store::seal::SealPaths::beside(&self.database);
+        crate::store::seal::SealPaths {
+            key_file: self.audit.key_file.clone().unwrap_or(beside.key_file),
+            checkpoint_file: self.audit.checkpoint_file.clone().unwrap_or(beside.checkpoint_file),
+        }
+    }
 }
 
 /// How long stored data is kept. Older data is deleted in the background.
@@ -80,11 +103,11 @@ impl Default for Config {
             recent_seconds_default: 15,
             recent_seconds_max: 600,
             latest_max_age_hours: 12,
-            max_device_message_bytes: 1 << 20,
             alarms: AlarmOptions::default(),
             retention: Retention::default(),
             auth: Default::default(),
             caregiver: Default::default(),
+            audit: Default::default(),
         }
     }
 }
@@ -117,6 +140,9 @@ impl Config {
         }
         if let Some(v) = var("VIGIL_SITE_ROOT") {
             self.site_root = v.into();
+        }
+        if let Some(v) = var("VIGIL_AUDIT_KEY_FILE") {
+            self.audit.key_file = Some(v.into());
         }
         Ok(())
     }

@@ -1,6 +1,22 @@
 //! The device side of protocol v1: send frames, keep each until the server
 //! acknowledges it, reconnect with back-off and resend what is unacknowledged.
 //! The simulator, the replay and the benchmark all stream through this.
+//!
+//! Numbering: the caller numbers its frames 1, 2, 3, ... from wherever it
+//! starts; a link that starts (a device that restarted and lost its counter)
+//! learns from the first `welcome` what the server has stored and, if the
+//! caller's numbers would reuse stored ones, shifts them all past
+//! `last_stored_seq`. A `reject` with code `seq_reused` (another frame under
+//! that number is stored) shifts them again on the next connection. Nothing
+//! measured is acknowledged and then dropped.
+//!
+//! Frames the server can never accept are given up, counted and logged, not
+//! retried for ever: a `reject`, a message over the protocol's size limit
+//! (never sent), and the frame the server closed the connection on with code
+//! 1009 ("message too big").
+
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use futures_util::{SinkExt, StreamExt};
 use std::collections::VecDeque;
@@ -12,7 +28,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{header, HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use vigil_shared::frame::RawFrame;
-use vigil_shared::protocol::device::{DeviceMessage, ServerToDevice};
+use vigil_shared::protocol::device::{DeviceMessage, RejectCode, ServerToDevice, MAX_DEVICE_MESSAGE_BYTES};
 
 /// Counters a link keeps; shared so a caller can watch them.
 #[derive(Debug, Default)]
@@ -23,6 +39,10 @@ pub struct LinkStats {
     pub rejected: AtomicU64,
     /// Unacknowledged frames dropped because the buffer was full.
     pub dropped: AtomicU64,
+    /// Frames given up as too large for any server of protocol v1.
+    pub too_large: AtomicU64,
+    /// Times the link shifted its numbers past what the server had stored.
+    pub renumbered: AtomicU64,
     pub connects: AtomicU64,
 }
 
@@ -51,8 +71,77 @@ pub enum LinkError {
 }
 
 struct Pending {
+    /// The number on the wire (the caller's, shifted by the link's offset).
     seq: u64,
+    raw: RawFrame,
     text: String,
+}
+
+/// How the caller's numbers map to the wire: `wire = caller + offset`.
+#[derive(Debug, Default)]
+struct Numbering {
+    /// Fixed at the first welcome (or the first frame after it).
+    offset: Option<u64>,
+    /// The server's `last_stored_seq` at the first welcome.
+    floor: u64,
+    /// A `seq_reused` reject: shift past the server's numbers at the next welcome.
+    shift_at_welcome: bool,
+    /// Times the numbers moved past the server's.
+    moves: u64,
+}
+
+impl Numbering {
+    /// The offset for a caller's frame numbered `seq`, fixing it if unset.
+    fn offset_for(&mut self, seq: u64) -> u64 {
+        if let Some(offset) = self.offset {
+            return offset;
+        }
+        let offset = if seq > self.floor { 0 } else { self.floor.saturating_add(1).saturating_sub(seq) };
+        if offset > 0 {
+            self.moves = self.moves.saturating_add(1);
+            tracing::warn!(floor = self.floor, offset, "frame numbers start past what the server has stored (a restart lost the counter)");
+        }
+        self.offset = Some(offset);
+        offset
+    }
+}
+
+/// The wire message of a frame under the link's numbering.
+fn render(raw: &RawFrame, numbering: &mut Numbering) -> Option<Pending> {
+    let offset = numbering.offset_for(raw.seq);
+    let mut wire = raw.clone();
+    wire.seq = raw.seq.checked_add(offset)?;
+    let seq = wire.seq;
+    let text = serde_json::to_string(&DeviceMessage::Frame(wire)).ok()?;
+    Some(Pending { seq, raw: raw.clone(), text })
+}
+
+/// At a welcome: the first fixes the numbering; after a `seq_reused`, every
+/// unacknowledged frame moves past `last`. Returns whether numbers moved.
+fn on_welcome(pending: &mut VecDeque<Pending>, numbering: &mut Numbering, last: Option<u64>) -> bool {
+    let last = last.unwrap_or(0);
+    if numbering.offset.is_none() {
+        numbering.floor = last;
+        if let Some(first) = pending.front().map(|p| p.raw.seq) {
+            numbering.offset_for(first);
+        }
+    } else if numbering.shift_at_welcome {
+        numbering.shift_at_welcome = false;
+        let lowest = pending.iter().map(|p| p.seq).min().unwrap_or(u64::MAX);
+        if lowest <= last {
+            let offset = numbering.offset.unwrap_or(0);
+            numbering.offset = Some(offset.saturating_add(last.saturating_add(1).saturating_sub(lowest)));
+            numbering.moves = numbering.moves.saturating_add(1);
+        } else {
+            return false;
+        }
+    } else {
+        return false;
+    }
+    let before: Vec<u64> = pending.iter().map(|p| p.seq).collect();
+    let frames: Vec<RawFrame> = pending.drain(..).map(|p| p.raw).collect();
+    pending.extend(frames.iter().filter_map(|raw| render(raw, numbering)));
+    before != pending.iter().map(|p| p.seq).collect::<Vec<_>>()
 }
 
 /// Runs until `frames` closes and everything sent was acknowledged, or
@@ -65,15 +154,18 @@ pub async fn run(
     drain_timeout: Duration,
 ) -> Result<(), LinkError> {
     let mut pending: VecDeque<Pending> = VecDeque::new();
+    // Frames taken before the first welcome, kept until the numbering is known.
+    let mut early: VecDeque<RawFrame> = VecDeque::new();
+    let mut numbering = Numbering::default();
     let mut input_open = true;
     let mut backoff = Duration::from_millis(200);
     let mut closed_at: Option<tokio::time::Instant> = None;
     loop {
-        if !input_open && pending.is_empty() {
+        if !input_open && pending.is_empty() && early.is_empty() {
             return Ok(());
         }
         if !input_open && closed_at.is_some_and(|t| t.elapsed() >= drain_timeout) {
-            tracing::warn!(unacknowledged = pending.len(), "giving up on unacknowledged frames");
+            tracing::warn!(unacknowledged = pending.len().saturating_add(early.len()), "giving up on unacknowledged frames");
             return Ok(());
         }
         let mut request = config.url.as_str().into_client_request().map_err(|e| LinkError::Url(e.to_string()))?;
@@ -91,15 +183,21 @@ pub async fn run(
                     loop {
                         // Once the input is closed, unacknowledged frames are
                         // waited for at most `drain_timeout`, connected or not.
-                        let drain_until = closed_at.map(|t| t + drain_timeout);
+                        let drain_until = closed_at.and_then(|t| t.checked_add(drain_timeout));
                         tokio::select! {
                             _ = tokio::time::sleep_until(drain_until.unwrap_or_else(tokio::time::Instant::now)), if drain_until.is_some() => {
                                 return Err(());
                             }
                             frame = frames.recv(), if input_open && welcomed => match frame {
                                 Some(raw) => {
-                                    let text = serde_json::to_string(&DeviceMessage::Frame(raw.clone())).map_err(|_| ())?;
-                                    push(&mut pending, Pending { seq: raw.seq, text: text.clone() }, config.max_pending, &stats);
+                                    let p = render(&raw, &mut numbering);
+                                    stats.renumbered.store(numbering.moves, Ordering::Relaxed);
+                                    let Some(p) = p else { continue };
+                                    if !fits(&p, &stats) {
+                                        continue;
+                                    }
+                                    let text = p.text.clone();
+                                    push(&mut pending, p, config.max_pending, &stats);
                                     sink.send(Message::Text(text.into())).await.map_err(|_| ())?;
                                     stats.sent.fetch_add(1, Ordering::Relaxed);
                                 }
@@ -114,15 +212,39 @@ pub async fn run(
                             },
                             msg = stream.next() => {
                                 let Some(Ok(msg)) = msg else { return Err(()) };
-                                let Message::Text(text) = msg else { continue };
+                                let text = match msg {
+                                    Message::Text(text) => text,
+                                    Message::Close(Some(close)) if u16::from(close.code) == 1009 => {
+                                        // The server reads in order and acknowledged everything
+                                        // before it: the oldest unacknowledged frame is the one.
+                                        if let Some(p) = pending.pop_front() {
+                                            stats.too_large.fetch_add(1, Ordering::Relaxed);
+                                            tracing::warn!(seq = p.seq, bytes = p.text.len(), reason = %close.reason,
+                                                "the server closed on a frame too large for it; giving it up");
+                                        }
+                                        return Err(());
+                                    }
+                                    Message::Close(_) => return Err(()),
+                                    _ => continue,
+                                };
                                 match serde_json::from_str::<ServerToDevice>(&text) {
                                     Ok(ServerToDevice::Welcome { last_stored_seq, .. }) => {
+                                        while let Some(raw) = early.pop_front() {
+                                            if let Some(p) = render(&raw, &mut numbering) {
+                                                push(&mut pending, p, config.max_pending, &stats);
+                                            }
+                                        }
+                                        if on_welcome(&mut pending, &mut numbering, last_stored_seq) {
+                                            tracing::warn!(last_stored_seq, "frame numbers moved past what the server has stored");
+                                        }
+                                        stats.renumbered.store(numbering.moves, Ordering::Relaxed);
+                                        pending.retain(|p| fits(p, &stats));
                                         if let Some(last) = last_stored_seq {
                                             // Stored before the link broke, its ack lost on the way:
                                             // the welcome acknowledges them.
                                             let before = pending.len();
                                             pending.retain(|p| p.seq > last);
-                                            let confirmed = (before - pending.len()) as u64;
+                                            let confirmed = before.saturating_sub(pending.len()) as u64;
                                             stats.acked.fetch_add(confirmed, Ordering::Relaxed);
                                             stats.duplicates.fetch_add(confirmed, Ordering::Relaxed);
                                         }
@@ -141,9 +263,18 @@ pub async fn run(
                                             }
                                         }
                                     }
-                                    Ok(ServerToDevice::Reject { seq, error }) => {
-                                        tracing::warn!(?seq, %error, "server rejected a frame");
-                                        stats.rejected.fetch_add(1, Ordering::Relaxed);
+                                    Ok(ServerToDevice::Reject { seq, error, code: RejectCode::SeqReused }) => {
+                                        // Nothing was stored: keep the frame, move past the
+                                        // server's numbers on the next connection.
+                                        tracing::warn!(?seq, %error, "the server holds other frames under our numbers; renumbering");
+                                        numbering.shift_at_welcome = true;
+                                        let _ = sink.send(Message::Close(None)).await;
+                                        return Err(());
+                                    }
+                                    Ok(ServerToDevice::Reject { seq, error, code }) => {
+                                        tracing::warn!(?seq, %error, "server rejected a frame; giving it up");
+                                        let counter = if code == RejectCode::TooLarge { &stats.too_large } else { &stats.rejected };
+                                        counter.fetch_add(1, Ordering::Relaxed);
                                         if let Some(i) = seq.and_then(|s| pending.iter().position(|p| p.seq == s)) {
                                             pending.remove(i);
                                         }
@@ -177,22 +308,41 @@ pub async fn run(
                 _ = &mut wait => break,
                 frame = frames.recv(), if input_open => match frame {
                     Some(raw) => {
-                        if let Ok(text) = serde_json::to_string(&DeviceMessage::Frame(raw.clone())) {
-                            push(&mut pending, Pending { seq: raw.seq, text }, config.max_pending, &stats);
+                        if numbering.offset.is_some() {
+                            if let Some(p) = render(&raw, &mut numbering).filter(|p| fits(p, &stats)) {
+                                push(&mut pending, p, config.max_pending, &stats);
+                            }
+                        } else {
+                            if early.len() >= config.max_pending {
+                                early.pop_front();
+                                stats.dropped.fetch_add(1, Ordering::Relaxed);
+                            }
+                            early.push_back(raw);
                         }
                     }
                     None => { input_open = false; closed_at = Some(tokio::time::Instant::now()); }
                 },
             }
         }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff = backoff.saturating_mul(2).min(Duration::from_secs(5));
     }
+}
+
+/// Whether a frame's message is within the protocol's size limit; one that
+/// is not is given up (counted, logged): no server of protocol v1 takes it.
+fn fits(p: &Pending, stats: &LinkStats) -> bool {
+    if p.text.len() <= MAX_DEVICE_MESSAGE_BYTES {
+        return true;
+    }
+    stats.too_large.fetch_add(1, Ordering::Relaxed);
+    tracing::warn!(seq = p.seq, bytes = p.text.len(), limit = MAX_DEVICE_MESSAGE_BYTES, "frame too large to send; given up");
+    false
 }
 
 fn push(pending: &mut VecDeque<Pending>, p: Pending, max: usize, stats: &LinkStats) {
     if pending.len() >= max {
         pending.pop_front();
-        let n = stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        let n = stats.dropped.fetch_add(1, Ordering::Relaxed).saturating_add(1);
         if n == 1 || n.is_multiple_of(1000) {
             tracing::warn!(dropped = n, "device buffer full: oldest unacknowledged frames dropped");
         }
@@ -242,10 +392,82 @@ mod tests {
         let stats = LinkStats::default();
         let mut pending = VecDeque::new();
         for seq in 1..=5 {
-            push(&mut pending, Pending { seq, text: format!("f{seq}") }, 3, &stats);
+            let raw = RawFrame { seq, numerics: vec![], waves: vec![], technical: vec![] };
+            push(&mut pending, Pending { seq, raw, text: format!("f{seq}") }, 3, &stats);
         }
         let kept: Vec<u64> = pending.iter().map(|p| p.seq).collect();
         assert_eq!(kept, vec![3, 4, 5], "the newest are kept: the present matters most at a bedside");
         assert_eq!(stats.get(&stats.dropped), 2);
+    }
+
+    fn frames(seqs: std::ops::RangeInclusive<u64>) -> Vec<RawFrame> {
+        seqs.map(|seq| RawFrame { seq, numerics: vec![], waves: vec![], technical: vec![] }).collect()
+    }
+
+    fn queued(raws: &[RawFrame], numbering: &mut Numbering) -> VecDeque<Pending> {
+        raws.iter().filter_map(|r| render(r, numbering)).collect()
+    }
+
+    fn wire(pending: &VecDeque<Pending>) -> Vec<u64> {
+        pending.iter().map(|p| p.seq).collect()
+    }
+
+    #[test]
+    fn a_device_that_lost_its_counter_numbers_past_what_the_server_stored() {
+        // A restart: the caller numbers from 1 again; the server has up to 500.
+        let mut numbering = Numbering::default();
+        let mut pending = VecDeque::new();
+        let early = frames(1..=3);
+        for raw in &early {
+            pending.push_back(Pending { seq: raw.seq, raw: raw.clone(), text: String::new() });
+        }
+        assert!(on_welcome(&mut pending, &mut numbering, Some(500)));
+        assert_eq!(wire(&pending), vec![501, 502, 503]);
+        assert!(pending[0].text.contains(r#""seq":501"#), "{}", pending[0].text);
+        // Later frames follow on, and a plain reconnect changes nothing.
+        let next = render(&frames(4..=4)[0], &mut numbering).unwrap();
+        assert_eq!(next.seq, 504);
+        pending.push_back(next);
+        assert!(!on_welcome(&mut pending, &mut numbering, Some(502)));
+        assert_eq!(wire(&pending), vec![501, 502, 503, 504]);
+    }
+
+    #[test]
+    fn a_device_whose_numbers_are_ahead_keeps_them() {
+        let mut numbering = Numbering::default();
+        let mut pending = VecDeque::new();
+        assert!(!on_welcome(&mut pending, &mut numbering, Some(500)));
+        let p = render(&frames(1_790_000_000_000..=1_790_000_000_000)[0], &mut numbering).unwrap();
+        assert_eq!(p.seq, 1_790_000_000_000, "a replay numbered from the clock is left alone");
+        let mut fresh = Numbering::default();
+        assert!(!on_welcome(&mut pending, &mut fresh, None));
+        assert_eq!(render(&frames(1..=1)[0], &mut fresh).unwrap().seq, 1);
+    }
+
+    #[test]
+    fn a_seq_reused_reject_moves_every_unacknowledged_frame_past_the_server() {
+        let mut numbering = Numbering::default();
+        on_welcome(&mut VecDeque::new(), &mut numbering, Some(10));
+        let mut pending = queued(&frames(1..=3), &mut numbering);
+        assert_eq!(wire(&pending), vec![11, 12, 13]);
+        // Meanwhile another instance of the device stored up to 20.
+        numbering.shift_at_welcome = true;
+        assert!(on_welcome(&mut pending, &mut numbering, Some(20)));
+        assert_eq!(wire(&pending), vec![21, 22, 23]);
+        assert_eq!(render(&frames(4..=4)[0], &mut numbering).unwrap().seq, 24);
+    }
+
+    #[test]
+    fn a_frame_over_the_protocol_limit_is_given_up_and_counted() {
+        let stats = LinkStats::default();
+        let big = Pending {
+            seq: 1,
+            raw: frames(1..=1).remove(0),
+            text: "x".repeat(MAX_DEVICE_MESSAGE_BYTES + 1),
+        };
+        assert!(!fits(&big, &stats));
+        assert_eq!(stats.get(&stats.too_large), 1);
+        let small = Pending { seq: 2, raw: frames(2..=2).remove(0), text: "{}".into() };
+        assert!(fits(&small, &stats));
     }
 }

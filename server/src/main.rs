@@ -162,12 +162,26 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", vigil_server::review::qrs_table(&rows));
             Ok(())
         }
-        Command::Audit { server, verify } => {
+        Command::Audit { server, verify, checkpoints } => {
             let c = config(&server)?;
             if !c.database.exists() {
                 anyhow::bail!("no database at {}", c.database.display());
             }
-            let store = Store::open(&c.database, Box::new(|_| {}))?;
+            let seal = c.seal_paths();
+            if !seal.key_file.exists() {
+                anyhow::bail!("no audit key at {}: the log cannot be verified without it", seal.key_file.display());
+            }
+            let mut extra = Vec::new();
+            for file in &checkpoints {
+                let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+                let found = vigil_server::store::seal::Checkpoint::parse_all(&text)
+                    .with_context(|| format!("reading {}", file.display()))?;
+                if found.is_empty() {
+                    anyhow::bail!("{} holds no audit checkpoint", file.display());
+                }
+                extra.extend(found);
+            }
+            let store = Store::open_with(&c.database, seal, Box::new(|_| {}))?;
             if !verify {
                 let mut after = 0;
                 loop {
@@ -180,13 +194,19 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
-            match store.check_audit_chain().await? {
-                vigil_server::store::ChainCheck::Intact { entries } => {
-                    eprintln!("audit chain intact: {entries} entries");
+            match store.check_audit_chain(&extra).await? {
+                vigil_server::store::ChainCheck::Intact { entries, checkpoints, covered } => {
+                    eprintln!(
+                        "audit log intact: {entries} entries, every one verified under the key; \
+                         {checkpoints} signed checkpoints matched, the newest covering {covered} entries"
+                    );
                     Ok(())
                 }
-                vigil_server::store::ChainCheck::Broken { seq } => {
-                    eprintln!("audit chain BROKEN at entry {seq}: it or an earlier entry was altered");
+                vigil_server::store::ChainCheck::Broken { seq, reason } => {
+                    match seq {
+                        Some(seq) => eprintln!("audit log TAMPERED WITH at entry {seq}: {reason}"),
+                        None => eprintln!("audit log TAMPERED WITH: {reason}"),
+                    }
                     std::process::exit(1)
                 }
             }

@@ -79,8 +79,9 @@ pub fn router(state: AppState) -> Router {
 pub fn open_state(config: Config) -> anyhow::Result<AppState> {
     let relay = Relay::default();
     let hook_relay = relay.clone();
-    let store = Store::open(
+    let store = Store::open_with(
         &config.database,
+        config.seal_paths(),
         Box::new(move |c: Committed<'_>| {
             let json = frame_message_json(c.bed, c.cursor, c.received_at, c.payload);
             hook_relay.publish(c.bed, RelayItem { cursor: Some(c.cursor), json: json.into() });

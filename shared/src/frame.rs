@@ -6,6 +6,9 @@
 //! goes through the same check, so a tablet receiving relayed frames holds the
 //! same guarantee as the server that validated them.
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 pub use crate::technical::{Sensor, Technical, TechnicalCondition};
 use crate::vital::{VitalKind, WaveKind};
 use crate::SampleTime;
@@ -19,9 +22,15 @@ pub const MAX_WAVE_SAMPLES: usize = 4096;
 /// 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z: a device clock outside this is broken.
 pub const EARLIEST_TIME: SampleTime = 946_684_800_000;
 pub const LATEST_TIME: SampleTime = 4_102_444_800_000;
+/// The highest sequence number a device may use: 2^63 - 1, so that every
+/// store (SQLite and PostgreSQL integers are signed 64-bit) keeps it as sent.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
 
-/// A numeric reading as sent.
+/// A numeric reading as sent. Unknown fields are refused, here and in the
+/// frame: a field a device sends is either understood or the frame is
+/// rejected with its name, never dropped without a word.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawNumeric {
     pub kind: VitalKind,
     /// Device time of the measurement, ms since the Unix epoch.
@@ -32,6 +41,7 @@ pub struct RawNumeric {
 /// A run of waveform samples as sent: `samples[i]` was taken at
 /// `t0 + i * 1000 / rate_hz` ms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawWave {
     pub kind: WaveKind,
     pub t0: SampleTime,
@@ -41,6 +51,7 @@ pub struct RawWave {
 
 /// A frame exactly as it travels; nothing in it has been checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawFrame {
     /// Per-device sequence number: the device numbers its frames 1, 2, 3, ...
     /// and the server stores each (device, seq) once.
@@ -60,6 +71,8 @@ pub enum FrameError {
     Empty { seq: u64 },
     #[error("frame {seq}: sequence number 0 is reserved; number frames from 1")]
     ZeroSeq { seq: u64 },
+    #[error("frame {seq}: sequence numbers go up to {max} (2^63 - 1)")]
+    SeqRange { seq: u64, max: u64 },
     #[error("frame {seq}: too many {what} ({count}, at most {max})")]
     TooMany { seq: u64, what: &'static str, count: usize, max: usize },
     #[error("frame {seq}: {what} time {t} ms is outside 2000-2100; is the device clock set?")]
@@ -137,7 +150,9 @@ impl WaveChunk {
     }
     /// Device time just after the last sample (where the next chunk begins).
     pub fn t_end(&self) -> SampleTime {
-        self.t0 + (self.samples.len() as f64 * 1000.0 / self.rate_hz).round() as SampleTime
+        // At most 4,096 samples at 0.01 Hz or more: under 5 days, added to a
+        // time before 2100. Saturating all the same.
+        self.t0.saturating_add((self.samples.len() as f64 * 1000.0 / self.rate_hz).round() as SampleTime)
     }
 }
 
@@ -167,7 +182,7 @@ impl Frame {
 
     /// Number of samples carried: numerics plus waveform samples.
     pub fn sample_count(&self) -> usize {
-        self.numerics.len() + self.waves.iter().map(|w| w.samples.len()).sum::<usize>()
+        self.waves.iter().fold(self.numerics.len(), |n, w| n.saturating_add(w.samples.len()))
     }
 
     /// Earliest and latest device time the frame covers.
@@ -226,6 +241,9 @@ impl TryFrom<RawFrame> for Frame {
         let seq = raw.seq;
         if seq == 0 {
             return Err(FrameError::ZeroSeq { seq });
+        }
+        if seq > MAX_SEQ {
+            return Err(FrameError::SeqRange { seq, max: MAX_SEQ });
         }
         if raw.numerics.is_empty() && raw.waves.is_empty() && raw.technical.is_empty() {
             return Err(FrameError::Empty { seq });
@@ -400,5 +418,45 @@ mod tests {
         r.waves[0].samples = vec![0.0; 250];
         let f = Frame::try_from(r).unwrap();
         assert_eq!(f.waves()[0].t_end(), T + 1000);
+    }
+
+    #[test]
+    fn seq_from_2_pow_63_is_refused_so_every_store_keeps_it_as_sent() {
+        for seq in [MAX_SEQ + 1, u64::MAX] {
+            let mut r = raw();
+            r.seq = seq;
+            assert!(matches!(Frame::try_from(r), Err(FrameError::SeqRange { .. })), "{seq}");
+        }
+        let mut r = raw();
+        r.seq = MAX_SEQ;
+        assert_eq!(Frame::try_from(r).unwrap().seq(), MAX_SEQ);
+    }
+
+    #[test]
+    fn unknown_fields_in_a_device_frame_are_refused_by_name() {
+        let good = serde_json::to_value(raw()).unwrap();
+        let cases = [
+            ("/bed", serde_json::json!("b01")),
+            ("/numerics/0/unit", serde_json::json!("bpm")),
+            ("/waves/0/gain", serde_json::json!(2.0)),
+        ];
+        for (path, value) in cases {
+            let mut v = good.clone();
+            let (parent, field) = path.rsplit_once('/').unwrap();
+            v.pointer_mut(if parent.is_empty() { "" } else { parent })
+                .unwrap()
+                .as_object_mut()
+                .unwrap()
+                .insert(field.into(), value);
+            let err = serde_json::from_value::<RawFrame>(v).unwrap_err().to_string();
+            assert!(err.contains(&format!("unknown field `{field}`")), "{path}: {err}");
+        }
+        let mut v = good;
+        let technical = serde_json::json!([{"t": T, "condition": "lead_off", "sensor": "ecg", "active": true}]);
+        v["technical"] = technical.clone();
+        assert!(serde_json::from_value::<RawFrame>(v.clone()).is_ok());
+        v["technical"][0]["lead"] = serde_json::json!("II");
+        let err = serde_json::from_value::<RawFrame>(v).unwrap_err().to_string();
+        assert!(err.contains("unknown field `lead`"), "{err}");
     }
 }

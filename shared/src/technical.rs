@@ -57,6 +57,7 @@ impl Sensor {
 
 /// A technical condition starting (`active: true`) or ending, as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Technical {
     pub t: SampleTime,
     pub condition: TechnicalCondition,

@@ -2,6 +2,9 @@
 //! formats 16 and 212. It parses text and bytes handed to it; reading files is
 //! the caller's business.
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq)]
@@ -35,7 +38,7 @@ impl SignalSpec {
         if digital == invalid_marker(self.format) {
             None
         } else {
-            Some((digital - self.baseline) as f64 / self.gain)
+            Some((f64::from(digital) - f64::from(self.baseline)) / self.gain)
         }
     }
 }
@@ -80,7 +83,7 @@ impl Header {
             if let Some(c) = trimmed.strip_prefix('#') {
                 comments.push(c.trim().to_string());
             } else if !trimmed.is_empty() {
-                lines.push((i + 1, trimmed));
+                lines.push((i.saturating_add(1), trimmed));
             }
         }
         let (first_no, first) = *lines.first().ok_or_else(|| header_err(1, "no record line"))?;
@@ -173,9 +176,10 @@ impl Header {
         let stream: Vec<i32> = match format {
             16 => bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]]) as i32).collect(),
             212 => {
-                let mut out = Vec::with_capacity(bytes.len() * 2 / 3 + 1);
+                let mut out = Vec::with_capacity((bytes.len() / 3).saturating_mul(2));
                 for b in bytes.chunks(3) {
-                    let sign12 = |v: i32| if v & 0x800 != 0 { v - 0x1000 } else { v };
+                    // `v` holds 12 bits: taking 4096 off cannot wrap.
+                    let sign12 = |v: i32| if v & 0x800 != 0 { v.wrapping_sub(0x1000) } else { v };
                     if b.len() >= 2 {
                         out.push(sign12(b[0] as i32 | ((b[1] as i32 & 0x0f) << 8)));
                     }
@@ -188,7 +192,7 @@ impl Header {
             other => return Err(WfdbError::Format(other.to_string())),
         };
         let n = idx.len();
-        let frames = stream.len() / n;
+        let frames = stream.len().checked_div(n).unwrap_or(0);
         let frames = self.n_samples.map_or(frames, |want| want.min(frames));
         let mut out = vec![Vec::with_capacity(frames); n];
         for frame in stream.chunks_exact(n).take(frames) {
@@ -248,38 +252,36 @@ pub fn parse_annotations(bytes: &[u8]) -> Result<Vec<Annotation>, WfdbError> {
     let mut out: Vec<Annotation> = Vec::new();
     let mut t: u64 = 0;
     let mut i = 0;
-    while i + 1 < bytes.len() {
-        let word = u16::from_le_bytes([bytes[i], bytes[i + 1]]);
-        i += 2;
+    while let (Some(&b0), Some(&b1)) = (bytes.get(i), bytes.get(i.saturating_add(1))) {
+        let word = u16::from_le_bytes([b0, b1]);
+        i = i.saturating_add(2);
         let code = (word >> 10) as u8;
         let field = (word & 0x3ff) as usize;
         match code {
             0 if field == 0 => return Ok(out),
             59 => {
-                if i + 4 > bytes.len() {
+                let Some(&[a, b, c, d]) = bytes.get(i..i.saturating_add(4)) else {
                     return Err(err("SKIP without its 32-bit interval".into()));
-                }
+                };
                 // PDP-11 order: high 16-bit word first, each word little-endian.
-                let hi = u16::from_le_bytes([bytes[i], bytes[i + 1]]) as u32;
-                let lo = u16::from_le_bytes([bytes[i + 2], bytes[i + 3]]) as u32;
-                let skip = ((hi << 16) | lo) as i32;
-                t = t.checked_add_signed(skip as i64).ok_or_else(|| err("SKIP before the start".into()))?;
-                i += 4;
+                let skip = i32::from_be_bytes([b, a, d, c]);
+                t = t.checked_add_signed(i64::from(skip)).ok_or_else(|| err("SKIP before the start".into()))?;
+                i = i.saturating_add(4);
             }
             60..=62 => {}
             63 => {
-                let end = i + field;
-                if end > bytes.len() {
+                let end = i.saturating_add(field);
+                let Some(aux) = bytes.get(i..end) else {
                     return Err(err(format!("AUX of {field} bytes runs past the end")));
-                }
-                let text = String::from_utf8_lossy(&bytes[i..end]).trim_end_matches('\0').to_string();
+                };
+                let text = String::from_utf8_lossy(aux).trim_end_matches('\0').to_string();
                 if let Some(last) = out.last_mut() {
                     last.aux = text;
                 }
-                i = end + (field & 1);
+                i = end.saturating_add(field & 1);
             }
             _ => {
-                t += field as u64;
+                t = t.checked_add(field as u64).ok_or_else(|| err("annotation time overflows".into()))?;
                 out.push(Annotation { sample: t, code, aux: String::new() });
             }
         }

@@ -8,6 +8,9 @@
 //!   `POST /api/admin/devices/{id}/revoke`
 //! - `GET /api/audit?kind=&actor=&bed=&from=&to=&after=&format=csv`
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::auth::{check_username, password, Action, Principal, Role};
 use crate::clock::now_ms;
 use crate::error::AppError;
@@ -255,7 +258,14 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     require(&p, Action::ReadAudit)?;
-    let limit = q.limit.unwrap_or(1000).clamp(1, 100_000);
+    // Entry numbers are stored as signed 64-bit integers.
+    if i64::try_from(q.after).is_err() {
+        return Err(AppError::BadRequest(format!("after must be 0..={}", i64::MAX)));
+    }
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=100_000).contains(&limit) {
+        return Err(AppError::BadRequest("limit must be 1..=100000".into()));
+    }
     let filter = AuditFilter { after: q.after, kind: q.kind, actor: q.actor, bed: q.bed, from: q.from, to: q.to };
     let entries = state.store.audit_filtered(filter, limit).await?;
     match q.format.as_deref() {

@@ -203,8 +203,17 @@ async fn feed(
     out: mpsc::Sender<Arc<str>>,
 ) {
     let result: anyhow::Result<()> = async {
+        // A cursor older than the longest refill a tablet may ask for is
+        // moved up to it: one subscription never replays more than
+        // `recent_seconds_max` of a bed (older data is the trend's and full
+        // disclosure's, read in bounded requests).
+        let oldest = i64::from(state.config.recent_seconds_max) * 1000;
+        let floor = state.store.cursor_before_time(&bed, now_ms() - oldest).await?;
+        // And one beyond every stored cursor (cursors are never reused, so it
+        // was never given out) would hold back every frame to come.
+        let newest = state.store.cursor_before_time(&bed, i64::MAX).await?;
         let mut last = match since {
-            Some(c) => c,
+            Some(c) => c.max(floor).min(newest.max(floor)),
             None => state.store.cursor_before_time(&bed, now_ms() - i64::from(recent) * 1000).await?,
         };
         // Settings first, so the frames that follow are judged with them.

@@ -2,13 +2,20 @@
 //! and failed sign-ins, and every administrative change (accounts, patients,
 //! devices, invitations), append-only and hash-chained.
 //!
-//! Each entry's hash is SHA-256 over the previous entry's hash and the entry's
-//! own fields, so changing or removing an entry anywhere breaks every hash
-//! after it, which [`super::Storage::check_audit_chain`] finds. The database refuses
-//! UPDATE and DELETE on the table outright.
+//! Each entry's hash is HMAC-SHA-256, under a key kept outside the database
+//! ([`super::seal`]), over the previous entry's hash and the entry's own
+//! fields: changing, inserting, removing or renumbering an entry anywhere
+//! breaks the chain in a way that cannot be repaired without the key, and
+//! signed checkpoints of the head, kept outside the database, show deleted
+//! newest entries. [`check`] finds all of these, and dropped append-only
+//! triggers. The database refuses UPDATE and DELETE on the table outright.
+//! Entries written before the key existed carry plain SHA-256 hashes; the
+//! first checkpoint vouches for them as a whole.
 
+use super::seal::{AuditKey, Checkpoint};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use vigil_shared::alarm::{BedEvent, EventRequest, Profile, StoredEvent};
 
 /// The hash before the first entry.
@@ -31,16 +38,29 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-/// The result of re-computing the chain.
+/// The result of re-computing the chain against the key and the checkpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainCheck {
     Intact {
         entries: u64,
+        /// Signed checkpoints that matched.
+        checkpoints: usize,
+        /// Entries the newest checkpoint covers; those after it are
+        /// protected against change by the key, not yet against deletion.
+        covered: u64,
     },
-    /// The first entry whose hash does not follow.
+    /// Tampering found: the first entry concerned (none when it is the log
+    /// as a whole, e.g. its triggers) and what was found.
     Broken {
-        seq: u64,
+        seq: Option<u64>,
+        reason: String,
     },
+}
+
+impl ChainCheck {
+    pub fn is_intact(&self) -> bool {
+        matches!(self, ChainCheck::Intact { .. })
+    }
 }
 
 /// One entry's fields as hashed.
@@ -54,10 +74,24 @@ struct Fields<'a> {
     payload: &'a str,
 }
 
-fn entry_hash(prev: &str, f: &Fields<'_>) -> String {
+impl Fields<'_> {
+    fn parts<'p>(&'p self, prev: &'p str, seq: &'p str, at: &'p str) -> [&'p str; 8] {
+        [prev, seq, at, self.request.unwrap_or(""), self.bed.unwrap_or(""), self.actor, self.kind, self.payload]
+    }
+}
+
+/// The hash of entries written since the audit key: HMAC-SHA-256.
+fn entry_mac(key: &AuditKey, prev: &str, f: &Fields<'_>) -> String {
+    let (seq, at) = (f.seq.to_string(), f.at.to_string());
+    let parts = f.parts(prev, &seq, &at).map(str::as_bytes);
+    key.mac("vigil-audit-entry-v2", &parts)
+}
+
+/// The hash of entries written before the audit key: plain SHA-256.
+fn legacy_hash(prev: &str, f: &Fields<'_>) -> String {
     let mut h = Sha256::new();
     let (seq, at) = (f.seq.to_string(), f.at.to_string());
-    for part in [prev, &seq, &at, f.request.unwrap_or(""), f.bed.unwrap_or(""), f.actor, f.kind, f.payload] {
+    for part in f.parts(prev, &seq, &at) {
         // Length-prefixed, so no two different entries hash the same bytes.
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
@@ -107,7 +141,12 @@ fn profile_in(tx: &rusqlite::Transaction<'_>, bed: &str) -> rusqlite::Result<Pro
 /// chain never forks, the check sees the profile the event is stored against,
 /// and `at` never goes backwards along `seq` (so tablets that order settings
 /// by time and by seq agree).
-pub(super) fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rusqlite::Result<Appended> {
+pub(super) fn append(
+    conn: &mut Connection,
+    key: &AuditKey,
+    req: &EventRequest,
+    now: i64,
+) -> rusqlite::Result<Appended> {
     let tx = conn.transaction()?;
     let existing = tx
         .query_row(
@@ -130,7 +169,7 @@ pub(super) fn append(conn: &mut Connection, req: &EventRequest, now: i64) -> rus
         kind: req.event.kind(),
         payload: &payload,
     };
-    let (seq, at) = insert(&tx, &entry, now)?;
+    let (seq, at) = insert(&tx, key, &entry, now)?;
     tx.commit()?;
     let event = StoredEvent {
         seq,
@@ -156,7 +195,12 @@ pub(super) struct Entry<'a> {
 /// change and its audit entry are stored together or not at all. Returns the
 /// entry's seq and time (`now`, or the previous entry's if the clock stepped
 /// back).
-pub(super) fn insert(tx: &rusqlite::Transaction<'_>, entry: &Entry<'_>, now: i64) -> rusqlite::Result<(u64, i64)> {
+pub(super) fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    key: &AuditKey,
+    entry: &Entry<'_>,
+    now: i64,
+) -> rusqlite::Result<(u64, i64)> {
     let (last_seq, last_at, prev): (u64, i64, String) = tx
         .query_row("SELECT seq, at, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -166,7 +210,7 @@ pub(super) fn insert(tx: &rusqlite::Transaction<'_>, entry: &Entry<'_>, now: i64
     let seq = last_seq + 1;
     let at = now.max(last_at);
     let Entry { request, bed, actor, kind, payload } = *entry;
-    let hash = entry_hash(&prev, &Fields { seq, at, request, bed, actor, kind, payload });
+    let hash = entry_mac(key, &prev, &Fields { seq, at, request, bed, actor, kind, payload });
     tx.execute(
         "INSERT INTO audit (seq, request_id, at, bed_id, actor, kind, payload, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -241,36 +285,193 @@ pub(super) fn filtered(c: &Connection, f: &AuditFilter, limit: u32) -> rusqlite:
     }
 }
 
-pub(super) fn check_chain(c: &Connection) -> rusqlite::Result<ChainCheck> {
-    {
-        let mut stmt = c.prepare(
-            "SELECT seq, at, bed_id, actor, kind, payload, prev_hash, hash, request_id FROM audit ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut prev = GENESIS.to_string();
-        let mut entries = 0;
-        while let Some(r) = rows.next()? {
-            let seq: u64 = r.get(0)?;
-            let bed: Option<String> = r.get(2)?;
-            let (actor, kind, payload): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
-            let (stored_prev, stored_hash): (String, String) = (r.get(6)?, r.get(7)?);
-            let request: Option<String> = r.get(8)?;
-            let fields = Fields {
-                seq,
-                at: r.get(1)?,
-                request: request.as_deref(),
-                bed: bed.as_deref(),
-                actor: &actor,
-                kind: &kind,
-                payload: &payload,
-            };
-            let expected = entry_hash(&prev, &fields);
-            if stored_prev != prev || stored_hash != expected {
-                return Ok(ChainCheck::Broken { seq });
+/// The append-only triggers as the schema creates them.
+const TRIGGERS: [(&str, &str); 2] = [
+    (
+        "audit_no_update",
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    ),
+    (
+        "audit_no_delete",
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    ),
+];
+
+/// What is wrong with the append-only triggers, if anything.
+fn trigger_problem(c: &Connection) -> rusqlite::Result<Option<String>> {
+    for (name, expected) in TRIGGERS {
+        let sql: Option<String> = c
+            .query_row("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        let normal = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        match sql {
+            None => return Ok(Some(format!("the append-only trigger {name} was dropped"))),
+            Some(sql) if normal(&sql) != normal(expected) => {
+                return Ok(Some(format!("the append-only trigger {name} was replaced: {}", normal(&sql))))
             }
-            prev = stored_hash;
-            entries += 1;
+            Some(_) => {}
         }
-        Ok(ChainCheck::Intact { entries })
     }
+    Ok(None)
+}
+
+/// Where a walk along the chain ended.
+enum Walk {
+    /// Every entry followed; the log holds `entries`, the newest hashed `head`.
+    Ends { entries: u64, head: String },
+    Broken { seq: Option<u64>, reason: String },
+}
+
+/// Walks the entries after `from` (a count and the hash of that entry),
+/// checking numbering, links and hashes. Entries up to `legacy_upto` may
+/// carry the older unkeyed hash; `pins` are signed heads the walk must pass
+/// through.
+fn walk(
+    c: &Connection,
+    key: &AuditKey,
+    from: (u64, &str),
+    legacy_upto: u64,
+    pins: &BTreeMap<u64, &Checkpoint>,
+) -> rusqlite::Result<Walk> {
+    let (start, start_head) = from;
+    if start > 0 {
+        let head: Option<String> =
+            c.query_row("SELECT hash FROM audit WHERE seq = ?1", [start], |r| r.get(0)).optional()?;
+        match head {
+            Some(h) if h == start_head => {}
+            Some(_) => {
+                return Ok(Walk::Broken {
+                    seq: Some(start),
+                    reason: format!("entry {start} differs from the signed checkpoint of it: entries up to it were rewritten"),
+                })
+            }
+            None => {
+                return Ok(Walk::Broken {
+                    seq: Some(start),
+                    reason: format!("entry {start}, counted by a signed checkpoint, is missing: entries were deleted"),
+                })
+            }
+        }
+    }
+    let mut stmt = c.prepare(
+        "SELECT seq, at, bed_id, actor, kind, payload, prev_hash, hash, request_id FROM audit WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([start])?;
+    let mut prev = start_head.to_string();
+    let mut expected = start.saturating_add(1);
+    while let Some(r) = rows.next()? {
+        let seq: u64 = r.get(0)?;
+        if seq != expected {
+            return Ok(Walk::Broken {
+                seq: Some(expected),
+                reason: format!(
+                    "entry {expected} is missing (the next is {seq}): entries were deleted or renumbered"
+                ),
+            });
+        }
+        let bed: Option<String> = r.get(2)?;
+        let (actor, kind, payload): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
+        let (stored_prev, stored_hash): (String, String) = (r.get(6)?, r.get(7)?);
+        let request: Option<String> = r.get(8)?;
+        let fields = Fields {
+            seq,
+            at: r.get(1)?,
+            request: request.as_deref(),
+            bed: bed.as_deref(),
+            actor: &actor,
+            kind: &kind,
+            payload: &payload,
+        };
+        if stored_prev != prev {
+            return Ok(Walk::Broken {
+                seq: Some(seq),
+                reason: format!("entry {seq} does not follow entry {}: entries were removed, inserted or renumbered", seq - 1),
+            });
+        }
+        let keyed = constant_time_eq(stored_hash.as_bytes(), entry_mac(key, &prev, &fields).as_bytes());
+        let legacy = seq <= legacy_upto && stored_hash == legacy_hash(&prev, &fields);
+        if !(keyed || legacy) {
+            return Ok(Walk::Broken {
+                seq: Some(seq),
+                reason: format!("entry {seq} does not verify under the audit key: it was altered or forged"),
+            });
+        }
+        if let Some(pin) = pins.get(&seq) {
+            if pin.head != stored_hash {
+                return Ok(Walk::Broken {
+                    seq: Some(seq),
+                    reason: format!("entry {seq} differs from the checkpoint signed at {}: entries up to it were rewritten", pin.at),
+                });
+            }
+        }
+        prev = stored_hash;
+        expected = seq.saturating_add(1);
+    }
+    Ok(Walk::Ends { entries: expected - 1, head: prev })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Entries up to the first checkpoint made with the key may carry the older
+/// unkeyed hash (they were written before it); none after it.
+fn legacy_upto(checkpoints: &[Checkpoint]) -> u64 {
+    checkpoints.iter().filter(|c| c.first).map(|c| c.entries).min().unwrap_or(0)
+}
+
+/// The whole check, as `vigil audit --verify` runs it: the triggers, every
+/// entry from the first under the key, and every signed checkpoint (the
+/// caller has checked their signatures) against the entries.
+pub(super) fn check(c: &Connection, key: &AuditKey, checkpoints: &[Checkpoint]) -> rusqlite::Result<ChainCheck> {
+    if let Some(reason) = trigger_problem(c)? {
+        return Ok(ChainCheck::Broken { seq: None, reason });
+    }
+    let pins: BTreeMap<u64, &Checkpoint> = checkpoints.iter().map(|c| (c.entries, c)).collect();
+    match walk(c, key, (0, GENESIS), legacy_upto(checkpoints), &pins)? {
+        Walk::Broken { seq, reason } => Ok(ChainCheck::Broken { seq, reason }),
+        Walk::Ends { entries, .. } => {
+            if let Some(c) = checkpoints.iter().filter(|c| c.entries > entries).max_by_key(|c| c.entries) {
+                return Ok(ChainCheck::Broken {
+                    seq: Some(entries + 1),
+                    reason: format!(
+                        "the log ends at entry {entries} but a checkpoint signed at {} counted {}: the newest entries were deleted",
+                        c.at, c.entries
+                    ),
+                });
+            }
+            if checkpoints.is_empty() && entries > 0 {
+                return Ok(ChainCheck::Broken {
+                    seq: None,
+                    reason: "no signed checkpoint: deleted newest entries could not be seen (is the checkpoint file configured?)".into(),
+                });
+            }
+            let covered = checkpoints.iter().map(|c| c.entries).max().unwrap_or(0);
+            Ok(ChainCheck::Intact { entries, checkpoints: checkpoints.len(), covered })
+        }
+    }
+}
+
+/// The head to sign next, checked from the newest checkpoint on (or, with
+/// none, every entry, the older unkeyed ones allowed): `Ok(Some((entries,
+/// head)))` when there is something new to sign, `Ok(None)` when nothing
+/// changed, `Err(reason)` when what followed does not verify (nothing is
+/// signed then: a checkpoint must never vouch for a tampered log).
+pub(super) fn next_head(
+    c: &Connection,
+    key: &AuditKey,
+    newest: Option<&Checkpoint>,
+) -> rusqlite::Result<Result<Option<(u64, String)>, String>> {
+    if let Some(reason) = trigger_problem(c)? {
+        return Ok(Err(reason));
+    }
+    let (from, legacy) = match newest {
+        Some(cp) => ((cp.entries, cp.head.as_str()), 0),
+        None => ((0, GENESIS), u64::MAX),
+    };
+    Ok(match walk(c, key, from, legacy, &BTreeMap::new())? {
+        Walk::Broken { reason, .. } => Err(reason),
+        Walk::Ends { entries, head } if newest.is_none_or(|cp| entries > cp.entries) => Ok(Some((entries, head))),
+        Walk::Ends { .. } => Ok(None),
+    })
 }

@@ -15,6 +15,9 @@
 //! Decoding re-validates the frame ([`Frame::try_from`]), so a damaged row is
 //! an error, never a plausible-looking wrong value.
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use flate2::read::DeflateDecoder;
 use flate2::Compression;
 use std::io::Read;
@@ -67,20 +70,20 @@ fn wave_number(kind: WaveKind) -> u8 {
 pub fn encode(frame: &Frame) -> Vec<u8> {
     let raw = RawFrame::from(frame.clone());
     let base = frame.time_span().0;
-    let mut b = Vec::with_capacity(64 + frame.sample_count() * 2);
+    let mut b = Vec::with_capacity(frame.sample_count().saturating_mul(2).saturating_add(64));
     put_varint(&mut b, raw.seq);
     put_varint(&mut b, zigzag(base));
     put_varint(&mut b, raw.numerics.len() as u64);
     for n in &raw.numerics {
         b.push(vital_number(n.kind));
-        put_varint(&mut b, zigzag(n.t - base));
+        put_varint(&mut b, zigzag(n.t.wrapping_sub(base)));
         // Most readings are whole tenths.
         put_f64(&mut b, n.value, 10.0);
     }
     put_varint(&mut b, raw.waves.len() as u64);
     for w in &raw.waves {
         b.push(wave_number(w.kind));
-        put_varint(&mut b, zigzag(w.t0 - base));
+        put_varint(&mut b, zigzag(w.t0.wrapping_sub(base)));
         put_f64(&mut b, w.rate_hz, 1000.0);
         encode_samples(&mut b, &w.samples);
     }
@@ -95,7 +98,7 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
         Some(deflated) if deflated.len() < b.len() => (DEFLATED, deflated),
         _ => (PLAIN, b),
     };
-    let mut out = Vec::with_capacity(rest.len() + 2);
+    let mut out = Vec::with_capacity(rest.len().saturating_add(2));
     out.extend_from_slice(&[VERSION, how]);
     out.extend_from_slice(&rest);
     out
@@ -140,7 +143,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, CodecError> {
     let body = match how {
         PLAIN => rest,
         DEFLATED => {
-            let mut v = Vec::with_capacity(rest.len() * 3);
+            let mut v = Vec::with_capacity(rest.len().saturating_mul(3));
             DeflateDecoder::new(rest)
                 .take(4 << 20)
                 .read_to_end(&mut v)
@@ -178,7 +181,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, CodecError> {
         serde_json::from_slice(r.take(len)?).map_err(|e| damaged(format!("technical conditions: {e}")))?
     };
     if r.at != body.len() {
-        return Err(damaged(format!("{} bytes left over", body.len() - r.at)));
+        return Err(damaged(format!("{} bytes left over", body.len().saturating_sub(r.at))));
     }
     Ok(Frame::try_from(RawFrame { seq, numerics, waves, technical })?)
 }
@@ -305,7 +308,8 @@ fn encode_samples(out: &mut Vec<u8>, samples: &[f32]) {
             let deltas: Vec<u64> = ints
                 .iter()
                 .map(|&k| {
-                    let d = zigzag(k - prev);
+                    // Wrapping both ways (`wrapping_add` in decoding): lossless for any pair.
+                    let d = zigzag(k.wrapping_sub(prev));
                     prev = k;
                     d
                 })
@@ -320,7 +324,7 @@ fn encode_samples(out: &mut Vec<u8>, samples: &[f32]) {
                 if q < RICE_ESCAPE {
                     bits.ones(q);
                     bits.put(0, 1);
-                    bits.put(v & ((1u64 << p) - 1), p);
+                    bits.put(v & (1u64 << p).wrapping_sub(1), p);
                 } else {
                     bits.ones(RICE_ESCAPE);
                     bits.put(v, 64);
@@ -360,7 +364,7 @@ fn decode_samples(r: &mut Reader<'_>) -> Result<Vec<f32>, CodecError> {
             for _ in 1..n {
                 let mut q = 0;
                 while q < RICE_ESCAPE && bits.get(1)? == 1 {
-                    q += 1;
+                    q = q.saturating_add(1);
                 }
                 let v = if q == RICE_ESCAPE { bits.get(64)? } else { (q << p) | bits.get(p)? };
                 k = k.wrapping_add(unzigzag(v));
@@ -395,7 +399,7 @@ fn zigzag(v: i64) -> u64 {
 }
 
 fn unzigzag(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
+    ((v >> 1) as i64) ^ ((v & 1) as i64).wrapping_neg()
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -420,7 +424,7 @@ impl<'a> BitWriter<'a> {
     fn put(&mut self, value: u64, bits: u8) {
         for i in (0..bits).rev() {
             self.acc = (self.acc << 1) | ((value >> i) & 1) as u8;
-            self.used += 1;
+            self.used = self.used.saturating_add(1); // at most 8
             if self.used == 8 {
                 self.out.push(self.acc);
                 (self.acc, self.used) = (0, 0);
@@ -434,7 +438,7 @@ impl<'a> BitWriter<'a> {
     }
     fn finish(mut self) {
         if self.used > 0 {
-            let pad = 8 - self.used;
+            let pad = 8u8.saturating_sub(self.used);
             self.put(0, pad);
         }
     }
@@ -454,7 +458,7 @@ impl BitReader<'_, '_> {
                 self.acc = self.r.byte()?;
                 self.have = 8;
             }
-            self.have -= 1;
+            self.have = self.have.saturating_sub(1); // 1..=8 here
             v = (v << 1) | u64::from((self.acc >> self.have) & 1);
         }
         Ok(v)
@@ -510,12 +514,12 @@ impl<'a> Reader<'a> {
 /// A wave chunk's samples between `from` and `to` (device ms), for full disclosure.
 pub fn wave_window(wave: &RawWave, from: i64, to: i64) -> Option<RawWave> {
     let period = 1000.0 / wave.rate_hz;
-    let first = (((from - wave.t0) as f64 / period).ceil().max(0.0)) as usize;
-    let last = (((to - wave.t0) as f64 / period).floor() + 1.0).max(0.0) as usize;
+    let first = ((from.saturating_sub(wave.t0) as f64 / period).ceil().max(0.0)) as usize;
+    let last = ((to.saturating_sub(wave.t0) as f64 / period).floor() + 1.0).max(0.0) as usize;
     let last = last.min(wave.samples.len());
     (first < last).then(|| RawWave {
         kind: wave.kind,
-        t0: wave.t0 + (first as f64 * period).round() as i64,
+        t0: wave.t0.saturating_add((first as f64 * period).round() as i64),
         rate_hz: wave.rate_hz,
         samples: wave.samples[first..last].to_vec(),
     })

@@ -18,6 +18,7 @@ mod audit;
 pub mod codec;
 pub mod rows;
 mod schema;
+pub mod seal;
 mod sqlite;
 mod sqlite_accounts;
 mod sqlite_admissions;
@@ -138,8 +139,11 @@ pub trait Storage: Accounts + Admissions + Send + Sync + 'static {
     /// The audit log, oldest first, after seq `after`.
     async fn audit(&self, after: u64, limit: u32) -> anyhow::Result<Vec<AuditEntry>>;
 
-    /// Re-computes every hash of the chain.
-    async fn check_audit_chain(&self) -> anyhow::Result<ChainCheck>;
+    /// Checks the audit log for tampering: its append-only triggers, every
+    /// entry's keyed hash and link, and the signed checkpoints of its head
+    /// (the store's own, plus `extra` ones from elsewhere, e.g. the server's
+    /// log shipped to a syslog host) against the entries.
+    async fn check_audit_chain(&self, extra: &[seal::Checkpoint]) -> anyhow::Result<ChainCheck>;
 
     /// The database file, for a backend that is one (tests and tools that
     /// inspect it directly).
@@ -157,6 +161,11 @@ impl Store {
     /// `on_commit` sees every newly stored frame, in storage order.
     pub fn open(path: &Path, on_commit: CommitHook) -> anyhow::Result<Store> {
         Ok(Store(Arc::new(SqliteStore::open(path, on_commit)?)))
+    }
+
+    /// The same, with the audit key and checkpoints where `seal` says.
+    pub fn open_with(path: &Path, seal: seal::SealPaths, on_commit: CommitHook) -> anyhow::Result<Store> {
+        Ok(Store(Arc::new(SqliteStore::open_with(path, seal, on_commit)?)))
     }
 
     /// Another backend.

@@ -9,6 +9,7 @@
 use super::rows::{self, DeviceIdentity, StoredFrame};
 use super::writer::{self, CommitHook, PreparedFrame, StoreOutcome, WriteJob};
 use super::MAX_FRAME_SPAN_MS;
+use super::seal::{AuditKey, Checkpoint, Seal, SealPaths};
 use super::{audit, codec, new_token, schema, token_hash, Appended, AuditEntry, ChainCheck, Storage, Trend};
 use crate::clock::now_ms;
 use anyhow::Context;
@@ -35,6 +36,7 @@ pub struct SqliteStore {
     writer: mpsc::Sender<WriteJob>,
     reader: Arc<Mutex<Connection>>,
     path: PathBuf,
+    seal: Arc<Seal>,
 }
 
 fn open_connection(path: &Path) -> anyhow::Result<Connection> {
@@ -52,6 +54,11 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
     /// `on_commit` sees every newly stored frame, in storage order.
     pub fn open(path: &Path, on_commit: CommitHook) -> anyhow::Result<SqliteStore> {
+        SqliteStore::open_with(path, SealPaths::beside(path), on_commit)
+    }
+
+    /// The same, with the audit key and checkpoints where `seal` says.
+    pub fn open_with(path: &Path, seal: SealPaths, on_commit: CommitHook) -> anyhow::Result<SqliteStore> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating database folder {}", dir.display()))?;
         }
@@ -59,8 +66,35 @@ impl SqliteStore {
         let version = schema::migrate(&mut write_conn).context("migrating the database schema")?;
         tracing::info!(path = %path.display(), schema_version = version, "database ready");
         let reader = open_connection(path)?;
+        let (seal, _) = Seal::open(seal)?;
+        let seal = Arc::new(seal);
+        // Sign the head as it is now (the first checkpoint, or what a crash
+        // left unsigned), or say loudly that the log was tampered with.
+        checkpoint(&reader, &seal)?;
         let writer = writer::spawn(write_conn, on_commit)?;
-        Ok(SqliteStore { writer, reader: Arc::new(Mutex::new(reader)), path: path.to_path_buf() })
+        Ok(SqliteStore { writer, reader: Arc::new(Mutex::new(reader)), path: path.to_path_buf(), seal })
+    }
+
+    /// Runs `f` with the audit key on the writer's connection, then signs
+    /// the new head of the audit log (see [`super::seal`]).
+    pub(super) async fn write_audited<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &AuditKey) -> rusqlite::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let key = self.seal.key.clone();
+        let result = self.write(move |conn| f(conn, &key)).await;
+        let (reader, seal) = (self.reader.clone(), self.seal.clone());
+        let signed = tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().map_err(|_| anyhow::anyhow!("database reader poisoned"))?;
+            checkpoint(&conn, &seal)
+        })
+        .await;
+        match signed {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = format!("{e:#}"), "audit checkpoint not written"),
+            Err(e) => tracing::error!(error = %e, "audit checkpoint task failed"),
+        }
+        result
     }
 
     pub fn path(&self) -> &Path {
@@ -90,6 +124,24 @@ impl SqliteStore {
         }));
         self.writer.send(job).await.map_err(|_| anyhow::anyhow!("database writer stopped"))?;
         rx.await.context("database writer dropped the job")?.context("database write")
+    }
+}
+
+/// Signs the audit log's head if it moved since the newest checkpoint and
+/// what was appended verifies; logs an error (and signs nothing) if not.
+fn checkpoint(conn: &Connection, seal: &Seal) -> anyhow::Result<()> {
+    let mut state = seal.state.lock().map_err(|_| anyhow::anyhow!("audit seal poisoned"))?;
+    let newest = state.newest.clone();
+    match audit::next_head(conn, &seal.key, newest.as_ref()).context("reading the audit log")? {
+        Ok(Some((entries, head))) => {
+            let c = Checkpoint::new(&seal.key, entries, &head, now_ms(), newest.is_none());
+            seal.write(&mut state, c)
+        }
+        Ok(None) => Ok(()),
+        Err(reason) => {
+            tracing::error!(%reason, "AUDIT LOG TAMPERED WITH: not signing it; run `vigil audit --verify`");
+            Ok(())
+        }
     }
 }
 
@@ -147,7 +199,9 @@ impl Storage for SqliteStore {
                 "SELECT cursor, received_at, body FROM frames
                  WHERE bed_id = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![bed, after as i64, limit], stored_frame)?;
+            // A cursor beyond any stored one reads nothing (it must not wrap to -1).
+            let after = i64::try_from(after).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![bed, after, limit], stored_frame)?;
             rows.collect()
         })
         .await
@@ -368,7 +422,7 @@ impl Storage for SqliteStore {
     }
 
     async fn append_event(&self, req: EventRequest, now: i64) -> anyhow::Result<Appended> {
-        self.write(move |conn| audit::append(conn, &req, now)).await
+        self.write_audited(move |conn, key| audit::append(conn, key, &req, now)).await
     }
 
     async fn bed_events(&self, bed: &str, now: i64) -> anyhow::Result<Vec<StoredEvent>> {
@@ -380,8 +434,22 @@ impl Storage for SqliteStore {
         self.read(move |c| audit::entries(c, after, limit)).await
     }
 
-    async fn check_audit_chain(&self) -> anyhow::Result<ChainCheck> {
-        self.read(audit::check_chain).await
+    async fn check_audit_chain(&self, extra: &[Checkpoint]) -> anyhow::Result<ChainCheck> {
+        let file = &self.seal.paths.checkpoint_file;
+        let mut checkpoints = match std::fs::read_to_string(file) {
+            Ok(text) => Checkpoint::parse_all(&text).with_context(|| format!("reading {}", file.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
+        };
+        checkpoints.extend_from_slice(extra);
+        if let Some(bad) = checkpoints.iter().find(|c| !c.is_signed_by(&self.seal.key)) {
+            return Ok(ChainCheck::Broken {
+                seq: None,
+                reason: format!("a checkpoint (of {} entries) is not signed by the audit key: forged", bad.entries),
+            });
+        }
+        let key = self.seal.key.clone();
+        self.read(move |c| audit::check(c, &key, &checkpoints)).await
     }
 
     fn sqlite_path(&self) -> Option<&Path> {

@@ -4,12 +4,14 @@
 
 use super::accounts::*;
 use super::audit::{self, AuditFilter, Entry};
+use super::seal::AuditKey;
 use super::{AuditEntry, SqliteStore};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::json;
 
 pub(super) fn log(
     tx: &Transaction<'_>,
+    key: &AuditKey,
     kind: &str,
     bed: Option<&str>,
     payload: serde_json::Value,
@@ -18,7 +20,7 @@ pub(super) fn log(
 ) -> rusqlite::Result<u64> {
     let payload = payload.to_string();
     let entry = Entry { request: None, bed, actor: &by.username, kind, payload: &payload };
-    audit::insert(tx, &entry, now).map(|(seq, _)| seq)
+    audit::insert(tx, key, &entry, now).map(|(seq, _)| seq)
 }
 
 pub(super) fn end_sessions_of(tx: &Transaction<'_>, user: i64, now: i64) -> rusqlite::Result<usize> {
@@ -40,7 +42,7 @@ impl Accounts for SqliteStore {
     async fn create_user(&self, mut user: NewUser, by: By, now: i64) -> anyhow::Result<Result<i64, Refused>> {
         user.wards.sort();
         user.wards.dedup();
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let taken: bool =
                 tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [&user.username], |r| r.get(0))?;
@@ -62,7 +64,7 @@ impl Accounts for SqliteStore {
                 tx.execute("INSERT INTO user_wards(user_id, ward_id) VALUES (?1, ?2)", params![id, w])?;
             }
             let payload = json!({ "user": user.username, "role": user.role, "wards": user.wards });
-            log(&tx, "user_created", None, payload, &by, now)?;
+            log(&tx, key, "user_created", None, payload, &by, now)?;
             tx.commit()?;
             Ok(Ok(id))
         })
@@ -121,18 +123,18 @@ impl Accounts for SqliteStore {
     }
 
     async fn set_password(&self, user_id: i64, hash: String, by: By, now: i64) -> anyhow::Result<()> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id, hash])?;
             end_sessions_of(&tx, user_id, now)?;
-            log(&tx, "password_changed", None, json!({ "user_id": user_id }), &by, now)?;
+            log(&tx, key, "password_changed", None, json!({ "user_id": user_id }), &by, now)?;
             tx.commit()
         })
         .await
     }
 
     async fn disable_user(&self, user_id: i64, by: By, now: i64) -> anyhow::Result<bool> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let n = tx.execute(
                 "UPDATE users SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL",
@@ -140,7 +142,7 @@ impl Accounts for SqliteStore {
             )?;
             if n == 1 {
                 end_sessions_of(&tx, user_id, now)?;
-                log(&tx, "user_disabled", None, json!({ "user_id": user_id }), &by, now)?;
+                log(&tx, key, "user_disabled", None, json!({ "user_id": user_id }), &by, now)?;
             }
             tx.commit()?;
             Ok(n == 1)
@@ -156,14 +158,14 @@ impl Accounts for SqliteStore {
     }
 
     async fn enable_totp(&self, user_id: i64, by: By, now: i64) -> anyhow::Result<bool> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let n = tx.execute(
                 "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL WHERE id = ?1 AND totp_pending IS NOT NULL",
                 [user_id],
             )?;
             if n == 1 {
-                log(&tx, "totp_enabled", None, json!({ "user_id": user_id }), &by, now)?;
+                log(&tx, key, "totp_enabled", None, json!({ "user_id": user_id }), &by, now)?;
             }
             tx.commit()?;
             Ok(n == 1)
@@ -172,13 +174,13 @@ impl Accounts for SqliteStore {
     }
 
     async fn create_session(&self, s: NewSession, by: By) -> anyhow::Result<()> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             tx.execute(
                 "INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![s.token_hash, s.user_id, s.csrf, s.now, s.expires_at],
             )?;
-            log(&tx, "sign_in", None, json!({ "address": s.address }), &by, s.now)?;
+            log(&tx, key, "sign_in", None, json!({ "address": s.address }), &by, s.now)?;
             tx.commit()
         })
         .await
@@ -229,7 +231,7 @@ impl Accounts for SqliteStore {
 
     async fn end_sessions(&self, token_hash: &str, everywhere: bool, by: By, now: i64) -> anyhow::Result<u64> {
         let hash = token_hash.to_string();
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let user: Option<i64> = tx
                 .query_row("SELECT user_id FROM sessions WHERE token_hash = ?1 AND revoked_at IS NULL", [&hash], |r| {
@@ -243,7 +245,7 @@ impl Accounts for SqliteStore {
                 tx.execute("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1", params![hash, now])?
             };
             let kind = if everywhere { "sign_out_everywhere" } else { "sign_out" };
-            log(&tx, kind, None, json!({ "sessions": n }), &by, now)?;
+            log(&tx, key, kind, None, json!({ "sessions": n }), &by, now)?;
             tx.commit()?;
             Ok(n as u64)
         })
@@ -259,9 +261,9 @@ impl Accounts for SqliteStore {
         now: i64,
     ) -> anyhow::Result<u64> {
         let kind = kind.to_string();
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
-            let seq = log(&tx, &kind, bed.as_deref(), payload, &by, now)?;
+            let seq = log(&tx, key, &kind, bed.as_deref(), payload, &by, now)?;
             tx.commit()?;
             Ok(seq)
         })

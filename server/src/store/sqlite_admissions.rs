@@ -112,7 +112,7 @@ impl Admissions for SqliteStore {
     }
 
     async fn add_ward(&self, ward: super::rows::NewWard, by: By, now: i64) -> anyhow::Result<Result<(), Refused>> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let taken: bool =
                 tx.query_row("SELECT EXISTS(SELECT 1 FROM wards WHERE id = ?1)", [&ward.id], |r| r.get(0))?;
@@ -132,7 +132,7 @@ impl Admissions for SqliteStore {
                 )?;
             }
             let beds: Vec<&str> = ward.beds.iter().map(|b| b.id.as_str()).collect();
-            log(&tx, "ward_created", None, json!({ "ward": ward.id, "beds": beds }), &by, now)?;
+            log(&tx, key, "ward_created", None, json!({ "ward": ward.id, "beds": beds }), &by, now)?;
             tx.commit()?;
             Ok(Ok(()))
         })
@@ -141,7 +141,7 @@ impl Admissions for SqliteStore {
 
     async fn add_device(&self, id: &str, bed: &str, by: By, now: i64) -> anyhow::Result<Result<String, Refused>> {
         let (id, bed) = (id.to_string(), bed.to_string());
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let known: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM beds WHERE id = ?1)", [&bed], |r| r.get(0))?;
             if !known {
@@ -157,7 +157,7 @@ impl Admissions for SqliteStore {
                 "INSERT INTO devices(id, token_hash, bed_id, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![id, super::token_hash(&token), bed, now],
             )?;
-            log(&tx, "device_registered", Some(&bed), json!({ "device": id }), &by, now)?;
+            log(&tx, key, "device_registered", Some(&bed), json!({ "device": id }), &by, now)?;
             tx.commit()?;
             Ok(Ok(token))
         })
@@ -166,13 +166,13 @@ impl Admissions for SqliteStore {
 
     async fn remove_device(&self, id: &str, by: By, now: i64) -> anyhow::Result<bool> {
         let id = id.to_string();
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let n = tx
                 .execute("UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, now])?;
             if n == 1 {
                 let bed: String = tx.query_row("SELECT bed_id FROM devices WHERE id = ?1", [&id], |r| r.get(0))?;
-                log(&tx, "device_revoked", Some(&bed), json!({ "device": id }), &by, now)?;
+                log(&tx, key, "device_revoked", Some(&bed), json!({ "device": id }), &by, now)?;
             }
             tx.commit()?;
             Ok(n == 1)
@@ -194,7 +194,7 @@ impl Admissions for SqliteStore {
 
     async fn admit(&self, bed: &str, name: &str, by: By, now: i64) -> anyhow::Result<Result<i64, Refused>> {
         let (bed, name) = (bed.to_string(), name.to_string());
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             if let Err(e) = bed_free(&tx, &bed)? {
                 return Ok(Err(e));
@@ -204,7 +204,7 @@ impl Admissions for SqliteStore {
                 params![name, bed, now],
             )?;
             let id = tx.last_insert_rowid();
-            log(&tx, "patient_admitted", Some(&bed), json!({ "patient": id }), &by, now)?;
+            log(&tx, key, "patient_admitted", Some(&bed), json!({ "patient": id }), &by, now)?;
             tx.commit()?;
             Ok(Ok(id))
         })
@@ -213,7 +213,7 @@ impl Admissions for SqliteStore {
 
     async fn move_patient(&self, id: i64, bed: &str, by: By, now: i64) -> anyhow::Result<Result<(), Refused>> {
         let bed = bed.to_string();
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let from: Option<Option<String>> = tx
                 .query_row("SELECT bed_id FROM patients WHERE id = ?1 AND discharged_at IS NULL", [id], |r| r.get(0))
@@ -223,7 +223,7 @@ impl Admissions for SqliteStore {
                 return Ok(Err(e));
             }
             tx.execute("UPDATE patients SET bed_id = ?2, bed_since = ?3 WHERE id = ?1", params![id, bed, now])?;
-            log(&tx, "patient_moved", Some(&bed), json!({ "patient": id, "from": from }), &by, now)?;
+            log(&tx, key, "patient_moved", Some(&bed), json!({ "patient": id, "from": from }), &by, now)?;
             tx.commit()?;
             Ok(Ok(()))
         })
@@ -231,7 +231,7 @@ impl Admissions for SqliteStore {
     }
 
     async fn discharge(&self, id: i64, by: By, now: i64) -> anyhow::Result<Result<(), Refused>> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let bed: Option<Option<String>> = tx
                 .query_row("SELECT bed_id FROM patients WHERE id = ?1 AND discharged_at IS NULL", [id], |r| r.get(0))
@@ -243,7 +243,7 @@ impl Admissions for SqliteStore {
                 params![id, now],
             )?;
             end_caregivers(&tx, "patient_id = ?1", id, now)?;
-            log(&tx, "patient_discharged", bed.as_deref(), json!({ "patient": id }), &by, now)?;
+            log(&tx, key, "patient_discharged", bed.as_deref(), json!({ "patient": id }), &by, now)?;
             tx.commit()?;
             Ok(Ok(()))
         })
@@ -251,7 +251,7 @@ impl Admissions for SqliteStore {
     }
 
     async fn create_invitation(&self, inv: NewInvitation, by: By) -> anyhow::Result<i64> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let creator: i64 =
                 tx.query_row("SELECT id FROM users WHERE username = ?1", [&by.username], |r| r.get(0))?;
@@ -264,7 +264,7 @@ impl Admissions for SqliteStore {
             let bed: Option<String> =
                 tx.query_row("SELECT bed_id FROM patients WHERE id = ?1", [inv.patient_id], |r| r.get(0))?;
             let payload = json!({ "invitation": id, "patient": inv.patient_id, "expires_at": inv.expires_at });
-            log(&tx, "invitation_created", bed.as_deref(), payload, &by, inv.now)?;
+            log(&tx, key, "invitation_created", bed.as_deref(), payload, &by, inv.now)?;
             tx.commit()?;
             Ok(id)
         })
@@ -301,7 +301,7 @@ impl Admissions for SqliteStore {
         now: i64,
     ) -> anyhow::Result<Result<i64, Refused>> {
         let (hash, username) = (token_hash.to_string(), username.to_string());
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let inv = tx
                 .query_row(&format!("{INVITATION_QUERY} WHERE i.token_hash = ?1"), [&hash], invitation_row)
@@ -322,7 +322,7 @@ impl Admissions for SqliteStore {
             let user = tx.last_insert_rowid();
             tx.execute("UPDATE invitations SET accepted_at = ?2 WHERE id = ?1", params![inv.id, now])?;
             let payload = json!({ "invitation": inv.id, "patient": inv.patient_id });
-            log(&tx, "invitation_accepted", inv.bed.as_deref(), payload, &By::new(username.clone()), now)?;
+            log(&tx, key, "invitation_accepted", inv.bed.as_deref(), payload, &By::new(username.clone()), now)?;
             tx.commit()?;
             Ok(Ok(user))
         })
@@ -330,7 +330,7 @@ impl Admissions for SqliteStore {
     }
 
     async fn revoke_invitation(&self, id: i64, by: By, now: i64) -> anyhow::Result<bool> {
-        self.write(move |c| {
+        self.write_audited(move |c, key| {
             let tx = c.transaction()?;
             let n = tx.execute(
                 "UPDATE invitations SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
@@ -343,7 +343,7 @@ impl Admissions for SqliteStore {
                     [id],
                     |r| r.get(0),
                 )?;
-                log(&tx, "invitation_revoked", bed.as_deref(), json!({ "invitation": id }), &by, now)?;
+                log(&tx, key, "invitation_revoked", bed.as_deref(), json!({ "invitation": id }), &by, now)?;
             }
             tx.commit()?;
             Ok(n == 1)

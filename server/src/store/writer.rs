@@ -15,8 +15,11 @@ const MAX_BATCH: usize = 512;
 pub enum StoreOutcome {
     /// Newly stored under this cursor; `payload` is what was stored.
     Stored { cursor: u64, payload: Arc<str> },
-    /// (device, seq) was already stored: nothing written.
+    /// (device, seq) was already stored with the same content: nothing written.
     Duplicate,
+    /// (device, seq) is stored with other content: the device's counter went
+    /// back. Nothing written; the device is told so and must renumber.
+    SeqReused,
 }
 
 pub enum WriteJob {
@@ -148,6 +151,8 @@ fn insert_frame(
 ) -> rusqlite::Result<StoreOutcome> {
     let PreparedFrame { payload, body } = prepared;
     let (t_start, t_end) = frame.time_span();
+    // A validated frame's seq is at most 2^63 - 1 (`MAX_SEQ`): it fits.
+    let seq = i64::try_from(frame.seq()).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let inserted = conn
         .prepare_cached(
             "INSERT INTO frames(device_id, seq, bed_id, t_start, t_end, received_at, samples, body)
@@ -155,7 +160,7 @@ fn insert_frame(
         )?
         .execute(params![
             device.id,
-            frame.seq() as i64,
+            seq,
             device.bed,
             t_start,
             t_end,
@@ -164,7 +169,14 @@ fn insert_frame(
             body
         ])?;
     if inserted == 0 {
-        return Ok(StoreOutcome::Duplicate);
+        // A resend is a duplicate only if it is the same frame: a device that
+        // lost its counter must not have new readings acknowledged and dropped.
+        let stored: Vec<u8> = conn
+            .prepare_cached("SELECT body FROM frames WHERE device_id = ?1 AND seq = ?2")?
+            .query_row(params![device.id, seq], |r| r.get(0))?;
+        let same = stored == body
+            || super::codec::decode(&stored).is_ok_and(|stored| stored == *frame);
+        return Ok(if same { StoreOutcome::Duplicate } else { StoreOutcome::SeqReused });
     }
     let cursor = conn.last_insert_rowid();
     let mut raw = conn.prepare_cached(

@@ -226,7 +226,7 @@ async fn bad_frames_are_rejected_with_a_reason_and_the_streams_go_on() {
     let mut good = app.device(&app.tokens[1]).await.unwrap();
 
     match send_frame(&mut bad, frame(1, 900.0)).await {
-        ServerToDevice::Reject { seq: Some(1), error } => assert!(error.contains("Hr value 900"), "{error}"),
+        ServerToDevice::Reject { seq: Some(1), error, .. } => assert!(error.contains("Hr value 900"), "{error}"),
         other => panic!("{other:?}"),
     }
     let garbage = [

@@ -122,9 +122,13 @@ async fn retention_deletes_old_waveforms_then_old_numerics_and_nothing_recent() 
     let values: Vec<f64> = trend[&VitalKind::Hr].iter().map(|b| b[1]).collect();
     assert_eq!(values, vec![62.0, 63.0], "the 5-day-old reading outlives its waveform");
     assert_eq!(store.enforce_retention(now - 72 * 3_600_000, now - 30 * day).await.unwrap(), Default::default());
-    // A recent frame re-sent is still recognised; a new one gets a new cursor.
-    let again = store.store_frame(&dev, frame(3, vec![hr(now, 1.0)], vec![]), now).await.unwrap();
+    // A recent frame re-sent is still recognised (and its number with other
+    // content refused); a new one gets a new cursor.
+    let at = now - 3_600_000;
+    let again = store.store_frame(&dev, frame(3, vec![hr(at, 63.0)], vec![ecg(at, 250)]), now).await.unwrap();
     assert_eq!(again, StoreOutcome::Duplicate);
+    let reused = store.store_frame(&dev, frame(3, vec![hr(now, 1.0)], vec![]), now).await.unwrap();
+    assert_eq!(reused, StoreOutcome::SeqReused);
     let StoreOutcome::Stored { cursor, .. } =
         store.store_frame(&dev, frame(4, vec![hr(now, 61.0)], vec![]), now).await.unwrap()
     else {
