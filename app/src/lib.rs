@@ -70,6 +70,11 @@ pub fn shell(mut options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(parts) = use_context::<http::request::Parts>() {
         options.output_name = std::sync::Arc::from(bundle_for(parts.uri.path()));
+        // The server's Content-Security-Policy names this nonce: the
+        // hydration loader (the page's one inline script) carries it.
+        if let Some(nonce) = parts.extensions.get::<leptos::nonce::Nonce>() {
+            provide_context(nonce.clone());
+        }
     }
     #[cfg(not(feature = "ssr"))]
     let _ = &mut options;

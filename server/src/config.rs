@@ -38,6 +38,11 @@ pub struct Config {
     /// Where the audit log's key and signed checkpoints are kept (`[audit]`
     /// table); see `store::seal`.
     pub audit: AuditFiles,
+    /// No longer read: one message limit is part of the protocol
+    /// (`MAX_DEVICE_MESSAGE_BYTES`). Accepted so older files still load; a
+    /// warning says it is ignored.
+    #[serde(rename = "max_device_message_bytes")]
+    pub ignored_max_device_message_bytes: Option<usize>,
 }
 
 /// The audit key and checkpoint files. Unset: beside the database. Put the
@@ -58,6 +63,7 @@ impl Config {
         crate::store::seal::SealPaths {
             key_file: self.audit.key_file.clone().unwrap_or(beside.key_file),
             checkpoint_file: self.audit.checkpoint_file.clone().unwrap_or(beside.checkpoint_file),
+            verify_only: false,
         }
     }
 }
@@ -108,6 +114,7 @@ impl Default for Config {
             auth: Default::default(),
             caregiver: Default::default(),
             audit: Default::default(),
+            ignored_max_device_message_bytes: None,
         }
     }
 }
@@ -124,6 +131,12 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
+        if config.ignored_max_device_message_bytes.is_some() {
+            tracing::warn!(
+                "configuration: max_device_message_bytes is ignored: the protocol's own limit ({} bytes) applies",
+                vigil_shared::protocol::device::MAX_DEVICE_MESSAGE_BYTES
+            );
+        }
         config.alarms.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         config.retention.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         config.auth.check().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;

@@ -116,6 +116,51 @@ fn render(raw: &RawFrame, numbering: &mut Numbering) -> Option<Pending> {
     Some(Pending { seq, raw: raw.clone(), text })
 }
 
+/// What a welcome does to the link's queue: the first fixes the numbering
+/// (from the server's `last_stored_seq`) before any frame taken while
+/// disconnected is numbered; after a `seq_reused` every unacknowledged frame
+/// moves past the server's numbers; then those at or below
+/// `last_stored_seq` count as stored (their acks were lost on the way).
+/// One link per device token: two processes streaming as one device would
+/// take each other's stored frames for their own.
+fn welcome(
+    pending: &mut VecDeque<Pending>,
+    early: &mut VecDeque<RawFrame>,
+    numbering: &mut Numbering,
+    last_stored_seq: Option<u64>,
+    max_pending: usize,
+    stats: &LinkStats,
+) {
+    if numbering.offset.is_none() {
+        numbering.floor = last_stored_seq.unwrap_or(0);
+    }
+    while let Some(raw) = early.pop_front() {
+        match render(&raw, numbering) {
+            Some(p) => push(pending, p, max_pending, stats),
+            None => unnumbered(&raw, stats),
+        }
+    }
+    if on_welcome(pending, numbering, last_stored_seq) {
+        tracing::warn!(last_stored_seq, "frame numbers moved past what the server has stored");
+    }
+    stats.renumbered.store(numbering.moves, Ordering::Relaxed);
+    pending.retain(|p| fits(p, stats));
+    if let Some(last) = last_stored_seq {
+        let before = pending.len();
+        pending.retain(|p| p.seq > last);
+        let confirmed = before.saturating_sub(pending.len()) as u64;
+        stats.acked.fetch_add(confirmed, Ordering::Relaxed);
+        stats.duplicates.fetch_add(confirmed, Ordering::Relaxed);
+    }
+}
+
+/// A frame whose number would pass 2^64 under the link's offset: given up,
+/// counted and logged.
+fn unnumbered(raw: &RawFrame, stats: &LinkStats) {
+    stats.rejected.fetch_add(1, Ordering::Relaxed);
+    tracing::error!(seq = raw.seq, "frame number out of range after renumbering; given up");
+}
+
 /// At a welcome: the first fixes the numbering; after a `seq_reused`, every
 /// unacknowledged frame moves past `last`. Returns whether numbers moved.
 fn on_welcome(pending: &mut VecDeque<Pending>, numbering: &mut Numbering, last: Option<u64>) -> bool {
@@ -179,6 +224,9 @@ pub async fn run(
                 let (mut sink, mut stream) = ws.split();
                 // Resend everything unacknowledged, in order, after the welcome.
                 let mut welcomed = false;
+                // Frames refused as `seq_reused` on this connection: once every
+                // frame sent has its answer, reconnect to renumber them.
+                let mut reused: std::collections::BTreeSet<u64> = std::collections::BTreeSet::new();
                 let result: Result<(), ()> = async {
                     loop {
                         // Once the input is closed, unacknowledged frames are
@@ -188,11 +236,11 @@ pub async fn run(
                             _ = tokio::time::sleep_until(drain_until.unwrap_or_else(tokio::time::Instant::now)), if drain_until.is_some() => {
                                 return Err(());
                             }
-                            frame = frames.recv(), if input_open && welcomed => match frame {
+                            frame = frames.recv(), if input_open && welcomed && reused.is_empty() => match frame {
                                 Some(raw) => {
                                     let p = render(&raw, &mut numbering);
                                     stats.renumbered.store(numbering.moves, Ordering::Relaxed);
-                                    let Some(p) = p else { continue };
+                                    let Some(p) = p else { unnumbered(&raw, &stats); continue };
                                     if !fits(&p, &stats) {
                                         continue;
                                     }
@@ -229,25 +277,7 @@ pub async fn run(
                                 };
                                 match serde_json::from_str::<ServerToDevice>(&text) {
                                     Ok(ServerToDevice::Welcome { last_stored_seq, .. }) => {
-                                        while let Some(raw) = early.pop_front() {
-                                            if let Some(p) = render(&raw, &mut numbering) {
-                                                push(&mut pending, p, config.max_pending, &stats);
-                                            }
-                                        }
-                                        if on_welcome(&mut pending, &mut numbering, last_stored_seq) {
-                                            tracing::warn!(last_stored_seq, "frame numbers moved past what the server has stored");
-                                        }
-                                        stats.renumbered.store(numbering.moves, Ordering::Relaxed);
-                                        pending.retain(|p| fits(p, &stats));
-                                        if let Some(last) = last_stored_seq {
-                                            // Stored before the link broke, its ack lost on the way:
-                                            // the welcome acknowledges them.
-                                            let before = pending.len();
-                                            pending.retain(|p| p.seq > last);
-                                            let confirmed = before.saturating_sub(pending.len()) as u64;
-                                            stats.acked.fetch_add(confirmed, Ordering::Relaxed);
-                                            stats.duplicates.fetch_add(confirmed, Ordering::Relaxed);
-                                        }
+                                        welcome(&mut pending, &mut early, &mut numbering, last_stored_seq, config.max_pending, &stats);
                                         for p in &pending {
                                             sink.send(Message::Text(p.text.clone().into())).await.map_err(|_| ())?;
                                             stats.sent.fetch_add(1, Ordering::Relaxed);
@@ -265,11 +295,12 @@ pub async fn run(
                                     }
                                     Ok(ServerToDevice::Reject { seq, error, code: RejectCode::SeqReused }) => {
                                         // Nothing was stored: keep the frame, move past the
-                                        // server's numbers on the next connection.
+                                        // server's numbers on the next connection, once every
+                                        // frame already sent has its answer (the acks of those
+                                        // stored must not be lost, or they would be stored twice).
                                         tracing::warn!(?seq, %error, "the server holds other frames under our numbers; renumbering");
                                         numbering.shift_at_welcome = true;
-                                        let _ = sink.send(Message::Close(None)).await;
-                                        return Err(());
+                                        reused.extend(seq);
                                     }
                                     Ok(ServerToDevice::Reject { seq, error, code }) => {
                                         tracing::warn!(?seq, %error, "server rejected a frame; giving it up");
@@ -284,6 +315,10 @@ pub async fn run(
                                 if !input_open && pending.is_empty() {
                                     let _ = sink.send(Message::Close(None)).await;
                                     return Ok(());
+                                }
+                                if !reused.is_empty() && pending.iter().all(|p| reused.contains(&p.seq)) {
+                                    let _ = sink.send(Message::Close(None)).await;
+                                    return Err(());
                                 }
                             }
                         }
@@ -309,8 +344,10 @@ pub async fn run(
                 frame = frames.recv(), if input_open => match frame {
                     Some(raw) => {
                         if numbering.offset.is_some() {
-                            if let Some(p) = render(&raw, &mut numbering).filter(|p| fits(p, &stats)) {
-                                push(&mut pending, p, config.max_pending, &stats);
+                            match render(&raw, &mut numbering) {
+                                Some(p) if fits(&p, &stats) => push(&mut pending, p, config.max_pending, &stats),
+                                Some(_) => {}
+                                None => unnumbered(&raw, &stats),
                             }
                         } else {
                             if early.len() >= config.max_pending {
@@ -469,5 +506,75 @@ mod tests {
         assert_eq!(stats.get(&stats.too_large), 1);
         let small = Pending { seq: 2, raw: frames(2..=2).remove(0), text: "{}".into() };
         assert!(fits(&small, &stats));
+    }
+
+    #[test]
+    fn frames_taken_before_the_first_welcome_are_numbered_past_the_server() {
+        // The device restarts with the server unreachable: its first frames
+        // wait, unnumbered; the welcome then says 500 are stored.
+        let stats = LinkStats::default();
+        let (mut pending, mut early, mut numbering) = (VecDeque::new(), VecDeque::from(frames(1..=3)), Numbering::default());
+        welcome(&mut pending, &mut early, &mut numbering, Some(500), 100, &stats);
+        assert_eq!(wire(&pending), vec![501, 502, 503], "none may be taken as stored");
+        assert_eq!((stats.get(&stats.acked), stats.get(&stats.renumbered)), (0, 1));
+        // A later reconnect that finds 502 stored confirms 501 and 502 only.
+        welcome(&mut pending, &mut early, &mut numbering, Some(502), 100, &stats);
+        assert_eq!(wire(&pending), vec![503]);
+        assert_eq!(stats.get(&stats.acked), 2);
+    }
+
+    #[tokio::test]
+    async fn after_a_seq_reused_reject_the_link_waits_for_every_answer_before_renumbering() {
+        // A server that holds other frames under 1 and 3 and stores 2 (it
+        // answers once all three have arrived, so the link has sent them all),
+        // then, on the second connection, says 2 is its newest and stores what
+        // comes.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut received: Vec<Vec<u64>> = Vec::new();
+            for (connection, last) in [(0, None), (1, Some(2))] {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+                let welcome = ServerToDevice::Welcome { protocol: 1, device: "d".into(), bed: "b".into(), last_stored_seq: last };
+                ws.send(Message::Text(serde_json::to_string(&welcome).unwrap().into())).await.unwrap();
+                let mut seqs = Vec::new();
+                while seqs.len() < if connection == 0 { 3 } else { 2 } {
+                    let Some(Ok(Message::Text(t))) = ws.next().await else { break };
+                    let DeviceMessage::Frame(f) = serde_json::from_str(&t).unwrap();
+                    seqs.push(f.seq);
+                }
+                for &seq in &seqs {
+                    let reply = if connection == 0 && seq != 2 {
+                        ServerToDevice::Reject { seq: Some(seq), error: "reused".into(), code: RejectCode::SeqReused }
+                    } else {
+                        ServerToDevice::Ack { seq, duplicate: false }
+                    };
+                    ws.send(Message::Text(serde_json::to_string(&reply).unwrap().into())).await.unwrap();
+                }
+                // Until the link closes.
+                while let Some(Ok(m)) = ws.next().await {
+                    if m.is_close() {
+                        break;
+                    }
+                }
+                received.push(seqs);
+            }
+            received
+        });
+        let (tx, rx) = mpsc::channel(8);
+        for raw in frames(1..=3) {
+            tx.send(raw).await.unwrap();
+        }
+        drop(tx);
+        let stats = Arc::new(LinkStats::default());
+        let config = LinkConfig { url: format!("ws://{addr}/ws/device"), token: "t".into(), max_pending: 10 };
+        tokio::time::timeout(Duration::from_secs(20), run(config, rx, stats.clone(), Duration::from_secs(10)))
+            .await
+            .expect("the link finished")
+            .unwrap();
+        let received = server.await.unwrap();
+        assert_eq!(received, vec![vec![1, 2, 3], vec![3, 5]], "2 was stored: it is not sent again");
+        assert_eq!((stats.get(&stats.acked), stats.get(&stats.duplicates), stats.get(&stats.rejected)), (3, 0, 0));
     }
 }

@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         // gzip whatever the client accepts (the WASM bundle: 1.8 MB -> ~0.7 MB),
         // never a WebSocket upgrade.
         .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotAnUpgrade)))
+        .layer(middleware::from_fn(routes::headers::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,6 +6,14 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+    // Every audit checkpoint reaches the log (a copy outside the database),
+    // whatever level the rest logs at, unless RUST_LOG names the target.
+    let names_audit = std::env::var("RUST_LOG").is_ok_and(|v| v.contains(crate::store::seal::LOG_TARGET));
+    let filter = if names_audit {
+        filter
+    } else {
+        filter.add_directive(format!("{}=info", crate::store::seal::LOG_TARGET).parse().expect("a valid directive"))
+    };
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let result = if std::env::var("VIGIL_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().try_init()

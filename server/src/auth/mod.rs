@@ -19,6 +19,7 @@
 //! can make a browser send), and a browser's `Origin`, when sent, must be
 //! this server.
 
+pub mod cookies;
 pub mod guard;
 pub mod limiter;
 pub mod password;
@@ -35,7 +36,7 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts, HeaderMap, Method};
 
 /// The session cookie's name.
-pub const COOKIE: &str = "vigil_session";
+pub use cookies::COOKIE;
 /// The anti-forgery header.
 pub const CSRF_HEADER: &str = "x-vigil-csrf";
 
@@ -129,14 +130,7 @@ pub fn check_username(name: &str) -> Result<String, AppError> {
 
 /// The session token in a request's cookies, if any.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE)
-        .map(|c| c.value().to_string())
+    cookies::session_token_in(headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()))
 }
 
 /// Whether the request reached us over TLS (through the proxy in front).

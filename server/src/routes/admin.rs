@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::accounts::{By, NewUser};
 use crate::store::AuditFilter;
+use super::params::AuditQuery;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -233,24 +234,6 @@ pub async fn revoke_device(
     Ok(Json(json!({ "revoked": id })).into_response())
 }
 
-/// The audit query string. (Not `#[serde(flatten)]` of [`AuditFilter`]:
-/// flattened, the query's numbers arrive as strings and are refused.)
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    #[serde(default)]
-    after: u64,
-    kind: Option<String>,
-    actor: Option<String>,
-    bed: Option<String>,
-    from: Option<i64>,
-    to: Option<i64>,
-    #[serde(default)]
-    format: Option<String>,
-    #[serde(default)]
-    limit: Option<u32>,
-}
-
 /// The audit trail, filtered; `format=csv` downloads it.
 pub async fn audit(
     State(state): State<AppState>,
@@ -258,14 +241,7 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     require(&p, Action::ReadAudit)?;
-    // Entry numbers are stored as signed 64-bit integers.
-    if i64::try_from(q.after).is_err() {
-        return Err(AppError::BadRequest(format!("after must be 0..={}", i64::MAX)));
-    }
-    let limit = q.limit.unwrap_or(1000);
-    if !(1..=100_000).contains(&limit) {
-        return Err(AppError::BadRequest("limit must be 1..=100000".into()));
-    }
+    let limit = q.check().map_err(AppError::BadRequest)?;
     let filter = AuditFilter { after: q.after, kind: q.kind, actor: q.actor, bed: q.bed, from: q.from, to: q.to };
     let entries = state.store.audit_filtered(filter, limit).await?;
     match q.format.as_deref() {

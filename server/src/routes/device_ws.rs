@@ -93,11 +93,14 @@ async fn session(state: AppState, device: DeviceIdentity, mut socket: WebSocket)
                     return;
                 }
             },
-            Ok(Message::Binary(_)) => ServerToDevice::Reject {
+            Ok(Message::Binary(b)) => {
+                tracing::warn!(device = %device.id, bytes = b.len(), "binary device message rejected");
+                ServerToDevice::Reject {
                 seq: None,
                 error: "binary messages are not part of protocol v1; send JSON text".into(),
                 code: RejectCode::Invalid,
-            },
+            }
+            }
             Err(e) if too_big(&e) => {
                 tracing::warn!(device = %device.id, limit = READ_LIMIT_BYTES, error = %e, "device message far over the size limit; closing");
                 let reason = format!("message over {READ_LIMIT_BYTES} bytes: not read (the limit is {MAX_DEVICE_MESSAGE_BYTES})");

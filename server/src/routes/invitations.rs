@@ -116,7 +116,6 @@ pub async fn accept(
 ) -> Result<Response, AppError> {
     auth::check_forgery(&headers, None)?;
     let username = auth::check_username(&body.username)?;
-    password::check_new(&body.password, &username).map_err(AppError::BadRequest)?;
     // Guessing tokens is rate-limited per address like signing in, and the
     // costly hash is made only for an invitation that can still be accepted.
     let (ip, now) = (session::client_ip(&state, &ext, &headers), now_ms());
@@ -127,6 +126,9 @@ pub async fn accept(
         return Err(refused());
     }
     let _ = state.sign_ins.lock().map(|mut l| l.succeeded(attempt));
+    // Judged only for a real invitation (the estimate costs CPU), and after
+    // the attempt counts as a success: a weak password is no guess.
+    password::check_new(&body.password, &username).map_err(AppError::BadRequest)?;
     let hash = password::hash_blocking(body.password).await?;
     let user =
         state.store.accept_invitation(&hash_of_token, &username, hash, now_ms()).await?.map_err(AppError::Conflict)?;

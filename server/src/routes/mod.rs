@@ -14,8 +14,10 @@
 pub mod admin;
 pub mod device_ws;
 pub mod family;
+pub mod headers;
 pub mod health;
 pub mod invitations;
 pub mod live_ws;
+pub mod params;
 pub mod session;
 pub mod trend;

@@ -80,11 +80,16 @@ impl Fields<'_> {
     }
 }
 
-/// The hash of entries written since the audit key: HMAC-SHA-256.
+/// The hash of entries written since the audit key: HMAC-SHA-256. An absent
+/// request or bed is marked apart from an empty one (a tag byte), so no
+/// change between the two verifies.
 fn entry_mac(key: &AuditKey, prev: &str, f: &Fields<'_>) -> String {
     let (seq, at) = (f.seq.to_string(), f.at.to_string());
+    let tag = |o: Option<&str>| [u8::from(o.is_some())];
+    let (request_tag, bed_tag) = (tag(f.request), tag(f.bed));
     let parts = f.parts(prev, &seq, &at).map(str::as_bytes);
-    key.mac("vigil-audit-entry-v2", &parts)
+    let [prev, seq, at, request, bed, actor, kind, payload] = parts;
+    key.mac("vigil-audit-entry-v2", &[prev, seq, at, &request_tag, request, &bed_tag, bed, actor, kind, payload])
 }
 
 /// The hash of entries written before the audit key: plain SHA-256.
@@ -297,8 +302,17 @@ const TRIGGERS: [(&str, &str); 2] = [
     ),
 ];
 
-/// What is wrong with the append-only triggers, if anything.
+/// What is wrong with the append-only triggers, if anything: one missing or
+/// changed, or any other trigger on the table (one that drops or rewrites
+/// new entries as they are inserted).
 fn trigger_problem(c: &Connection) -> rusqlite::Result<Option<String>> {
+    let names: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some(other) = names.iter().find(|n| !TRIGGERS.iter().any(|(name, _)| name == n)) {
+        return Ok(Some(format!("an unknown trigger {other} was added to the audit log")));
+    }
     for (name, expected) in TRIGGERS {
         let sql: Option<String> = c
             .query_row("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1", [name], |r| r.get(0))
@@ -407,7 +421,14 @@ fn walk(
         prev = stored_hash;
         expected = seq.saturating_add(1);
     }
-    Ok(Walk::Ends { entries: expected - 1, head: prev })
+    // Rows the walk cannot see: numbered 0 or below (inserted under the
+    // first entry) would still reach tablets. (Every row from 1 up was
+    // walked, or was before the checkpoint the walk started from.)
+    let min: Option<i64> = c.query_row("SELECT MIN(seq) FROM audit", [], |r| r.get(0))?;
+    if let Some(min) = min.filter(|&m| m < 1) {
+        return Ok(Walk::Broken { seq: None, reason: format!("an entry numbered {min} was inserted below the first") });
+    }
+    Ok(Walk::Ends { entries: expected.saturating_sub(1), head: prev })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -453,7 +474,7 @@ pub(super) fn check(c: &Connection, key: &AuditKey, checkpoints: &[Checkpoint]) 
 }
 
 /// The head to sign next, checked from the newest checkpoint on (or, with
-/// none, every entry, the older unkeyed ones allowed): `Ok(Some((entries,
+/// none, every entry; the older unkeyed ones allowed only under a new key): `Ok(Some((entries,
 /// head)))` when there is something new to sign, `Ok(None)` when nothing
 /// changed, `Err(reason)` when what followed does not verify (nothing is
 /// signed then: a checkpoint must never vouch for a tampered log).
@@ -461,13 +482,17 @@ pub(super) fn next_head(
     c: &Connection,
     key: &AuditKey,
     newest: Option<&Checkpoint>,
+    key_is_new: bool,
 ) -> rusqlite::Result<Result<Option<(u64, String)>, String>> {
     if let Some(reason) = trigger_problem(c)? {
         return Ok(Err(reason));
     }
+    // Unkeyed hashes are taken only when the key was made just now: the
+    // entries of an older server. A key that exists signed every entry.
     let (from, legacy) = match newest {
         Some(cp) => ((cp.entries, cp.head.as_str()), 0),
-        None => ((0, GENESIS), u64::MAX),
+        None if key_is_new => ((0, GENESIS), u64::MAX),
+        None => ((0, GENESIS), 0),
     };
     Ok(match walk(c, key, from, legacy, &BTreeMap::new())? {
         Walk::Broken { reason, .. } => Err(reason),

@@ -129,31 +129,68 @@ impl Checkpoint {
     }
 
     /// Reads every checkpoint in `text`: one per line, as written to the
-    /// checkpoint file or found in log lines (`... audit checkpoint {...}`).
-    /// Lines without one are skipped; a line that has a `{` after
-    /// "audit checkpoint" but no valid checkpoint is an error.
-    pub fn parse_all(text: &str) -> anyhow::Result<Vec<Checkpoint>> {
-        let mut out = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let json = if line.trim_start().starts_with('{') {
-                line.trim()
-            } else if let Some(at) = line.find(LOG_MARK) {
-                let rest = line.get(at.saturating_add(LOG_MARK.len())..).unwrap_or_default();
-                let (Some(start), Some(end)) = (rest.find('{'), rest.rfind('}')) else { continue };
-                &rest[start..=end]
-            } else {
+    /// checkpoint file or found in the server's log, plain
+    /// (`... audit checkpoint {...}`) or JSON (`VIGIL_LOG_FORMAT=json`: the
+    /// checkpoint inside the message). Other lines are skipped; lines that
+    /// look like a checkpoint but do not read as one (torn by a crash,
+    /// garbled) are counted, not fatal. Returns the checkpoints and that count.
+    pub fn parse_all(text: &str) -> (Vec<Checkpoint>, usize) {
+        let (mut out, mut unreadable) = (Vec::new(), 0usize);
+        for line in text.lines() {
+            let line = line.trim();
+            // The checkpoint file's own lines.
+            if let Ok(c) = serde_json::from_str::<Checkpoint>(line) {
+                out.push(c);
+                continue;
+            }
+            // A log line: the message, found in a JSON line's fields.
+            let message = match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(v) => find_marked(&v),
+                Err(_) => line.find(LOG_MARK).map(|_| line.to_string()),
+            };
+            let Some(message) = message else {
+                if line.starts_with('{') && (line.contains("\"entries\"") || line.contains("\"mac\"")) {
+                    unreadable = unreadable.saturating_add(1);
+                }
                 continue;
             };
-            let c: Checkpoint =
-                serde_json::from_str(json).with_context(|| format!("line {}: not a checkpoint", i.saturating_add(1)))?;
-            out.push(c);
+            let after = message.find(LOG_MARK).and_then(|at| message.get(at.saturating_add(LOG_MARK.len())..));
+            match after.map(str::trim).and_then(|json| serde_json::from_str::<Checkpoint>(json).ok()) {
+                Some(c) => out.push(c),
+                None => unreadable = unreadable.saturating_add(1),
+            }
         }
-        Ok(out)
+        (out, unreadable)
     }
+}
+
+/// The first string in a JSON value that carries [`LOG_MARK`].
+fn find_marked(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if s.contains(LOG_MARK) => Some(s.clone()),
+        serde_json::Value::Object(m) => m.values().find_map(find_marked),
+        serde_json::Value::Array(a) => a.iter().find_map(find_marked),
+        _ => None,
+    }
+}
+
+/// Whether the file's last byte is not a newline.
+fn ends_unterminated(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }
 
 /// What precedes a checkpoint in the server's log.
 pub const LOG_MARK: &str = "audit checkpoint";
+/// The log target of checkpoints, kept at info whatever `RUST_LOG` says
+/// (`telemetry`), so every copy reaches the log.
+pub const LOG_TARGET: &str = "vigil_audit";
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -164,13 +201,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub struct SealPaths {
     pub key_file: PathBuf,
     pub checkpoint_file: PathBuf,
+    /// Only to verify (`vigil audit`): no key is made and nothing is signed.
+    pub verify_only: bool,
 }
 
 impl SealPaths {
     /// The defaults: beside the database.
     pub fn beside(database: &Path) -> SealPaths {
         let dir = database.parent().unwrap_or(Path::new("."));
-        SealPaths { key_file: dir.join("audit.key"), checkpoint_file: dir.join("audit-checkpoints.log") }
+        SealPaths {
+            key_file: dir.join("audit.key"),
+            checkpoint_file: dir.join("audit-checkpoints.log"),
+            verify_only: false,
+        }
     }
 }
 
@@ -186,26 +229,37 @@ pub struct Seal {
 pub struct SealState {
     pub newest: Option<Checkpoint>,
     file: Option<std::fs::File>,
+    /// The key was made by this process: the log's entries before it may
+    /// carry the older unkeyed hashes (until the first checkpoint).
+    pub key_is_new: bool,
 }
 
 impl Seal {
     /// Loads the key (creating it on first use, when no checkpoint exists
-    /// yet) and reads the checkpoints. A missing key with checkpoints present
-    /// is an error: the log could no longer be extended verifiably.
-    pub fn open(paths: SealPaths) -> anyhow::Result<(Seal, Vec<Checkpoint>)> {
-        let checkpoints = match std::fs::read_to_string(&paths.checkpoint_file) {
-            Ok(text) => Checkpoint::parse_all(&text)
-                .with_context(|| format!("reading {}", paths.checkpoint_file.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+    /// yet and `create` allows) and reads the checkpoints. A missing key with
+    /// checkpoints present is an error: the log could no longer be extended
+    /// verifiably. Checkpoints that do not read, or are not signed by the
+    /// key, are logged and left out (they cannot vouch for anything), so a
+    /// torn last line never stops the server.
+    pub fn open(paths: SealPaths, create: bool) -> anyhow::Result<(Seal, Vec<Checkpoint>)> {
+        let (checkpoints, unreadable) = match std::fs::read_to_string(&paths.checkpoint_file) {
+            Ok(text) => Checkpoint::parse_all(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), 0),
             Err(e) => return Err(e).with_context(|| format!("reading {}", paths.checkpoint_file.display())),
         };
-        let key = if paths.key_file.exists() {
+        if unreadable > 0 {
+            tracing::error!(file = %paths.checkpoint_file.display(), unreadable, "audit checkpoint lines that do not read were left out");
+        }
+        let created = !paths.key_file.exists();
+        let key = if !created {
             AuditKey::load(&paths.key_file)?
-        } else if checkpoints.is_empty() {
+        } else if checkpoints.is_empty() && create {
             let key = AuditKey::create(&paths.key_file)?;
             tracing::warn!(key_file = %paths.key_file.display(),
                 "created a new audit key: keep it safe and apart from the database; without it the audit log cannot be verified");
             key
+        } else if !create {
+            anyhow::bail!("no audit key at {}: the log cannot be verified without it", paths.key_file.display());
         } else {
             anyhow::bail!(
                 "the audit key {} is missing but {} holds checkpoints signed with it: restore the key \
@@ -214,35 +268,47 @@ impl Seal {
                 paths.checkpoint_file.display()
             );
         };
-        if let Some(bad) = checkpoints.iter().position(|c| !c.is_signed_by(&key)) {
+        let (signed, forged): (Vec<Checkpoint>, Vec<Checkpoint>) =
+            checkpoints.into_iter().partition(|c| c.is_signed_by(&key));
+        if signed.is_empty() && !forged.is_empty() {
             anyhow::bail!(
-                "checkpoint {} in {} is not signed by the audit key {}: the key or the checkpoints were replaced",
-                bad.saturating_add(1),
+                "none of the checkpoints in {} is signed by the audit key {}: that is not the key of this log",
                 paths.checkpoint_file.display(),
                 paths.key_file.display()
             );
         }
-        let newest = checkpoints.iter().max_by_key(|c| c.entries).cloned();
-        let seal = Seal { key, paths, state: std::sync::Mutex::new(SealState { newest, file: None }) };
-        Ok((seal, checkpoints))
+        if !forged.is_empty() {
+            tracing::error!(file = %paths.checkpoint_file.display(), forged = forged.len(),
+                "audit checkpoints not signed by the audit key were left out: the key or the checkpoints were replaced");
+        }
+        let newest = signed.iter().max_by_key(|c| c.entries).cloned();
+        let state = SealState { newest, file: None, key_is_new: created };
+        Ok((Seal { key, paths, state: std::sync::Mutex::new(state) }, signed))
     }
 
     /// Appends a checkpoint to the file (synced) and to the log.
     pub fn write(&self, state: &mut SealState, c: Checkpoint) -> anyhow::Result<()> {
         let line = serde_json::to_string(&c)?;
         if state.file.is_none() {
-            let file = std::fs::OpenOptions::new()
+            let path = &self.paths.checkpoint_file;
+            let mut file = std::fs::OpenOptions::new()
                 .create(true)
+                .read(true)
                 .append(true)
-                .open(&self.paths.checkpoint_file)
-                .with_context(|| format!("opening {}", self.paths.checkpoint_file.display()))?;
+                .open(path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            // A line torn by a crash must not swallow the next checkpoint.
+            if ends_unterminated(&mut file)? {
+                file.write_all(b"\n")?;
+            }
             state.file = Some(file);
         }
         let file = state.file.as_mut().expect("opened above");
         file.write_all(format!("{line}\n").as_bytes())?;
         file.sync_data()?;
-        tracing::info!("{LOG_MARK} {line}");
+        tracing::info!(target: LOG_TARGET, "{LOG_MARK} {line}");
         state.newest = Some(c);
+        state.key_is_new = false;
         Ok(())
     }
 }
@@ -279,8 +345,16 @@ mod tests {
             serde_json::to_string(&a).unwrap(),
             serde_json::to_string(&b).unwrap()
         );
-        assert_eq!(Checkpoint::parse_all(&text).unwrap(), vec![a, b]);
-        assert!(Checkpoint::parse_all("{\"entries\": 1}").is_err());
+        assert_eq!(Checkpoint::parse_all(&text), (vec![a.clone(), b.clone()], 0));
+        // JSON logs carry it inside the message; torn and crafted lines are counted, never fatal.
+        let json_line = serde_json::json!({
+            "timestamp": "2026-12-07T21:00:00Z",
+            "fields": { "message": format!("{LOG_MARK} {}", serde_json::to_string(&b).unwrap()) }
+        });
+        let text = format!(
+            "{json_line}\n{{\"entries\":3,\"head\":\"ab\",\"mac\"\nx {LOG_MARK} }} y {{\n{LOG_MARK}\n"
+        );
+        assert_eq!(Checkpoint::parse_all(&text), (vec![b], 3));
     }
 
     #[test]

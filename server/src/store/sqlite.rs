@@ -66,13 +66,17 @@ impl SqliteStore {
         let version = schema::migrate(&mut write_conn).context("migrating the database schema")?;
         tracing::info!(path = %path.display(), schema_version = version, "database ready");
         let reader = open_connection(path)?;
-        let (seal, _) = Seal::open(seal)?;
+        let verify_only = seal.verify_only;
+        let (seal, _) = Seal::open(seal, !verify_only)?;
         let seal = Arc::new(seal);
-        // Sign the head as it is now (the first checkpoint, or what a crash
-        // left unsigned), or say loudly that the log was tampered with.
-        checkpoint(&reader, &seal)?;
+        let reader = Arc::new(Mutex::new(reader));
+        if !verify_only {
+            // Sign the head as it is now (the first checkpoint, or what a
+            // crash left unsigned), or say loudly that the log was tampered with.
+            checkpoint(&reader, &seal)?;
+        }
         let writer = writer::spawn(write_conn, on_commit)?;
-        Ok(SqliteStore { writer, reader: Arc::new(Mutex::new(reader)), path: path.to_path_buf(), seal })
+        Ok(SqliteStore { writer, reader, path: path.to_path_buf(), seal })
     }
 
     /// Runs `f` with the audit key on the writer's connection, then signs
@@ -84,11 +88,7 @@ impl SqliteStore {
         let key = self.seal.key.clone();
         let result = self.write(move |conn| f(conn, &key)).await;
         let (reader, seal) = (self.reader.clone(), self.seal.clone());
-        let signed = tokio::task::spawn_blocking(move || {
-            let conn = reader.lock().map_err(|_| anyhow::anyhow!("database reader poisoned"))?;
-            checkpoint(&conn, &seal)
-        })
-        .await;
+        let signed = tokio::task::spawn_blocking(move || checkpoint(&reader, &seal)).await;
         match signed {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = format!("{e:#}"), "audit checkpoint not written"),
@@ -129,12 +129,17 @@ impl SqliteStore {
 
 /// Signs the audit log's head if it moved since the newest checkpoint and
 /// what was appended verifies; logs an error (and signs nothing) if not.
-fn checkpoint(conn: &Connection, seal: &Seal) -> anyhow::Result<()> {
+/// The reader is held only to read; the file is written and synced after.
+fn checkpoint(reader: &Mutex<Connection>, seal: &Seal) -> anyhow::Result<()> {
     let mut state = seal.state.lock().map_err(|_| anyhow::anyhow!("audit seal poisoned"))?;
     let newest = state.newest.clone();
-    match audit::next_head(conn, &seal.key, newest.as_ref()).context("reading the audit log")? {
+    let next = {
+        let conn = reader.lock().map_err(|_| anyhow::anyhow!("database reader poisoned"))?;
+        audit::next_head(&conn, &seal.key, newest.as_ref(), state.key_is_new).context("reading the audit log")?
+    };
+    match next {
         Ok(Some((entries, head))) => {
-            let c = Checkpoint::new(&seal.key, entries, &head, now_ms(), newest.is_none());
+            let c = Checkpoint::new(&seal.key, entries, &head, now_ms(), state.key_is_new);
             seal.write(&mut state, c)
         }
         Ok(None) => Ok(()),
@@ -437,7 +442,7 @@ impl Storage for SqliteStore {
     async fn check_audit_chain(&self, extra: &[Checkpoint]) -> anyhow::Result<ChainCheck> {
         let file = &self.seal.paths.checkpoint_file;
         let mut checkpoints = match std::fs::read_to_string(file) {
-            Ok(text) => Checkpoint::parse_all(&text).with_context(|| format!("reading {}", file.display()))?,
+            Ok(text) => Checkpoint::parse_all(&text).0,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
         };

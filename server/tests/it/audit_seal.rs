@@ -7,7 +7,7 @@ use rusqlite::{params, Connection};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use vigil_server::store::rows::{NewBed, NewWard};
-use vigil_server::store::seal::{Checkpoint, SealPaths};
+use vigil_server::store::seal::{AuditKey, Checkpoint, SealPaths};
 use vigil_server::store::{ChainCheck, Store};
 use vigil_shared::alarm::{AlarmId, BedEvent, Condition, EventRequest};
 
@@ -82,6 +82,15 @@ fn rehash_from(db: &Connection, from: u64) {
     }
 }
 
+/// A log of `n` entries whose whole chain was re-hashed without the key
+/// (the published unkeyed scheme), its triggers back in place; store closed.
+async fn unkeyed_log_of(dir: &Path, n: u64) {
+    let store = log_of(dir, n).await;
+    let db = shell(&store);
+    rehash_from(&db, 1);
+    restore_triggers(&store);
+}
+
 fn broken(check: ChainCheck) -> (Option<u64>, String) {
     match check {
         ChainCheck::Broken { seq, reason } => (seq, reason),
@@ -97,7 +106,8 @@ async fn an_untouched_log_verifies_every_entry_and_every_checkpoint() {
     // The checkpoints also verify when they come from the server's log lines.
     let file = std::fs::read_to_string(dir.path().join("audit-checkpoints.log")).unwrap();
     let lines: String = file.lines().map(|l| format!("Dec 07 21:00:00 host vigil[1]: INFO audit checkpoint {l}\n")).collect();
-    let from_log = Checkpoint::parse_all(&lines).unwrap();
+    let (from_log, unreadable) = Checkpoint::parse_all(&lines);
+    assert_eq!(unreadable, 0);
     assert_eq!(from_log.len(), 6);
     assert!(store.check_audit_chain(&from_log).await.unwrap().is_intact());
 }
@@ -170,13 +180,8 @@ async fn a_forged_checkpoint_is_detected() {
 async fn entries_before_the_key_are_vouched_for_by_the_first_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("vigil.db");
-    {
-        let store = log_of(dir.path(), 3).await;
-        // Make the log look as an older server left it: unkeyed hashes, no key, no checkpoints.
-        let db = shell(&store);
-        rehash_from(&db, 1);
-        restore_triggers(&store);
-    }
+    // Make the log look as an older server left it: unkeyed hashes, no key, no checkpoints.
+    unkeyed_log_of(dir.path(), 3).await;
     std::fs::remove_file(dir.path().join("audit.key")).unwrap();
     std::fs::remove_file(dir.path().join("audit-checkpoints.log")).unwrap();
     let store = Store::open(&db_path, Box::new(|_| {})).unwrap();
@@ -204,7 +209,88 @@ async fn a_store_will_not_open_without_the_key_its_checkpoints_were_signed_with(
     let other = SealPaths { key_file: dir.path().join("other.key"), ..SealPaths::beside(&db_path) };
     std::fs::write(&other.key_file, "22".repeat(32)).unwrap();
     let err = Store::open_with(&db_path, other, Box::new(|_| {})).err().expect("opened with another key");
-    assert!(format!("{err:#}").contains("not signed by the audit key"), "{err:#}");
+    assert!(format!("{err:#}").contains("not the key of this log"), "{err:#}");
+}
+
+#[tokio::test]
+async fn an_entry_inserted_below_the_first_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = log_of(dir.path(), 2).await;
+    // INSERT needs no trigger dropped.
+    Connection::open(store.path())
+        .unwrap()
+        .execute(
+            "INSERT INTO audit (seq, request_id, at, bed_id, actor, kind, payload, prev_hash, hash)
+             SELECT 0, 'forged', at, bed_id, 'Dr Nobody', kind, payload, prev_hash, hash FROM audit WHERE seq = 1",
+            [],
+        )
+        .unwrap();
+    let (seq, reason) = broken(verify(&store).await);
+    assert_eq!(seq, None);
+    assert!(reason.contains("numbered 0"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_trigger_added_to_swallow_new_entries_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = log_of(dir.path(), 2).await;
+    Connection::open(store.path())
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER quiet BEFORE INSERT ON audit WHEN NEW.actor = 'RN Okafor'
+                 BEGIN SELECT RAISE(IGNORE); END;",
+        )
+        .unwrap();
+    let (seq, reason) = broken(verify(&store).await);
+    assert_eq!(seq, None);
+    assert!(reason.contains("unknown trigger quiet"), "{reason}");
+}
+
+#[tokio::test]
+async fn without_its_checkpoints_a_keyed_log_is_not_vouched_for_and_unkeyed_hashes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("vigil.db");
+    // The whole chain re-hashed without the key, and the checkpoints gone.
+    unkeyed_log_of(dir.path(), 3).await;
+    std::fs::remove_file(dir.path().join("audit-checkpoints.log")).unwrap();
+    // Verifying reads only: no key is made, nothing is signed.
+    let verify_only = SealPaths { verify_only: true, ..SealPaths::beside(&db_path) };
+    let store = Store::open_with(&db_path, verify_only.clone(), Box::new(|_| {})).unwrap();
+    let (seq, reason) = broken(verify(&store).await);
+    assert_eq!(seq, Some(1), "the key exists: unkeyed hashes are not taken: {reason}");
+    assert!(!dir.path().join("audit-checkpoints.log").exists(), "verifying wrote a checkpoint");
+    drop(store);
+    // A server starting on it does not sign it either.
+    let store = Store::open(&db_path, Box::new(|_| {})).unwrap();
+    assert!(!verify(&store).await.is_intact());
+    let text = std::fs::read_to_string(dir.path().join("audit-checkpoints.log")).unwrap_or_default();
+    assert_eq!(Checkpoint::parse_all(&text).0.len(), 0, "a tampered log was signed");
+    // And verifying without a key says so, making none.
+    std::fs::remove_file(dir.path().join("audit.key")).unwrap();
+    let err = Store::open_with(&db_path, verify_only, Box::new(|_| {})).err().expect("verified without a key");
+    assert!(format!("{err:#}").contains("no audit key"), "{err:#}");
+    assert!(!dir.path().join("audit.key").exists());
+}
+
+#[tokio::test]
+async fn a_torn_or_forged_checkpoint_line_does_not_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("vigil.db");
+    drop(log_of(dir.path(), 2).await);
+    let file = dir.path().join("audit-checkpoints.log");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    let forged = Checkpoint { entries: 9, head: "00".repeat(32), at: T, first: false, mac: "ab".repeat(32) };
+    text.push_str(&format!("{}\n{{\"entries\":3,\"he", serde_json::to_string(&forged).unwrap()));
+    std::fs::write(&file, text).unwrap();
+    let store = Store::open(&db_path, Box::new(|_| {})).unwrap();
+    store.append_event(ack(3), T + 3000).await.unwrap();
+    let (read, unreadable) = Checkpoint::parse_all(&std::fs::read_to_string(&file).unwrap());
+    assert_eq!(unreadable, 1, "the torn line, and only it");
+    assert_eq!(read.iter().map(|c| c.entries).max(), Some(9), "the forged one reads; the new one too");
+    assert!(read.iter().any(|c| c.entries == 3 && c.is_signed_by(&AuditKey::load(&dir.path().join("audit.key")).unwrap())));
+    // The forged line still shows in a verification.
+    let (_, reason) = broken(verify(&store).await);
+    assert!(reason.contains("not signed by the audit key"), "{reason}");
 }
 
 fn restore_triggers(store: &Store) {

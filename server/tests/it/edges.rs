@@ -56,3 +56,80 @@ async fn an_audit_query_after_u64_max_is_a_400_not_a_500() {
     let r = Req::get("/api/audit?after=9223372036854775807".to_string()).cookie(&admin.token).send(w.app.addr).await;
     assert_eq!((r.status, r.body.as_str()), (200, "[]"));
 }
+
+/// Frames of b01 received `age_s` seconds ago, straight into storage.
+async fn store_aged(app: &TestApp, seqs: std::ops::RangeInclusive<u64>, age_s: i64) {
+    use vigil_shared::frame::{RawFrame, RawNumeric};
+    let device = vigil_server::store::rows::DeviceIdentity { id: "dev-1".into(), bed: "b01".into() };
+    let now = vigil_server::clock::now_ms();
+    for seq in seqs {
+        let at = now - age_s * 1000 + seq as i64;
+        let raw = RawFrame {
+            seq,
+            numerics: vec![RawNumeric { kind: vigil_shared::VitalKind::Hr, t: at, value: 70.0 }],
+            waves: vec![],
+            technical: vec![],
+        };
+        let frame = std::sync::Arc::new(vigil_shared::Frame::try_from(raw).unwrap());
+        app.store.store_frame(&device, frame, at).await.unwrap();
+    }
+}
+
+/// The frames of b01 a tablet subscribing with `since` gets before it is caught up.
+async fn backfill(app: &TestApp, since: u64) -> usize {
+    use vigil_shared::protocol::live::ServerMessage;
+    let mut ws = app.tablet(&[("b01", since), ("b02", 0)]).await;
+    let (mut frames, mut caught_up) = (0, 0);
+    while caught_up < 2 {
+        match crate::api::next_live_msg(&mut ws).await {
+            ServerMessage::Frame { bed, .. } if bed == "b01" => frames += 1,
+            ServerMessage::CaughtUp { .. } => caught_up += 1,
+            _ => {}
+        }
+    }
+    frames
+}
+
+#[tokio::test]
+async fn a_subscription_since_cursor_0_replays_at_most_recent_seconds_max() {
+    let app = spawn_app().await;
+    // An hour old, then within the last minute; recent_seconds_max is 600.
+    store_aged(&app, 1..=20, 3600).await;
+    store_aged(&app, 21..=23, 30).await;
+    assert_eq!(backfill(&app, 0).await, 3, "since 0 must not replay the whole retained history");
+    // A cursor within the window still gets exactly what followed it.
+    let cursor = app.store.frames_after("b01", 0, 100).await.unwrap()[20].cursor;
+    assert_eq!(backfill(&app, cursor).await, 2);
+}
+
+#[tokio::test]
+async fn a_subscription_since_a_cursor_never_given_out_still_gets_live_frames() {
+    use crate::api::send_frame;
+    use vigil_shared::protocol::live::ServerMessage;
+    let app = spawn_app().await;
+    store_aged(&app, 1..=2, 10).await;
+    let mut ws = app.tablet(&[("b01", u64::MAX)]).await;
+    loop {
+        if let ServerMessage::CaughtUp { bed, cursor } = crate::api::next_live_msg(&mut ws).await {
+            if bed == "b01" {
+                assert!(cursor.unwrap() < u64::MAX, "the cursor is brought back to what is stored");
+                break;
+            }
+        }
+    }
+    let mut dev = app.device(&app.tokens[0]).await.unwrap();
+    let now = vigil_server::clock::now_ms();
+    let raw = vigil_shared::frame::RawFrame {
+        seq: 3,
+        numerics: vec![vigil_shared::frame::RawNumeric { kind: vigil_shared::VitalKind::Hr, t: now, value: 71.0 }],
+        waves: vec![],
+        technical: vec![],
+    };
+    send_frame(&mut dev, raw).await;
+    loop {
+        if let ServerMessage::Frame { bed, .. } = crate::api::next_live_msg(&mut ws).await {
+            assert_eq!(bed, "b01");
+            break;
+        }
+    }
+}
