@@ -459,4 +459,16 @@ mod tests {
         let err = serde_json::from_value::<RawFrame>(v).unwrap_err().to_string();
         assert!(err.contains("unknown field `lead`"), "{err}");
     }
+
+    #[test]
+    fn a_reading_with_more_digits_than_an_f64_holds_relays_bit_for_bit() {
+        // Found by fuzzing (fuzz/fuzz_targets/tablet_message.rs): without
+        // serde_json's float_roundtrip, this parsed to 97.08888888888887 on
+        // the server and, relayed, to 97.08888888888889 on the tablet.
+        let json = r#"{"seq":1,"numerics":[{"kind":"spo2","t":1790000000000,"value":97.0888888888888888888888888888888888888}]}"#;
+        let frame: Frame = serde_json::from_str(json).unwrap();
+        let relayed: Frame = serde_json::from_str(&serde_json::to_string(&frame).unwrap()).unwrap();
+        assert_eq!(relayed.numerics()[0].value().to_bits(), frame.numerics()[0].value().to_bits());
+        assert_eq!(frame.numerics()[0].value(), 97.08888888888889);
+    }
 }
