@@ -3,7 +3,7 @@
 # decoder that takes outside input: fuzz/fuzz_targets/*.rs.
 #
 #   scripts/fuzz.sh smoke          each target over its committed corpus, then
-#                                  20,000 new inputs (the test command runs this)
+#                                  200,000 new inputs (the test command runs this)
 #   scripts/fuzz.sh long RUNS      each target for RUNS executions, new corpus
 #                                  entries kept in fuzz/corpus/<target>
 #   scripts/fuzz.sh long RUNS T    only target T
@@ -35,7 +35,7 @@ for t in "${targets[@]}"; do
       work=$(mktemp -d)
       cp -r "fuzz/corpus/$t/." "$work/"
       echo "== fuzz $t (smoke)"
-      if ! cargo +nightly fuzz run "$t" "$work" -- -runs=20000 -max_len=65536 -print_final_stats=1 >"$work.log" 2>&1; then
+      if ! cargo +nightly fuzz run "$t" "$work" -- -runs=200000 -max_len=65536 -print_final_stats=1 >"$work.log" 2>&1; then
         tail -40 "$work.log"
         echo "fuzz target $t crashed: the input is in fuzz/artifacts/$t/"
         exit 1

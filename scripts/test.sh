@@ -17,7 +17,7 @@ echo "== lints: no arithmetic that can wrap or panic in the modules that read ou
 # Those modules deny clippy::arithmetic_side_effects (see their headers).
 cargo clippy -p vigil-shared -p vigil-server --tests -- -D warnings
 
-echo "== fuzzing: every decoder of outside input over its committed corpus, then 20,000 new inputs each"
+echo "== fuzzing: every decoder of outside input over its committed corpus, then 200,000 new inputs each"
 scripts/fuzz.sh smoke
 
 echo "== the learned trend detector: retrained from the data, it must be the committed one"

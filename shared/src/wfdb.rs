@@ -104,6 +104,13 @@ impl Header {
         };
         let n_samples = fields.get(3).and_then(|f| f.parse().ok());
 
+        // The count is the header's word: never allocate on it beyond the
+        // signal lines actually there (found by fuzzing: "55555555555"
+        // signals asked for terabytes).
+        let signal_lines = lines.len().saturating_sub(1);
+        if n_sig > signal_lines {
+            return Err(header_err(first_no, format!("{n_sig} signals declared, {signal_lines} signal lines given")));
+        }
         let mut signals = Vec::with_capacity(n_sig);
         for &(no, line) in lines.iter().skip(1).take(n_sig) {
             let f: Vec<&str> = line.split_whitespace().collect();
@@ -379,5 +386,13 @@ mod tests {
         assert_eq!((a[1].sample, a[1].code, a[1].aux.as_str()), (70_020, 5, "(VT"));
         assert!(a[0].is_beat() && a[1].is_beat());
         assert!(parse_annotations(&word(63, 40)).is_err(), "an AUX longer than the file is refused");
+    }
+
+    #[test]
+    fn a_header_declaring_more_signals_than_it_has_is_refused_without_allocating_for_them() {
+        // Found by fuzzing (fuzz/fuzz_targets/wfdb.rs): the count went straight
+        // into an allocation.
+        let err = Header::parse("rec 55555555555 250\nrec.dat 212 200 12 0 0 0 0 ECG\n").unwrap_err();
+        assert!(err.to_string().contains("55555555555 signals declared, 1 signal lines given"), "{err}");
     }
 }

@@ -7,6 +7,9 @@
 //! - `POST /api/invitations/{id}/revoke`
 //! - `POST /api/invitations/accept` `{token, username, password}`: signed in
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::auth::{self, password, Action, Principal};
 use crate::clock::now_ms;
 use crate::error::AppError;
@@ -56,7 +59,7 @@ pub async fn create(
         .ok_or_else(|| AppError::Conflict("no patient is admitted to this bed".into()))?;
     let token = auth::random_token("vgi");
     let now = now_ms();
-    let expires_at = now + i64::from(state.config.auth.invitation_hours) * 3_600_000;
+    let expires_at = now.saturating_add(i64::from(state.config.auth.invitation_hours).saturating_mul(3_600_000));
     let inv =
         NewInvitation { token_hash: token_hash(&token), patient_id: patient.id, caregiver_name: name, now, expires_at };
     let id = state.store.create_invitation(inv, By::new(p.username)).await?;

@@ -1,6 +1,9 @@
 //! The tablets' live feed: subscribe to beds, get what was missed from
 //! storage, then live frames, in storage order per bed.
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::auth::{self, Action, Principal};
 use crate::clock::now_ms;
 use crate::error::AppError;
@@ -207,14 +210,17 @@ async fn feed(
         // moved up to it: one subscription never replays more than
         // `recent_seconds_max` of a bed (older data is the trend's and full
         // disclosure's, read in bounded requests).
-        let oldest = i64::from(state.config.recent_seconds_max) * 1000;
-        let floor = state.store.cursor_before_time(&bed, now_ms() - oldest).await?;
+        let oldest = i64::from(state.config.recent_seconds_max).saturating_mul(1000);
+        let floor = state.store.cursor_before_time(&bed, now_ms().saturating_sub(oldest)).await?;
         // And one beyond every stored cursor (cursors are never reused, so it
         // was never given out) would hold back every frame to come.
         let newest = state.store.cursor_before_time(&bed, i64::MAX).await?;
         let mut last = match since {
             Some(c) => c.max(floor).min(newest.max(floor)),
-            None => state.store.cursor_before_time(&bed, now_ms() - i64::from(recent) * 1000).await?,
+            None => {
+                let since = now_ms().saturating_sub(i64::from(recent).saturating_mul(1000));
+                state.store.cursor_before_time(&bed, since).await?
+            }
         };
         // Settings first, so the frames that follow are judged with them.
         send_events(&state, &bed, &out).await?;
@@ -253,9 +259,10 @@ async fn feed(
 async fn send_latest(state: &AppState, bed: &str, out: &mpsc::Sender<Arc<str>>) -> anyhow::Result<()> {
     let Some(patient) = state.store.patient_in_bed(bed).await? else { return Ok(()) };
     let now = now_ms();
-    let from = (now - i64::from(state.config.latest_max_age_hours) * 3_600_000).max(patient.bed_since);
+    let max_age = i64::from(state.config.latest_max_age_hours).saturating_mul(3_600_000);
+    let from = now.saturating_sub(max_age).max(patient.bed_since);
     // Device clocks run a little ahead of ours at times; a minute is allowed.
-    let rows = state.store.latest_numerics(bed, from, now + 60_000).await?;
+    let rows = state.store.latest_numerics(bed, from, now.saturating_add(60_000)).await?;
     let numerics: Vec<Numeric> = rows
         .into_iter()
         .filter(|(kind, _, _)| kind.is_intermittent())

@@ -6,6 +6,9 @@
 //! - `POST /api/me/totp` `{password}`: begin a second factor;
 //!   `POST /api/me/totp/confirm` `{code}`.
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::auth::limiter::Attempt;
 use crate::auth::{self, password, totp, Principal, Role};
 use crate::clock::now_ms;

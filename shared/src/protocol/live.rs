@@ -6,6 +6,9 @@
 //! they are stored. Cursors are the server's storage order: strictly increasing
 //! per bed, so a tablet can resume exactly where it stopped.
 
+// Input from outside: no arithmetic that can overflow, wrap or panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::alarm::{AlarmOptions, EventRequest, StoredEvent};
 use crate::frame::{Frame, Numeric};
 use serde::{Deserialize, Serialize};
