@@ -392,7 +392,8 @@ mod tests {
     fn a_header_declaring_more_signals_than_it_has_is_refused_without_allocating_for_them() {
         // Found by fuzzing (fuzz/fuzz_targets/wfdb.rs): the count went straight
         // into an allocation.
-        let err = Header::parse("rec 55555555555 250\nrec.dat 212 200 12 0 0 0 0 ECG\n").unwrap_err();
-        assert!(err.to_string().contains("55555555555 signals declared, 1 signal lines given"), "{err}");
+        // 4,000,000,000 fits a usize on wasm32 too (55555555555 does not parse there).
+        let err = Header::parse("rec 4000000000 250\nrec.dat 212 200 12 0 0 0 0 ECG\n").unwrap_err();
+        assert!(err.to_string().contains("4000000000 signals declared, 1 signal lines given"), "{err}");
     }
 }
